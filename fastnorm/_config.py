@@ -1,0 +1,209 @@
+"""Compilation flags, size thresholds and the threading-layer policy.
+
+Every kernel module builds its dispatchers with :func:`kernel`, which compiles the same Python
+function twice (lazily, on first call): once with ``parallel=True`` and once serial (``prange``
+becomes ``range``).  Wrappers then call :func:`run`, which picks the serial build for small
+inputs, for concurrent callers under numba's ``workqueue`` layer (which aborts the process when
+two Python threads enter it at once), and in a child process forked after the GNU OpenMP layer
+was started (libgomp is not fork-safe).  Results do not depend on that choice beyond rounding:
+kernels reduce over fixed-size chunks and combine partials in a fixed order.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import types
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numba
+
+__all__ = [
+    "CHUNK",
+    "FASTMATH",
+    "PARALLEL_MIN",
+    "get_num_threads",
+    "kernel",
+    "run",
+    "set_num_threads",
+]
+
+#: Elements per reduction chunk.  Fixed (not derived from the thread count) so that results
+#: are bit-identical whatever the number of threads.  128 KiB of float64: L2-resident.
+CHUNK = 1 << 14
+
+#: Inputs with fewer elements than this take the serial build: a parallel launch costs ~2 us,
+#: which is more than a serial pass over 64K elements saves below this size (ANCHORS.md).
+PARALLEL_MIN = int(os.environ.get("FASTNORM_PARALLEL_MIN", 1 << 16))
+
+#: ``reassoc`` is what lets LLVM vectorise float reductions; we never pass ``nnan``/``ninf``
+#: so NaN and inf propagate exactly as in numpy.
+FASTMATH = frozenset({"reassoc", "contract"})
+
+#: Set FASTNORM_NO_CACHE=1 to disable numba's on-disk cache (e.g. when profiling compiles).
+CACHE = os.environ.get("FASTNORM_NO_CACHE", "") in ("", "0")
+
+
+class Kernel:
+    """A serial and a parallel build of one kernel function, both compiled lazily."""
+
+    __slots__ = ("__name__", "parallel", "py_func", "serial")
+
+    def __init__(self, fn: Callable[..., Any], fastmath: bool) -> None:
+        self.py_func = fn
+        self.__name__ = fn.__name__
+
+        opts: dict[str, Any] = {"error_model": "numpy", "nogil": True}
+        if fastmath:
+            opts["fastmath"] = set(FASTMATH)
+        tag = "" if fastmath else "_exact"
+        self.serial = _njit(_clone(fn, tag + "__serial"), parallel=False, **opts)
+        self.parallel = _njit(_clone(fn, tag + "__parallel"), parallel=True, **opts)
+
+    def __call__(self, *args: Any) -> Any:
+        """Call the serial build (convenient in tests and for tiny inputs)."""
+        return self.serial(*args)
+
+
+def _clone(fn: Callable[..., Any], suffix: str) -> Any:
+    """A copy of ``fn`` under another qualified name.
+
+    numba's disk cache files a function under its qualified name and line number only, not its
+    compile flags: the serial and parallel builds of one function must not share that name.
+    """
+    g = types.FunctionType(
+        fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__, fn.__closure__
+    )
+    g.__qualname__ = fn.__qualname__ + suffix
+    g.__module__ = fn.__module__
+    g.__doc__ = fn.__doc__
+    return g
+
+
+def _njit(fn: Callable[..., Any], **opts: Any) -> Any:
+    """``numba.njit`` with the on-disk cache when a cache directory is writable.
+
+    numba raises at decoration time when ``cache=True`` finds no writable cache location
+    (a read-only install without NUMBA_CACHE_DIR); we then compile in memory instead.
+    """
+    if CACHE:
+        try:
+            return numba.njit(cache=True, **opts)(fn)
+        except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+            warnings.warn(
+                f"fastnorm: numba cache unavailable ({exc}); kernels will compile in memory. "
+                "Set NUMBA_CACHE_DIR to a writable directory to cache them.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    return numba.njit(cache=False, **opts)(fn)
+
+
+def kernel(fn: Callable[..., Any] | None = None, *, fastmath: bool = True) -> Any:
+    """Decorator: build serial and parallel dispatchers for ``fn`` (see :class:`Kernel`)."""
+    if fn is None:
+        return lambda f: Kernel(f, fastmath)
+    return Kernel(fn, fastmath)
+
+
+class _State:
+    nthreads: int | None = None  # set by set_num_threads; None means numba's default
+    layer: str | None = None  # numba's threading layer once a parallel kernel has run
+    serial_only = False  # True in a child forked after the GNU OpenMP layer started
+
+
+_state = _State()
+_first_lock = threading.Lock()  # guards parallel calls while the layer is unknown/unsafe
+_SAFE_LAYERS = ("omp", "tbb")
+
+
+def _after_fork_in_child() -> None:
+    # libgomp's thread pool does not survive fork: numba aborts or hangs in the child.  The
+    # child keeps working, on the serial builds.  (workqueue and tbb are fork-safe.)
+    global _first_lock
+    if _state.layer == "omp":
+        _state.serial_only = True
+    _first_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def run(k: Kernel, n: int, *args: Any) -> Any:
+    """Call kernel ``k`` on ``args``: the parallel build if ``n`` elements justify it and it is
+    safe in this thread and process, else the serial build."""
+    if n < PARALLEL_MIN or _state.serial_only or _state.nthreads == 1:
+        return k.serial(*args)
+    if _state.layer in _SAFE_LAYERS:
+        _apply_threads()
+        return k.parallel(*args)
+    # Layer unknown (first call) or workqueue: one parallel caller at a time, the others
+    # run serially instead of waiting (workqueue aborts on concurrent entry).
+    lock = _first_lock
+    if not lock.acquire(blocking=False):
+        return k.serial(*args)
+    try:
+        _apply_threads()
+        return k.parallel(*args)
+    finally:
+        if _state.layer is None:
+            try:
+                _state.layer = numba.threading_layer()
+            except ValueError:  # pragma: no cover - layer not initialised
+                pass
+        lock.release()
+
+
+def _apply_threads() -> None:
+    want = _state.nthreads
+    if want is not None and numba.get_num_threads() != want:
+        numba.set_num_threads(want)
+
+
+def set_num_threads(n: int | None) -> None:
+    """Set the number of threads fastnorm's parallel kernels use (``None``: all of numba's).
+
+    Unlike :func:`numba.set_num_threads`, the setting applies to calls from every Python
+    thread.  It cannot exceed ``numba.config.NUMBA_NUM_THREADS`` (set the environment variable
+    ``NUMBA_NUM_THREADS`` before import to raise that).
+
+    Examples
+    --------
+    >>> import fastnorm
+    >>> fastnorm.set_num_threads(1)
+    >>> fastnorm.get_num_threads()
+    1
+    >>> fastnorm.set_num_threads(None)
+    """
+    if n is None:
+        _state.nthreads = None
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        return
+    n = int(n)
+    limit = numba.config.NUMBA_NUM_THREADS
+    if not 1 <= n <= limit:
+        raise ValueError(f"number of threads must be between 1 and {limit} (got {n})")
+    _state.nthreads = n
+    numba.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """Number of threads fastnorm's parallel kernels use.
+
+    Examples
+    --------
+    >>> import fastnorm
+    >>> fastnorm.get_num_threads() >= 1
+    True
+    """
+    if _state.nthreads is not None:
+        return _state.nthreads
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def threading_layer() -> str | None:
+    """numba's threading layer once a parallel kernel has run in this process, else None."""
+    return _state.layer
