@@ -1,0 +1,358 @@
+"""Reduction kernels behind every norm: raw accumulations over one axis or over everything.
+
+Kernels return *raw* float64 accumulations (sum of squares, sum of |x|, count of non-zeros,
+sum of |x|**p, or the bit patterns of max/min |x|); the wrapper finalises them (sqrt, ``**1/p``,
+result dtype) and decides whether an overflow-safe rescaled pass is needed.
+
+Layouts:
+- ``flat``: a 1-D array (any stride), reduced to a scalar;
+- ``rows``: a 2-D ``(m, n)`` view reduced along axis 1 (the reduced axis is the inner one);
+- ``cols``: a 3-D ``(o, n, m)`` view reduced along axis 1, vectorised along the inner ``m``.
+
+All of them split the work into fixed-size chunks and combine partials in a fixed order, so a
+result does not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from fastnorm._config import CHUNK, FASTMATH, kernel
+
+OP_SUMSQ = 0  # sum x**2
+OP_SUMABS = 1  # sum |x|
+OP_COUNTNZ = 2  # sum (x != 0)
+OP_POW = 3  # sum |x|**p
+
+_FM = set(FASTMATH)
+#: Columns per task in the ``cols`` layout: the accumulator row stays in L1.
+COLW = 512
+#: At least this many rows per task in the ``cols`` layout, bounding the partials to n*m/64.
+MIN_ROWS = 64
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _acc(xs, op, p):
+    """Raw accumulation of a 1-D slice (vectorised with reassoc)."""
+    s = 0.0
+    n = xs.size
+    if op == OP_SUMSQ:
+        for i in range(n):
+            v = np.float64(xs[i])
+            s += v * v
+    elif op == OP_SUMABS:
+        for i in range(n):
+            s += abs(np.float64(xs[i]))
+    elif op == OP_COUNTNZ:
+        for i in range(n):
+            s += np.float64(xs[i] != 0)
+    elif p == 3.0:
+        for i in range(n):
+            a = abs(np.float64(xs[i]))
+            s += a * a * a
+    elif p == 4.0:
+        for i in range(n):
+            a = np.float64(xs[i])
+            a = a * a
+            s += a * a
+    elif p == 0.5:
+        for i in range(n):
+            s += np.sqrt(abs(np.float64(xs[i])))
+    elif p == -1.0:
+        for i in range(n):
+            s += 1.0 / abs(np.float64(xs[i]))
+    else:
+        for i in range(n):
+            s += abs(np.float64(xs[i])) ** p
+    return s
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _acc_row(xs, acc, op, p):
+    """acc[j] += f(xs[j]) for one row of the ``cols`` layout (vectorised along j)."""
+    n = xs.size
+    if op == OP_SUMSQ:
+        for j in range(n):
+            v = np.float64(xs[j])
+            acc[j] += v * v
+    elif op == OP_SUMABS:
+        for j in range(n):
+            acc[j] += abs(np.float64(xs[j]))
+    elif op == OP_COUNTNZ:
+        for j in range(n):
+            acc[j] += np.float64(xs[j] != 0)
+    elif p == 3.0:
+        for j in range(n):
+            a = abs(np.float64(xs[j]))
+            acc[j] += a * a * a
+    else:
+        for j in range(n):
+            acc[j] += abs(np.float64(xs[j])) ** p
+
+
+# Rescaled accumulations for the rare overflow/underflow pass.  Compiled WITHOUT reassoc:
+# with it LLVM may rewrite (x/s)*(x/s) as (x*x)/(s*s), which overflows again.
+@numba.njit(cache=True, error_model="numpy")
+def _acc_scaled(xs, p, scale):
+    s = 0.0
+    if p == 2.0:
+        for i in range(xs.size):
+            v = np.float64(xs[i]) / scale
+            s += v * v
+    else:
+        for i in range(xs.size):
+            s += (abs(np.float64(xs[i])) / scale) ** p
+    return s
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _acc_row_scaled(xs, acc, p, scale):
+    if p == 2.0:
+        for j in range(xs.size):
+            v = np.float64(xs[j]) / scale[j]
+            acc[j] += v * v
+    else:
+        for j in range(xs.size):
+            acc[j] += (abs(np.float64(xs[j])) / scale[j]) ** p
+
+
+@numba.njit(cache=True)
+def _maxmin(us, mask):
+    """Max and min of ``us & mask`` (the bits of |x|; NaN patterns sort above inf)."""
+    mx = np.uint64(0)
+    mn = np.uint64(0xFFFFFFFFFFFFFFFF)
+    for i in range(us.size):
+        v = np.uint64(us[i]) & mask
+        mx = max(mx, v)
+        mn = min(mn, v)
+    return mx, mn
+
+
+@numba.njit(cache=True)
+def _nchunks(n):
+    return max(1, (n + CHUNK - 1) // CHUNK)
+
+
+# ----------------------------------------------------------------------------- flat (1-D)
+@kernel
+def reduce_flat(x, op, p):
+    """Raw accumulation of ``op`` over a 1-D array."""
+    n = x.size
+    nck = _nchunks(n)
+    part = np.empty(nck)
+    for c in prange(nck):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[c] = _acc(x[lo:hi], op, p)
+    s = 0.0
+    for c in range(nck):
+        s += part[c]
+    return s
+
+
+@kernel(fastmath=False)
+def reduce_flat_scaled(x, p, scale):
+    """sum((|x|/scale)**p) over a 1-D array, without reassociation."""
+    n = x.size
+    nck = _nchunks(n)
+    part = np.empty(nck)
+    for c in prange(nck):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[c] = _acc_scaled(x[lo:hi], p, scale)
+    s = 0.0
+    for c in range(nck):
+        s += part[c]
+    return s
+
+
+@kernel(fastmath=False)
+def maxmin_flat(u, mask):
+    """(max, min) of ``u & mask`` over a 1-D unsigned view of a float array."""
+    n = u.size
+    nck = _nchunks(n)
+    pmx = np.empty(nck, dtype=np.uint64)
+    pmn = np.empty(nck, dtype=np.uint64)
+    for c in prange(nck):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        a, b = _maxmin(u[lo:hi], mask)
+        pmx[c] = a
+        pmn[c] = b
+    mx = np.uint64(0)
+    mn = np.uint64(0xFFFFFFFFFFFFFFFF)
+    for c in range(nck):
+        mx = max(mx, pmx[c])
+        mn = min(mn, pmn[c])
+    return mx, mn
+
+
+# ----------------------------------------------------------------------------- rows (m, n)
+@kernel
+def reduce_rows(x, op, p, out):
+    """out[r] = raw accumulation of ``op`` over x[r, :] for a 2-D ``(m, n)`` array."""
+    m, n = x.shape
+    nck = _nchunks(n)
+    if nck == 1:
+        for r in prange(m):
+            out[r] = _acc(x[r], op, p)
+        return
+    part = np.empty((m, nck))
+    for t in prange(m * nck):
+        r = t // nck
+        c = t - r * nck
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[r, c] = _acc(x[r, lo:hi], op, p)
+    for r in range(m):
+        s = 0.0
+        for c in range(nck):
+            s += part[r, c]
+        out[r] = s
+
+
+@kernel(fastmath=False)
+def reduce_rows_scaled(x, p, scale, out):
+    """out[r] = sum((|x[r, :]|/scale[r])**p), without reassociation."""
+    m, n = x.shape
+    nck = _nchunks(n)
+    part = np.empty((m, nck))
+    for t in prange(m * nck):
+        r = t // nck
+        c = t - r * nck
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[r, c] = _acc_scaled(x[r, lo:hi], p, scale[r])
+    for r in range(m):
+        s = 0.0
+        for c in range(nck):
+            s += part[r, c]
+        out[r] = s
+
+
+@kernel(fastmath=False)
+def maxmin_rows(u, mask, outmax, outmin):
+    """Row-wise (max, min) of ``u & mask`` for a 2-D unsigned view."""
+    m, n = u.shape
+    nck = _nchunks(n)
+    pmx = np.empty((m, nck), dtype=np.uint64)
+    pmn = np.empty((m, nck), dtype=np.uint64)
+    for t in prange(m * nck):
+        r = t // nck
+        c = t - r * nck
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        a, b = _maxmin(u[r, lo:hi], mask)
+        pmx[r, c] = a
+        pmn[r, c] = b
+    for r in range(m):
+        mx = np.uint64(0)
+        mn = np.uint64(0xFFFFFFFFFFFFFFFF)
+        for c in range(nck):
+            mx = max(mx, pmx[r, c])
+            mn = min(mn, pmn[r, c])
+        outmax[r] = mx
+        outmin[r] = mn
+
+
+# ----------------------------------------------------------------------------- cols (o, n, m)
+@numba.njit(cache=True)
+def _cols_plan(n, m):
+    w = min(m, COLW)
+    ncb = (m + w - 1) // w
+    rows = max(CHUNK // w, MIN_ROWS)
+    nrb = max(1, (n + rows - 1) // rows)
+    return w, ncb, rows, nrb
+
+
+@kernel
+def reduce_cols(x, op, p, out):
+    """out[k, j] = raw accumulation of ``op`` over x[k, :, j] for a 3-D ``(o, n, m)`` array."""
+    o, n, m = x.shape
+    if o == 0 or m == 0:
+        return
+    w, ncb, rows, nrb = _cols_plan(n, m)
+    part = np.zeros((o, nrb, m))
+    for t in prange(o * nrb * ncb):
+        k = t // (nrb * ncb)
+        rem = t - k * nrb * ncb
+        rb = rem // ncb
+        cb = rem - rb * ncb
+        r1 = min(rb * rows + rows, n)
+        c0 = cb * w
+        c1 = min(c0 + w, m)
+        acc = part[k, rb, c0:c1]
+        for i in range(rb * rows, r1):
+            _acc_row(x[k, i, c0:c1], acc, op, p)
+    for k in range(o):
+        for j in range(m):
+            out[k, j] = part[k, 0, j]
+        for rb in range(1, nrb):
+            for j in range(m):
+                out[k, j] += part[k, rb, j]
+
+
+@kernel(fastmath=False)
+def reduce_cols_scaled(x, p, scale, out):
+    """out[k, j] = sum((|x[k, :, j]|/scale[k, j])**p), without reassociation."""
+    o, n, m = x.shape
+    if o == 0 or m == 0:
+        return
+    w, ncb, rows, nrb = _cols_plan(n, m)
+    part = np.zeros((o, nrb, m))
+    for t in prange(o * nrb * ncb):
+        k = t // (nrb * ncb)
+        rem = t - k * nrb * ncb
+        rb = rem // ncb
+        cb = rem - rb * ncb
+        r1 = min(rb * rows + rows, n)
+        c0 = cb * w
+        c1 = min(c0 + w, m)
+        acc = part[k, rb, c0:c1]
+        sc = scale[k, c0:c1]
+        for i in range(rb * rows, r1):
+            _acc_row_scaled(x[k, i, c0:c1], acc, p, sc)
+    for k in range(o):
+        for j in range(m):
+            out[k, j] = part[k, 0, j]
+        for rb in range(1, nrb):
+            for j in range(m):
+                out[k, j] += part[k, rb, j]
+
+
+@kernel(fastmath=False)
+def maxmin_cols(u, mask, outmax, outmin):
+    """(max, min) of ``u[k, :, j] & mask`` for a 3-D unsigned view."""
+    o, n, m = u.shape
+    if o == 0 or m == 0:
+        return
+    w, ncb, rows, nrb = _cols_plan(n, m)
+    pmx = np.zeros((o, nrb, m), dtype=np.uint64)
+    pmn = np.full((o, nrb, m), np.uint64(0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+    for t in prange(o * nrb * ncb):
+        k = t // (nrb * ncb)
+        rem = t - k * nrb * ncb
+        rb = rem // ncb
+        cb = rem - rb * ncb
+        r1 = min(rb * rows + rows, n)
+        c0 = cb * w
+        c1 = min(c0 + w, m)
+        amx = pmx[k, rb, c0:c1]
+        amn = pmn[k, rb, c0:c1]
+        for i in range(rb * rows, r1):
+            row = u[k, i, c0:c1]
+            for j in range(c1 - c0):
+                v = np.uint64(row[j]) & mask
+                amx[j] = max(amx[j], v)
+                amn[j] = min(amn[j], v)
+    for k in range(o):
+        for j in range(m):
+            mx = np.uint64(0)
+            mn = np.uint64(0xFFFFFFFFFFFFFFFF)
+            for rb in range(nrb):
+                mx = max(mx, pmx[k, rb, j])
+                mn = min(mn, pmn[k, rb, j])
+            outmax[k, j] = mx
+            outmin[k, j] = mn
