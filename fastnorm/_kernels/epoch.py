@@ -1,0 +1,311 @@
+"""Fused least-squares epoch kernels: one pass over the rows of X per call.
+
+Everything here is numba code only (no validation, no Python objects).  The wrappers live in
+``fastnorm.linear_model._base`` (``NumpyPass``) and ``fastnorm.linear_model.epoch``.
+
+Conventions
+-----------
+* ``r = X @ w + b - y`` (the residual of the user's notes, ``wx + b - y``), weighted by
+  ``sw`` when ``sw`` has ``n`` entries (an empty ``sw`` means unit weights, so no array of
+  ones is read).
+* The epoch returns the *sums* ``g = X.T @ (sw * r)``, ``sum(sw * r)``, ``sum(sw * r**2)`` and
+  ``sum(sw * r * y)``: with them a solver has the gradient, the objective and the duality gap
+  of the current point without a second pass (``fastnorm.linear_model._base``).
+* Row blocks have a fixed size (a function of ``n_features`` only), each block accumulates a
+  private float64 gradient, and blocks are combined serially in block order after the
+  ``prange``: the result does not depend on the number of threads.
+* C-ordered X is walked row by row (a dot and an axpy per row, both over contiguous memory);
+  F-ordered X is passed transposed (``XT = X.T``, C-contiguous, shape ``(p, n)``) and walked
+  column by column inside each row block, so neither layout is copied.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from fastnorm._config import kernel
+
+__all__ = [
+    "block_rows",
+    "colstats_cols",
+    "colstats_rows",
+    "epoch_lsq_cols",
+    "epoch_lsq_rows",
+    "read_sum_rows",
+    "sgd_epoch_rows",
+]
+
+
+def block_rows(n_features: int, layout: str) -> int:
+    """Rows per block: fixed by ``n_features`` (never by the thread count).
+
+    C order: ~64K elements (512 KiB of float64) per block keeps the number of private
+    gradients small.  F order: ~32K elements so the block, read twice (once for the residual,
+    once for the gradient), stays in L2 between the two reads.
+    """
+    p = max(int(n_features), 1)
+    if layout == "C":
+        return max(16, (1 << 16) // p)
+    return max(64, (1 << 15) // p)
+
+
+@kernel
+def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out):  # noqa: PLR0913
+    """One fused pass over C-ordered ``X`` (n, p).
+
+    Writes ``g_out[:] = X.T @ (sw * r)``, ``s_out[:3] = (sum(sw*r), sum(sw*r*r),
+    sum(sw*r*y))`` and, if ``r_out`` has ``n`` entries, ``r_out[:] = r``.
+    """
+    n, p = X.shape
+    nblk = (n + rpb - 1) // rpb
+    gpart = np.zeros((nblk, p), dtype=np.float64)
+    spart = np.zeros((nblk, 3), dtype=np.float64)
+    has_sw = sw.shape[0] == n
+    has_r = r_out.shape[0] == n
+    for blk in prange(nblk):
+        lo = blk * rpb
+        hi = min(lo + rpb, n)
+        g = gpart[blk]
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        for i in range(lo, hi):
+            xi = X[i]
+            d = 0.0
+            for j in range(p):
+                d += xi[j] * w[j]
+            yi = np.float64(y[i])
+            r = d + b - yi
+            if has_r:
+                r_out[i] = r
+            wr = r * sw[i] if has_sw else r
+            s0 += wr
+            s1 += wr * r
+            s2 += wr * yi
+            for j in range(p):
+                g[j] += wr * xi[j]
+        spart[blk, 0] = s0
+        spart[blk, 1] = s1
+        spart[blk, 2] = s2
+    for j in range(p):
+        g_out[j] = 0.0
+    for k in range(3):
+        s_out[k] = 0.0
+    for blk in range(nblk):  # fixed-order combine
+        g = gpart[blk]
+        for j in range(p):
+            g_out[j] += g[j]
+        for k in range(3):
+            s_out[k] += spart[blk, k]
+
+
+@kernel
+def epoch_lsq_cols(XT, y, sw, w, b, rpb, g_out, s_out, r_out):  # noqa: PLR0913
+    """As :func:`epoch_lsq_rows` for F-ordered ``X``, passed as ``XT = X.T`` (p, n) C-order."""
+    p, n = XT.shape
+    nblk = (n + rpb - 1) // rpb
+    gpart = np.zeros((nblk, p), dtype=np.float64)
+    spart = np.zeros((nblk, 3), dtype=np.float64)
+    has_sw = sw.shape[0] == n
+    has_r = r_out.shape[0] == n
+    for blk in prange(nblk):
+        lo = blk * rpb
+        hi = min(lo + rpb, n)
+        m = hi - lo
+        rb = np.empty(m, dtype=np.float64)
+        yb = y[lo:hi]
+        for i in range(m):
+            rb[i] = b - yb[i]
+        for j in range(p):
+            xj = XT[j, lo:hi]
+            wj = w[j]
+            for i in range(m):
+                rb[i] += wj * xj[i]
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        if has_r:
+            rr = r_out[lo:hi]
+            for i in range(m):
+                rr[i] = rb[i]
+        if has_sw:
+            swb = sw[lo:hi]
+            for i in range(m):
+                r = rb[i]
+                wr = r * swb[i]
+                s0 += wr
+                s1 += wr * r
+                s2 += wr * yb[i]
+                rb[i] = wr
+        else:
+            for i in range(m):
+                r = rb[i]
+                s0 += r
+                s1 += r * r
+                s2 += r * yb[i]
+        g = gpart[blk]
+        for j in range(p):
+            xj = XT[j, lo:hi]
+            acc = 0.0
+            for i in range(m):
+                acc += xj[i] * rb[i]
+            g[j] = acc
+        spart[blk, 0] = s0
+        spart[blk, 1] = s1
+        spart[blk, 2] = s2
+    for j in range(p):
+        g_out[j] = 0.0
+    for k in range(3):
+        s_out[k] = 0.0
+    for blk in range(nblk):
+        g = gpart[blk]
+        for j in range(p):
+            g_out[j] += g[j]
+        for k in range(3):
+            s_out[k] += spart[blk, k]
+
+
+@kernel
+def colstats_rows(X, sw, rpb, sum_out, sq_out):
+    """Weighted column sums ``X.T @ sw`` and sums of squares ``(X**2).T @ sw``, C order."""
+    n, p = X.shape
+    nblk = (n + rpb - 1) // rpb
+    part = np.zeros((nblk, 2, p), dtype=np.float64)
+    has_sw = sw.shape[0] == n
+    for blk in prange(nblk):
+        lo = blk * rpb
+        hi = min(lo + rpb, n)
+        a = part[blk, 0]
+        q = part[blk, 1]
+        for i in range(lo, hi):
+            xi = X[i]
+            s = sw[i] if has_sw else 1.0
+            for j in range(p):
+                v = np.float64(xi[j])
+                a[j] += s * v
+                q[j] += s * v * v
+    for j in range(p):
+        sum_out[j] = 0.0
+        sq_out[j] = 0.0
+    for blk in range(nblk):
+        for j in range(p):
+            sum_out[j] += part[blk, 0, j]
+            sq_out[j] += part[blk, 1, j]
+
+
+@kernel
+def colstats_cols(XT, sw, rpb, sum_out, sq_out):
+    """As :func:`colstats_rows` for ``XT = X.T`` (F-ordered X): one column per task."""
+    p, n = XT.shape
+    has_sw = sw.shape[0] == n
+    for j in prange(p):
+        xj = XT[j]
+        a = 0.0
+        q = 0.0
+        if has_sw:
+            for i in range(n):
+                v = np.float64(xj[i])
+                a += sw[i] * v
+                q += sw[i] * v * v
+        else:
+            for i in range(n):
+                v = np.float64(xj[i])
+                a += v
+                q += v * v
+        sum_out[j] = a
+        sq_out[j] = q
+
+
+@kernel
+def read_sum_rows(X, rpb):
+    """Plain streaming read of C-ordered X (the bandwidth yardstick of the benchmarks)."""
+    n, p = X.shape
+    nblk = (n + rpb - 1) // rpb
+    part = np.zeros(nblk, dtype=np.float64)
+    for blk in prange(nblk):
+        lo = blk * rpb
+        hi = min(lo + rpb, n)
+        acc = 0.0
+        for i in range(lo, hi):
+            xi = X[i]
+            for j in range(p):
+                acc += xi[j]
+        part[blk] = acc
+    total = 0.0
+    for blk in range(nblk):
+        total += part[blk]
+    return total
+
+
+@kernel(fastmath=False)
+def sgd_epoch_rows(X, y, sw, order, w, xm, y_off, lr, lam1, lam2, proximal, positive, batch):  # noqa: PLR0913
+    """One epoch of (mini-batch) SGD on the centred least-squares loss, in place on ``w``.
+
+    Per batch ``B`` of rows (taken in the sequence ``order``) with residuals
+    ``r_i = (x_i - xm) . w + y_off - y_i``:
+
+        grad = mean_i 2 * sw_i * r_i * (x_i - xm)              (the notes' 2 (wx + b - y) x)
+        subgradient variant:  w <- w - lr * (grad + lam1 * sign(w) + 2 * lam2 * w)
+        proximal variant:     w <- soft(w - lr * grad, lr * lam1) / (1 + 2 * lr * lam2)
+
+    ``positive`` clips at zero after each update (prox of the non-negativity constraint).
+    Inherently sequential: this kernel runs serially whatever build is called.
+    Returns the number of non-finite updates seen (0 when all went well).
+    """
+    n, p = X.shape
+    has_sw = sw.shape[0] == n
+    g = np.zeros(p, dtype=np.float64)
+    # c = xm . w, maintained incrementally as w changes
+    c = 0.0
+    for j in range(p):
+        c += xm[j] * w[j]
+    nb = (n + batch - 1) // batch
+    for k in range(nb):
+        lo = k * batch
+        hi = min(lo + batch, n)
+        for j in range(p):
+            g[j] = 0.0
+        gb = 0.0  # sum of 2 * sw * r over the batch (times -xm it is the centring term)
+        for t in range(lo, hi):
+            i = order[t]
+            xi = X[i]
+            d = 0.0
+            for j in range(p):
+                d += xi[j] * w[j]
+            r = d - c + y_off - y[i]
+            wr = 2.0 * (r * sw[i] if has_sw else r)
+            gb += wr
+            for j in range(p):
+                g[j] += wr * xi[j]
+        scale = 1.0 / (hi - lo)
+        c = 0.0
+        for j in range(p):
+            gj = (g[j] - gb * xm[j]) * scale
+            wj = w[j]
+            if proximal:
+                v = wj - lr * gj
+                t1 = lr * lam1
+                if v > t1:
+                    v = v - t1
+                elif v < -t1:
+                    v = v + t1
+                else:
+                    v = 0.0
+                v = v / (1.0 + 2.0 * lr * lam2)
+            else:
+                s = 0.0
+                if wj > 0.0:
+                    s = lam1
+                elif wj < 0.0:
+                    s = -lam1
+                v = wj - lr * (gj + s + 2.0 * lam2 * wj)
+            if positive and v < 0.0:
+                v = 0.0
+            w[j] = v
+            c += xm[j] * v
+    bad = 0
+    for j in range(p):
+        if not np.isfinite(w[j]):
+            bad += 1
+    return bad

@@ -1,0 +1,444 @@
+"""Shared plumbing of the linear models: the scikit-learn guard, input validation, the
+data-pass interface the solvers run on, the duality gap and the fit loop over targets.
+
+The data pass
+-------------
+Solvers never touch X.  They call a *data pass* object (``NumpyPass`` here; a Dask backend
+can provide the same three methods by summing the same partial sums over its chunks):
+
+``moments() -> Moments``
+    one-time weighted moments: ``sw_sum``, column sums ``X.T @ sw``, column sums of squares
+    ``(X**2).T @ sw``, ``y_sum = sw @ y`` and ``yy = sw @ y**2``;
+``epoch(w, b) -> (g, s_r, s_rr, s_ry)``
+    one fused pass at the point ``(w, b)``: with ``r = X @ w + b - y``, the sums
+    ``g = X.T @ (sw * r)``, ``sum(sw * r)``, ``sum(sw * r**2)`` and ``sum(sw * r * y)``;
+``n_samples``, ``n_features``
+    the shape.
+
+The intercept is fitted through the column means (``b = y_mean - X_mean @ w``), never by
+centring X: with that ``b`` the residual is the residual of the centred problem, and the
+centred gradient is ``(g - X_mean * s_r) / n``.  Weights are rescaled to sum to
+``n_samples`` as scikit-learn does.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from fastnorm._config import run
+from fastnorm._kernels import epoch as _k
+
+_SKLEARN_MSG = (
+    "fastnorm.linear_model needs scikit-learn: pip install fastnorm[sklearn] "
+    "(or pip install scikit-learn)"
+)
+
+try:
+    import sklearn  # noqa: F401
+    from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model._base import LinearModel
+    from sklearn.utils._param_validation import Interval, StrOptions
+    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(_SKLEARN_MSG) from exc
+
+__all__ = [
+    "BaseEstimator",
+    "ConvergenceWarning",
+    "LinearModel",
+    "Moments",
+    "NumpyPass",
+    "RegressorMixin",
+    "check_is_fitted",
+    "enet_gap",
+]
+
+
+# ----------------------------------------------------------------------------- data pass
+@dataclass
+class Moments:
+    """Weighted one-pass moments of (X, y) used to centre implicitly."""
+
+    sw_sum: float
+    colsum: np.ndarray  # X.T @ sw
+    colsq: np.ndarray  # (X**2).T @ sw
+    y_sum: float
+    yy: float
+
+
+def _layout(X: np.ndarray) -> str:
+    if X.flags.c_contiguous:
+        return "C"
+    if X.flags.f_contiguous:
+        return "F"
+    return "A"
+
+
+class NumpyPass:
+    """Fused passes over an in-memory (or memory-mapped) array, without copying it.
+
+    Parameters
+    ----------
+    X : ndarray (n, p), float32 or float64
+        C- or F-contiguous arrays are used in place (also read-only ones and memmaps); any
+        other layout is copied once to C order.
+    y : ndarray (n,)
+        Converted to float64 (a copy of one column is cheap next to X).
+    sample_weight : ndarray (n,) or None
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        X = np.asarray(X)  # memmap -> plain ndarray view, no copy
+        layout = _layout(X)
+        if layout == "A":
+            X = np.ascontiguousarray(X)
+            layout = "C"
+        self.X = X
+        self.layout = layout
+        self._Xk = X if layout == "C" else X.T  # what the kernels see: always C-contiguous
+        self.n_samples, self.n_features = X.shape
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.sw = (
+            np.empty(0, dtype=np.float64)
+            if sample_weight is None
+            else np.ascontiguousarray(sample_weight, dtype=np.float64)
+        )
+        self.rpb = _k.block_rows(self.n_features, layout)
+        self._moments: Moments | None = None
+
+    @property
+    def size(self) -> int:
+        return self.n_samples * self.n_features
+
+    def moments(self) -> Moments:
+        if self._moments is None:
+            p = self.n_features
+            s = np.empty(p)
+            q = np.empty(p)
+            k = _k.colstats_rows if self.layout == "C" else _k.colstats_cols
+            run(k, self.size, self._Xk, self.sw, self.rpb, s, q)
+            y = self.y
+            if self.sw.shape[0]:
+                sw_sum = float(self.sw.sum())
+                y_sum = float(self.sw @ y)
+                yy = float(self.sw @ (y * y))
+            else:
+                sw_sum = float(self.n_samples)
+                y_sum = float(y.sum())
+                yy = float(y @ y)
+            self._moments = Moments(sw_sum, s, q, y_sum, yy)
+        return self._moments
+
+    def epoch(
+        self, w: np.ndarray, b: float, r_out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, float, float, float]:
+        g = np.empty(self.n_features)
+        s = np.empty(3)
+        r = np.empty(0) if r_out is None else r_out
+        k = _k.epoch_lsq_rows if self.layout == "C" else _k.epoch_lsq_cols
+        w = np.ascontiguousarray(w, dtype=np.float64)
+        run(k, self.size, self._Xk, self.y, self.sw, w, float(b), self.rpb, g, s, r)
+        return g, float(s[0]), float(s[1]), float(s[2])
+
+    def sgd_epoch(self, w, order, xm, y_off, lr, lam1, lam2, proximal, positive, batch) -> int:
+        """One SGD epoch in place on ``w`` (float64); see ``_kernels.epoch.sgd_epoch_rows``."""
+        return _k.sgd_epoch_rows.serial(
+            self.X, self.y, self.sw, order, w, xm, float(y_off), float(lr), float(lam1),
+            float(lam2), bool(proximal), bool(positive), int(batch),
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the problem
+@dataclass
+class Problem:
+    """One target of ``(1/(2n)) sum sw (y - Xw - b)^2 + l1 ||w||_1 + 0.5 l2 ||w||^2``.
+
+    ``n`` is the (normalised) sum of weights, ``X_off``/``y_off`` the weighted means (zeros
+    without intercept) and ``yty`` the weighted sum of squares of the centred y.
+    """
+
+    data: Any
+    l1: float
+    l2: float
+    n: float
+    X_off: np.ndarray
+    y_off: float
+    yty: float
+    positive: bool
+    fit_intercept: bool
+
+    @classmethod
+    def from_pass(cls, data, l1, l2, positive, fit_intercept) -> Problem:
+        m = data.moments()
+        n = m.sw_sum
+        if fit_intercept:
+            X_off = m.colsum / n
+            y_off = m.y_sum / n
+            yty = max(m.yy - n * y_off * y_off, 0.0)
+        else:
+            X_off = np.zeros(data.n_features)
+            y_off = 0.0
+            yty = m.yy
+        return cls(data, float(l1), float(l2), n, X_off, y_off, yty, positive, fit_intercept)
+
+    def intercept(self, w: np.ndarray) -> float:
+        return self.y_off - float(self.X_off @ w) if self.fit_intercept else 0.0
+
+    def evaluate(self, w: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """One fused pass: (centred gradient of the data term / n, objective, gap / n)."""
+        g, s_r, s_rr, s_ry = self.data.epoch(w, self.intercept(w))
+        n = self.n
+        grad = (g - self.X_off * s_r) / n
+        R_norm2 = s_rr
+        Ry = -(s_ry - self.y_off * s_r)  # R = -(r) against the centred y
+        obj = 0.5 * R_norm2 / n + self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w @ w)
+        gap = enet_gap(w, -n * grad, R_norm2, Ry, self.l1 * n, self.l2 * n, self.positive)
+        return grad, float(obj), gap / n
+
+    def gap_tol(self, tol: float) -> float:
+        """Stopping threshold on ``gap / n``: scikit-learn's ``tol * ||y_c||^2 / n``."""
+        return tol * self.yty / self.n
+
+
+def enet_gap(w, XtR, R_norm2, Ry, alpha, beta, positive) -> float:
+    """scikit-learn's duality gap (``_cd_fast.gap_enet``) from the pass statistics.
+
+    ``XtR = X_c.T @ W (y_c - X_c w)``, ``R_norm2 = ||R||_W^2``, ``Ry = R @ W y_c``; ``alpha``
+    and ``beta`` are the L1 and L2 weights in the unnormalised scale (times n).
+    """
+    w_l2 = float(w @ w) if beta > 0 else 0.0
+    if alpha == 0:
+        dual = float(XtR @ XtR)
+        if beta == 0:
+            return dual
+        return R_norm2 + 0.5 * beta * w_l2 - Ry + dual / (2.0 * beta)
+    XtA = XtR - beta * w
+    dual_norm = float(XtA.max()) if positive else float(np.abs(XtA).max())
+    l1 = float(np.abs(w).sum())
+    primal = 0.5 * (R_norm2 + beta * w_l2) + alpha * l1
+    scale = alpha / dual_norm if dual_norm > alpha else 1.0
+    dual = -0.5 * scale * scale * (R_norm2 + beta * w_l2) + scale * Ry
+    return primal - dual
+
+
+# ------------------------------------------------------------------------ validation
+def validate_fit_input(est, X, y, sample_weight):
+    """validate_data as scikit-learn's linear models do, without copying X.
+
+    Returns ``X`` (float32/float64, C/F layout kept), ``y`` (float64, 1-D or 2-D),
+    normalised ``sample_weight`` (sum = n_samples, or None) and the raw weight sum.
+    """
+    X, y = validate_data(
+        est,
+        X,
+        y,
+        accept_sparse=False,
+        dtype=[np.float64, np.float32],
+        copy=False,
+        multi_output=True,
+        y_numeric=True,
+    )
+    y = np.asarray(y, dtype=np.float64)
+    n = X.shape[0]
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = None
+    raw_sum = float(n)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        raw_sum = float(sample_weight.sum())
+        if not raw_sum > 0:
+            raise ValueError("The sum of sample_weight must be positive.")
+        sample_weight = sample_weight * (n / raw_sum)
+    return X, y, sample_weight, raw_sum
+
+
+def gram_available() -> bool:
+    try:
+        from fastnorm.linear_model import _gram  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def choose_solver(solver: str, n: int, p: int) -> str:
+    """``"auto"``: the Gram solver when n >> p and p is moderate, else the streaming one."""
+    if solver != "auto":
+        return solver
+    if p <= 2048 and n >= 2 * p and gram_available():
+        return "gram"
+    return "stream"
+
+
+def convergence_warning(gap: float, tol: float, n_iter: int, solver: str) -> None:
+    warnings.warn(
+        "Objective did not converge. You might want to increase the number of iterations "
+        "(max_iter), check the scale of the features or consider increasing regularisation. "
+        f"Duality gap: {gap:.6e}, tolerance: {tol:.3e} after {n_iter} epochs "
+        f"(solver={solver!r}).",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+def check_finite_coef(coef, intercept) -> None:
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ValueError(
+            "Iterations resulted in non-finite parameter values. The input data may contain "
+            "large values and need to be preprocessed."
+        )
+
+
+# ------------------------------------------------------------------------ estimator base
+
+SOLVERS = ("auto", "gram", "stream", "sgd")
+
+COMMON_CONSTRAINTS: dict = {
+    "fit_intercept": ["boolean"],
+    "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "warm_start": ["boolean"],
+    "positive": ["boolean"],
+    "copy_X": ["boolean"],
+    "solver": [StrOptions(set(SOLVERS))],
+    "verbose": ["verbose"],
+    "callback": [callable, None],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "eta0": [Interval(Real, 0, None, closed="neither"), None],
+    "random_state": ["random_state"],
+}
+
+
+class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
+    """Fit loop shared by Lasso, ElasticNet and Ridge (one problem per target).
+
+    Subclasses define ``_penalty(raw_sw_sum) -> (l1, l2)`` in the normalised scale
+    ``(1/(2n)) ||y - Xw - b||^2 + l1 ||w||_1 + 0.5 l2 ||w||^2`` and ``_obj_scale(raw)``, the
+    factor from that scale to the estimator's own objective.
+    """
+
+    _reports_gap = True
+    _default_max_iter = 1000
+
+    def _penalty(self, raw_sum: float, n: int) -> tuple[float, float]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _obj_scale(self, raw_sum: float, n: int) -> float:
+        return 1.0
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            float32 or float64 data; C- or F-contiguous arrays (and read-only memmaps) are
+            used in place, never copied nor modified.  Other dtypes are converted to float64.
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Rescaled internally to sum to n_samples (as scikit-learn does).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._validate_params()
+        X, y, sw, raw_sum = validate_fit_input(self, X, y, sample_weight)
+        n, p = X.shape
+        l1, l2 = self._penalty(raw_sum, n)
+        scale = self._obj_scale(raw_sum, n)
+        y2 = y.reshape(n, -1)
+        n_targets = y2.shape[1]
+        solver = choose_solver(self.solver, n, p)
+        if solver == "gram" and not gram_available():
+            raise ImportError("solver='gram' needs fastnorm.linear_model._gram")
+        max_iter = self.max_iter if self.max_iter is not None else self._default_max_iter
+
+        w_init = None
+        if self.warm_start and hasattr(self, "coef_"):
+            c = np.asarray(self.coef_, dtype=np.float64).reshape(-1, p)
+            if c.shape[0] == n_targets:
+                w_init = c
+
+        coefs = np.zeros((n_targets, p), dtype=np.float64)
+        intercepts = np.zeros(n_targets, dtype=np.float64)
+        gaps = np.zeros(n_targets, dtype=np.float64)
+        n_iters: list = []
+        paths: list = []
+        cb = self.callback
+        if cb is not None and scale != 1.0:
+            user_cb = cb
+
+            def cb(k, obj, gap):
+                return user_cb(k, obj * scale, gap * scale)
+
+        for t in range(n_targets):
+            w0 = w_init[t] if w_init is not None else np.zeros(p)
+            w, b, gap, it, hist, conv = self._solve_one(
+                solver, X, y2[:, t], sw, l1, l2, w0, max_iter, cb
+            )
+            if not conv:
+                convergence_warning(gap * scale, self.tol * self._last_yty * scale, it, solver)
+            coefs[t] = w
+            intercepts[t] = b
+            gaps[t] = gap * scale
+            n_iters.append(it)
+            paths.append(np.asarray(hist, dtype=np.float64) * scale)
+
+        dtype = X.dtype
+        check_finite_coef(coefs, intercepts)
+        if y.ndim == 1:
+            self.coef_ = coefs[0].astype(dtype)
+            self.intercept_ = dtype.type(intercepts[0]) if self.fit_intercept else 0.0
+            self.n_iter_ = n_iters[0]
+            self.objective_path_ = paths[0]
+            if self._reports_gap:
+                self.dual_gap_ = dtype.type(gaps[0])
+        else:
+            self.coef_ = coefs.astype(dtype)
+            self.intercept_ = intercepts.astype(dtype) if self.fit_intercept else 0.0
+            self.n_iter_ = n_iters
+            self.objective_path_ = paths
+            if self._reports_gap:
+                self.dual_gap_ = gaps.astype(dtype)
+        self.solver_ = solver
+        return self
+
+    def _solve_one(self, solver, X, y, sw, l1, l2, w0, max_iter, cb):
+        if solver == "gram":
+            return self._solve_gram(X, y, sw, l1, l2, w0, max_iter, cb)
+        from fastnorm.linear_model._stream import fista, sgd
+
+        data = NumpyPass(X, y, sw)
+        prob = Problem.from_pass(data, l1, l2, self.positive, self.fit_intercept)
+        self._last_yty = prob.yty / prob.n
+        if solver == "sgd":
+            res = sgd(
+                prob, w0, max_iter, self.tol, cb, self.verbose,
+                batch_size=self.batch_size, eta0=self.eta0, random_state=self.random_state,
+            )  # fmt: skip
+        else:
+            res = fista(prob, w0, max_iter, self.tol, cb, self.verbose)
+        conv = res.converged or res.stopped
+        return res.w, prob.intercept(res.w), res.gap, res.n_iter, res.objectives, conv
+
+    def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
+        from fastnorm.linear_model._gram import cd_gram, gram_stats
+
+        stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
+        self._last_yty = float(stats.yty) / float(stats.n)
+        w, gap, n_iter, hist = cd_gram(
+            stats, l1, l2, np.asarray(w0, dtype=np.float64), max_iter, self.tol,
+            self.positive, callback=cb,
+        )  # fmt: skip
+        w = np.asarray(w, dtype=np.float64)
+        b = float(stats.y_offset - stats.X_offset @ w) if self.fit_intercept else 0.0
+        conv = gap <= self.tol * self._last_yty or (cb is not None and n_iter < max_iter)
+        return w, b, float(gap), int(n_iter), list(hist), conv

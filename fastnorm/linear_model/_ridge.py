@@ -1,0 +1,123 @@
+"""Ridge regression: scikit-learn's objective ``||y - Xw - b||^2 + alpha ||w||^2``."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+
+from fastnorm.linear_model._base import COMMON_CONSTRAINTS, FusedLinearModel, Interval
+
+__all__ = ["Ridge"]
+
+
+class Ridge(FusedLinearModel):
+    """Linear least squares with L2 regularisation, as scikit-learn's Ridge.
+
+    Minimises ``||y - Xw - b||^2_2 + alpha * ||w||^2_2`` (with sample weights,
+    ``sum_i sw_i (y_i - x_i w - b)^2 + alpha ||w||^2``, the weights *not* rescaled, as in
+    scikit-learn).  X is never copied nor modified; float32 stays float32.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+    fit_intercept : bool, default=True
+    max_iter : int or None, default=None
+        Epochs of the iterative solvers (None: 1000).  Unused by ``"gram"``.
+    tol : float, default=1e-4
+        Iterative solvers stop when the ridge duality gap is at most
+        ``tol * ||y - mean(y)||^2``.
+    warm_start : bool, default=False
+    positive : bool, default=False
+        Non-negative coefficients (the ``"gram"`` solver then hands over to ``"stream"``).
+    copy_X : bool, default=True
+        Accepted for compatibility: X is never modified nor copied.
+    solver : {"auto", "gram", "stream", "sgd"}, default="auto"
+        ``"gram"``: one fused pass builds the Gram matrix, then a p x p solve (exact);
+        ``"stream"``: accelerated gradient, one fused pass per epoch; ``"sgd"``: the notes'
+        update rule ``w <- w - lr * (2 (w x + b - y) x + 2 alpha' w)``.  ``"auto"``:
+        ``"gram"`` when n_samples >= 2 * n_features and n_features <= 2048, else
+        ``"stream"``.
+    verbose, callback, batch_size, eta0, random_state
+        As in :class:`fastnorm.linear_model.Lasso`.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or list of int
+        Epochs of the iterative solvers; 1 for ``"gram"`` (one pass, one solve).
+    objective_path_ : ndarray or list of ndarray
+        ``||y - Xw - b||^2 + alpha ||w||^2`` after each epoch.
+    solver_ : str
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import Ridge
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 3.0]])
+    >>> model = Ridge(alpha=1.0).fit(X, [1.0, 1.0, 3.0, 6.0])
+    >>> model.coef_.round(4)
+    array([0.8989, 0.8876])
+    """
+
+    _reports_gap = False
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        **COMMON_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        copy_X=True,
+        max_iter=None,
+        tol=1e-4,
+        solver="auto",
+        positive=False,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        callback=None,
+        batch_size=1,
+        eta0=None,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.callback = callback
+        self.batch_size = batch_size
+        self.eta0 = eta0
+
+    # (1/(2n)) sum sw_n r^2 + 0.5 l2 ||w||^2, times 2 * raw_sum, is sum sw_raw r^2 + alpha ||w||^2
+    def _penalty(self, raw_sum, n):
+        return 0.0, self.alpha / raw_sum
+
+    def _obj_scale(self, raw_sum, n):
+        return 2.0 * raw_sum
+
+    def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
+        if self.positive:
+            return super()._solve_gram(X, y, sw, l1, l2, w0, max_iter, cb)
+        from fastnorm.linear_model._gram import gram_stats, ridge_gram
+
+        stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
+        self._last_yty = float(stats.yty) / float(stats.n)
+        # stats carry weights normalised to sum n_samples: sum sw_n r^2 + alpha' ||w||^2 with
+        # alpha' = l2 * n has the minimiser of sum sw_raw r^2 + alpha ||w||^2.
+        w = np.asarray(ridge_gram(stats, l2 * float(stats.n)), dtype=np.float64)
+        b = float(stats.y_offset - stats.X_offset @ w) if self.fit_intercept else 0.0
+        G, Xty, n = np.asarray(stats.G), np.asarray(stats.Xty), float(stats.n)
+        rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
+        obj = 0.5 * rss / n + 0.5 * l2 * float(w @ w)  # scaled by 2 * raw_sum in fit
+        return w, b, 0.0, 1, [obj], True  # n_iter_ = 1: one pass and one solve
