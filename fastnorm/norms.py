@@ -17,13 +17,14 @@ from fastnorm._kernels import reduce as K
 
 __all__ = ["matrix_norm", "norm", "vector_norm"]
 
-# A raw sum of squares (or of |x|**p) below this may have lost precision to underflow.
-_TINY = 1e-280
+_TINY = K.TINY
+# Unsigned view type, mask clearing the sign bit, and the bits of +inf, by itemsize.
 _MASKS = {
-    8: (np.uint64, np.uint64(0x7FFFFFFFFFFFFFFF), np.float64),
-    4: (np.uint32, np.uint64(0x7FFFFFFF), np.float32),
+    8: (np.uint64, np.uint64(0x7FFFFFFFFFFFFFFF), np.uint64(0x7FF0000000000000)),
+    4: (np.uint32, np.uint64(0x7FFFFFFF), np.uint64(0x7F800000)),
 }
-_FAST_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
+_FAST_DTYPES = (_F64, _F32)
 _MIN_MSG = "zero-size array to reduction operation minimum which has no identity"
 
 
@@ -58,7 +59,7 @@ def _as_float(x: Any) -> tuple[np.ndarray | None, np.ndarray]:
 
 def _result_dtype(x: np.ndarray) -> np.dtype:
     dt = x.real.dtype if x.dtype.kind == "c" else x.dtype
-    return dt.newbyteorder("=")  # numpy's reductions return native byte order
+    return dt if dt.isnative else dt.newbyteorder("=")  # numpy returns native byte order
 
 
 # ----------------------------------------------------------------------------- stride algebra
@@ -77,20 +78,19 @@ def _merge_axes(shape: tuple[int, ...], strides: tuple[int, ...], axes: list[int
     return merged
 
 
-def _view(x: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
-    return np.lib.stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=False)
-
-
-def _uint_view(x: np.ndarray) -> tuple[np.ndarray, np.uint64, Any]:
-    utype, mask, ftype = _MASKS[x.dtype.itemsize]
-    return x.view(utype), mask, ftype
-
-
-def _bits_to_float(bits: Any, ftype: Any) -> np.ndarray:
-    arr = np.asarray(bits, dtype=np.uint64)
-    if ftype is np.float32:
-        return arr.astype(np.uint32).view(np.float32).astype(np.float64)
-    return arr.view(np.float64)
+def _view(x: np.ndarray, groups: list, lead: list[int]) -> np.ndarray:
+    """A view of ``x`` whose axes are the merged axis ``groups`` (outer to inner), after
+    ``len(lead)`` leading axes of length one.  Built by transpose + reshape, which numpy
+    guarantees to be a view here because each group's axes are contiguous with each other."""
+    order = [a for g in groups for a in g[2]]
+    rest = [a for a in range(x.ndim) if a not in order]
+    y = x.transpose(rest + order)
+    shape = [1] * len(lead) + [g[0] for g in groups]
+    try:
+        return np.reshape(y, shape, copy=False)
+    except ValueError:  # pragma: no cover - defensive: fall back to explicit strides
+        st = [0] * len(lead) + [g[1] for g in groups]
+        return np.lib.stride_tricks.as_strided(x, shape=shape, strides=st, writeable=False)
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -102,40 +102,51 @@ class _Plan:
     def __init__(self, x: np.ndarray, axis: int | None) -> None:
         shape, strides = x.shape, x.strides
         self.n = x.size
+        self.out_shape: tuple[int, ...] = ()
+        self.perm: list[int] = []
         if axis is None:
+            if x.ndim == 1:
+                self.kind, self.view = "flat", x
+                return
+            if x.flags.c_contiguous or x.flags.f_contiguous:
+                self.kind, self.view = "flat", x.ravel(order="K")
+                return
             merged = _merge_axes(shape, strides, list(range(x.ndim)))
             if x.size == 0 or not merged:
                 self.kind, self.view = "flat", x.reshape(-1)
-            elif len(merged) == 1:
-                self.kind, self.view = "flat", _view(x, (merged[0][0],), (merged[0][1],))
-            elif len(merged) == 2:
-                (a, sa, _), (b, sb, _) = merged
-                self.kind, self.view = "allrows", _view(x, (a, b), (sa, sb))
+            elif len(merged) <= 2:
+                kind = "flat" if len(merged) == 1 else "allrows"
+                self.kind, self.view = kind, _view(x, merged, [])
             else:  # three or more non-mergeable axes: one contiguous copy (as numpy's ravel)
                 self.kind, self.view = "flat", np.ascontiguousarray(x).reshape(-1)
-            self.out_shape, self.perm = (), None
             return
         n, sk = shape[axis], strides[axis]
         others = [a for a in range(x.ndim) if a != axis]
         self.out_shape = tuple(shape[a] for a in others)
         if n == 0 or x.size == 0:
-            self.kind, self.view, self.perm = "empty", x, None
+            self.kind, self.view = "empty", x
+            return
+        if x.ndim == 2:  # the common case, without stride algebra
+            other = others[0]
+            self.perm = [0] if shape[other] != 1 else []
+            if abs(sk) <= abs(strides[other]) or shape[other] == 1:
+                self.kind, self.view = "rows", x if axis == 1 else x.T
+            else:
+                self.kind, self.view = "cols", (x.T if axis == 1 else x)[None]
             return
         merged = _merge_axes(shape, strides, others)
         kept = [a for g in merged for a in g[2]]
         # Order of the kernel's output axes, as positions in out_shape.
         self.perm = [others.index(a) for a in kept]
+        red = [n, sk, [axis]]
         if not merged:
-            self.kind, self.view = "rows", _view(x, (1, n), (0, sk))
+            self.kind, self.view = "rows", _view(x, [red], [1])
         elif len(merged) == 1 and abs(sk) <= abs(merged[0][1]):
-            m, sm, _ = merged[0]
-            self.kind, self.view = "rows", _view(x, (m, n), (sm, sk))
+            self.kind, self.view = "rows", _view(x, [merged[0], red], [])
         elif len(merged) == 1:
-            m, sm, _ = merged[0]
-            self.kind, self.view = "cols", _view(x, (1, n, m), (0, sk, sm))
+            self.kind, self.view = "cols", _view(x, [red, merged[0]], [1])
         elif len(merged) == 2 and abs(merged[1][1]) < abs(sk):
-            (o, so, _), (m, sm, _) = merged
-            self.kind, self.view = "cols", _view(x, (o, n, m), (so, sk, sm))
+            self.kind, self.view = "cols", _view(x, [merged[0], red, merged[1]], [])
         else:  # awkward strides: reduce a contiguous copy instead
             c = np.ascontiguousarray(x)
             p = _Plan(c, axis)
@@ -144,8 +155,9 @@ class _Plan:
     def kshape(self) -> tuple[int, ...]:
         return tuple(self.out_shape[i] for i in self.perm)
 
-    def finish(self, raw: np.ndarray) -> np.ndarray:
+    def finish(self, raw: Any) -> np.ndarray:
         """Kernel-order raw output -> array of ``out_shape`` (C order)."""
+        raw = np.asarray(raw, dtype=np.float64)
         if self.kind == "empty":
             return raw.reshape(self.out_shape)
         raw = raw.reshape(self.kshape())
@@ -162,7 +174,7 @@ def _raw(plan: _Plan, op: int, p: float) -> Any:
     if plan.kind == "allrows":
         out = np.empty(v.shape[0])
         run(K.reduce_rows, plan.n, v, op, p, out)
-        return out.sum() if op != K.OP_COUNTNZ else float(out.sum())
+        return float(out.sum())
     if plan.kind == "rows":
         out = np.empty(v.shape[0])
         run(K.reduce_rows, plan.n, v, op, p, out)
@@ -175,31 +187,28 @@ def _raw(plan: _Plan, op: int, p: float) -> Any:
 
 
 def _raw_maxmin(plan: _Plan) -> tuple[Any, Any]:
-    """(max |x|, min |x|) as float64, NaN if any NaN, in kernel order."""
+    """(max |x|, min |x|) in the input's float dtype, NaN where any NaN, in kernel order."""
     v = plan.view
     if plan.kind == "empty":
         size = math.prod(plan.out_shape)
         return np.zeros(size), np.full(size, np.inf)
-    u, mask, ftype = _uint_view(v)
+    utype, mask, infbits = _MASKS[v.itemsize]
+    u = v.view(utype)
     if plan.kind == "flat":
-        mx, mn = run(K.maxmin_flat, plan.n, u, mask)
-        mx, mn = _bits_to_float(mx, ftype)[()], _bits_to_float(mn, ftype)[()]
+        out = np.empty(2, dtype=v.dtype)
+        run(K.maxmin_flat, plan.n, u, mask, infbits, out.view(utype))
         if v.size == 0:
-            mn = math.inf
-    elif plan.kind in ("allrows", "rows"):
-        omx = np.empty(u.shape[0], np.uint64)
-        omn = np.empty(u.shape[0], np.uint64)
-        run(K.maxmin_rows, plan.n, u, mask, omx, omn)
-        mx, mn = _bits_to_float(omx, ftype), _bits_to_float(omn, ftype)
-        if plan.kind == "allrows":
-            mx, mn = mx.max(), mn.min()
+            out[1] = np.inf
+        return out[0], out[1]
+    if plan.kind == "cols":
+        out = np.empty((u.shape[0] * u.shape[2], 2), dtype=v.dtype)
+        run(K.maxmin_cols, plan.n, u, mask, infbits, out.view(utype).reshape(-1))
     else:
-        omx = np.empty((u.shape[0], u.shape[2]), np.uint64)
-        omn = np.empty((u.shape[0], u.shape[2]), np.uint64)
-        run(K.maxmin_cols, plan.n, u, mask, omx, omn)
-        mx, mn = _bits_to_float(omx, ftype).reshape(-1), _bits_to_float(omn, ftype).reshape(-1)
-    # A NaN sorts above every other bit pattern: where the max is NaN so is the min (numpy).
-    mn = np.where(np.isnan(mx), mx, mn)
+        out = np.empty((u.shape[0], 2), dtype=v.dtype)
+        run(K.maxmin_rows, plan.n, u, mask, infbits, out.view(utype).reshape(-1))
+    mx, mn = out[:, 0], out[:, 1]
+    if plan.kind == "allrows":
+        return mx.max(), mn.min()
     return mx, mn
 
 
@@ -226,6 +235,14 @@ def _power_sum(plan: _Plan, p: float, safe: bool) -> Any:
     underflowed while the answer is representable."""
     op = K.OP_SUMSQ if p == 2.0 else K.OP_POW
     raw = _raw(plan, op, p)
+    if type(raw) is float:  # full reduction: finish in Python floats when nothing is special
+        if (_TINY <= raw < math.inf) or (not safe and 0.0 < raw < math.inf):
+            try:
+                return math.sqrt(raw) if p == 2.0 else raw ** (1.0 / p)
+            except OverflowError:  # e.g. p < 1: the result itself overflows
+                pass
+    elif safe and K.all_normal(raw) or not safe and p == 2.0:
+        return np.sqrt(raw, out=raw) if p == 2.0 else np.power(raw, 1.0 / p, out=raw)
     raw_a = np.asarray(raw, dtype=np.float64)
     if not safe:
         with np.errstate(divide="ignore", over="ignore"):
@@ -281,11 +298,11 @@ def _vector_reduce(work: np.ndarray, ord: Any, axis: int | None) -> Any:
     elif ord == 1:
         res = _raw(plan, K.OP_SUMABS, 1.0)
     elif ord is None or ord == 2:
-        res = _power_sum(plan, 2.0, safe=work.dtype == np.float64)
+        res = _power_sum(plan, 2.0, safe=work.itemsize == 8)  # f32: f64 sums never overflow
     else:
         p = float(ord)
         res = _power_sum(plan, p, safe=p > 0)
-    return res if axis is None else plan.finish(np.asarray(res, dtype=np.float64))
+    return res if axis is None else plan.finish(res)
 
 
 def _vector_sumsq_raw(part: np.ndarray, axis: int | None) -> Any:
@@ -295,10 +312,12 @@ def _vector_sumsq_raw(part: np.ndarray, axis: int | None) -> Any:
 
 
 def _cast(res: Any, dtype: np.dtype) -> Any:
-    if np.ndim(res) == 0:
-        with np.errstate(over="ignore"):
+    """float64 result(s) -> numpy's result dtype (a numpy scalar for 0-d results)."""
+    if dtype is _F64:
+        return np.float64(res) if np.ndim(res) == 0 else np.asarray(res, dtype=_F64)
+    with np.errstate(over="ignore"):  # a float32/float16 norm may overflow its dtype
+        if np.ndim(res) == 0:
             return dtype.type(res)
-    with np.errstate(over="ignore"):
         return np.asarray(res).astype(dtype, copy=False)
 
 
@@ -340,6 +359,25 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     >>> fastnorm.norm(np.arange(6.0).reshape(2, 3), axis=1)
     array([2.23606798, 7.07106781])
     """
+    if type(x) is not np.ndarray:
+        pass
+    elif x.ndim == 1 and not keepdims and axis in (None, 0, -1):
+        # Fast path for the commonest calls: a 1-D float64/float32 vector.
+        dt = x.dtype
+        if (dt is _F64 or dt is _F32) and (ord is None or type(ord) in (int, float)):
+            if ord is None or ord == 2:
+                raw = run(K.reduce_flat, x.size, x, K.OP_SUMSQ, 2.0)
+                if _TINY <= raw < math.inf or (dt is _F32 and raw < 1e76):
+                    return dt.type(math.sqrt(raw))
+            elif ord == 1:
+                return dt.type(run(K.reduce_flat, x.size, x, K.OP_SUMABS, 1.0))
+            elif ord == math.inf or (ord == -math.inf and x.size):
+                mx, mn = _raw_maxmin(_Plan(x, None))
+                return mx if ord > 0 else mn
+    elif type(axis) is int and x.ndim == 2 and not keepdims:
+        res = _rows_or_cols_fast(x, ord, axis)
+        if res is not None:
+            return res
     if _is_dask(x):
         from fastnorm import _dask
 
@@ -381,6 +419,33 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     if len(axis) == 2:
         return _matrix(xa, work, ord, axis, keepdims, rdt)
     raise ValueError("Improper number of dimensions to norm.")
+
+
+def _rows_or_cols_fast(x: np.ndarray, ord: Any, axis: int) -> np.ndarray | None:
+    """2-D float64/float32 ``x``, ord None/1/2 along one axis, without the general plumbing
+    (a few microseconds matter for small matrices).  None: take the general path."""
+    dt = x.dtype
+    if not (dt is _F64 or dt is _F32) or not (ord is None or ord == 1 or ord == 2):
+        return None
+    if axis < 0:
+        axis += 2
+    if axis not in (0, 1) or 0 in x.shape:
+        return None
+    st = x.strides
+    m = x.shape[1 - axis]
+    op = K.OP_SUMABS if ord == 1 else K.OP_SUMSQ
+    if abs(st[axis]) <= abs(st[1 - axis]):
+        out = np.empty(m)
+        run(K.reduce_rows, x.size, x if axis == 1 else x.T, op, 2.0, out)
+    else:
+        out = np.empty((1, m))
+        run(K.reduce_cols, x.size, (x.T if axis == 1 else x)[None], op, 2.0, out)
+        out = out.reshape(m)
+    if op == K.OP_SUMSQ:
+        if dt is _F64 and not K.all_normal(out):
+            return None  # over/underflow, zeros or NaN: the general path sorts it out
+        np.sqrt(out, out=out)
+    return out if dt is _F64 else out.astype(_F32)
 
 
 def _is_str(o: Any) -> bool:

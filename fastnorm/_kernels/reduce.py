@@ -130,6 +130,19 @@ def _maxmin(us, mask):
     return mx, mn
 
 
+#: A raw sum of squares (or of |x|**p) below this may have lost precision to underflow.
+TINY = 1e-280
+
+
+@numba.njit(cache=True)
+def all_normal(raw):
+    """True when every raw sum is in [TINY, inf): no rescaled pass is needed."""
+    for v in raw.flat:
+        if not (v >= TINY and v < np.inf):
+            return False
+    return True
+
+
 @numba.njit(cache=True)
 def _nchunks(n):
     return max(1, (n + CHUNK - 1) // CHUNK)
@@ -168,9 +181,19 @@ def reduce_flat_scaled(x, p, scale):
     return s
 
 
+@numba.njit(cache=True)
+def _store(out, i, mx, mn, infbits):
+    """Write max and min bits; where the max is a NaN pattern the min is NaN too (numpy)."""
+    out[i] = mx
+    out[i + 1] = mx if mx > infbits else mn
+
+
 @kernel(fastmath=False)
-def maxmin_flat(u, mask):
-    """(max, min) of ``u & mask`` over a 1-D unsigned view of a float array."""
+def maxmin_flat(u, mask, infbits, out):
+    """out[0], out[1] = bits of max |x|, min |x| for a 1-D unsigned view of a float array.
+
+    ``out`` is an unsigned view of a 2-element float array of the input's dtype.
+    """
     n = u.size
     nck = _nchunks(n)
     pmx = np.empty(nck, dtype=np.uint64)
@@ -186,7 +209,7 @@ def maxmin_flat(u, mask):
     for c in range(nck):
         mx = max(mx, pmx[c])
         mn = min(mn, pmn[c])
-    return mx, mn
+    _store(out, 0, mx, mn, infbits)
 
 
 # ----------------------------------------------------------------------------- rows (m, n)
@@ -233,8 +256,8 @@ def reduce_rows_scaled(x, p, scale, out):
 
 
 @kernel(fastmath=False)
-def maxmin_rows(u, mask, outmax, outmin):
-    """Row-wise (max, min) of ``u & mask`` for a 2-D unsigned view."""
+def maxmin_rows(u, mask, infbits, out):
+    """out[2r], out[2r+1] = bits of max, min |x[r, :]| for a 2-D unsigned view."""
     m, n = u.shape
     nck = _nchunks(n)
     pmx = np.empty((m, nck), dtype=np.uint64)
@@ -253,8 +276,7 @@ def maxmin_rows(u, mask, outmax, outmin):
         for c in range(nck):
             mx = max(mx, pmx[r, c])
             mn = min(mn, pmn[r, c])
-        outmax[r] = mx
-        outmin[r] = mn
+        _store(out, 2 * r, mx, mn, infbits)
 
 
 # ----------------------------------------------------------------------------- cols (o, n, m)
@@ -323,8 +345,8 @@ def reduce_cols_scaled(x, p, scale, out):
 
 
 @kernel(fastmath=False)
-def maxmin_cols(u, mask, outmax, outmin):
-    """(max, min) of ``u[k, :, j] & mask`` for a 3-D unsigned view."""
+def maxmin_cols(u, mask, infbits, out):
+    """out[2(k*m+j)], out[2(k*m+j)+1] = bits of max, min |x[k, :, j]| for a 3-D unsigned view."""
     o, n, m = u.shape
     if o == 0 or m == 0:
         return
@@ -354,5 +376,4 @@ def maxmin_cols(u, mask, outmax, outmin):
             for rb in range(nrb):
                 mx = max(mx, pmx[k, rb, j])
                 mn = min(mn, pmn[k, rb, j])
-            outmax[k, j] = mx
-            outmin[k, j] = mn
+            _store(out, 2 * (k * m + j), mx, mn, infbits)
