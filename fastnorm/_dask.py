@@ -1,0 +1,456 @@
+"""Norms, distances and normalisation of :class:`dask.array.Array` input.
+
+Each chunk is reduced by the same numba kernels as in-memory input (through
+:func:`fastnorm.norms._vector_reduce`, which returns float64 partials: float32 chunks lose
+nothing), and the partials are combined in a tree by :func:`dask.array.reduction`.  That is
+exact algebra, not an approximation: for every ``p != 0`` the p-norm of a union of chunks is
+the p-norm of the chunks' p-norms (``inf``/``-inf`` take the max/min of the partials, ``0``
+sums the counts), and the combining step goes through the same overflow-safe kernel, so the
+distributed 2-norm of ``[1e200, 1e200]`` is finite exactly as the local one is.
+
+Every argument is validated *before* any task is built, by calling the in-memory function on a
+one-element probe of the same ``ndim`` and dtype: invalid ``ord``, ``axis`` out of range,
+duplicate axes and non-numeric dtypes raise the same exceptions, with the same messages, as on
+NumPy input, and the probe also gives the result dtype.
+
+This module imports Dask; :mod:`fastnorm.norms` imports it only when handed a Dask array, so
+``import fastnorm`` never imports Dask.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from fastnorm import norms as _norms
+
+__all__ = ["dist", "matrix_norm", "norm", "normalize", "vector_norm"]
+
+_DASK_MSG = "fastnorm's Dask support needs dask[array]: pip install fastnorm[dask]"
+
+
+def _da() -> Any:
+    try:
+        import dask.array as da
+    except ImportError as exc:  # pragma: no cover - dask is installed wherever this is called
+        raise ImportError(_DASK_MSG) from exc
+    return da
+
+
+def _is_dask(x: Any) -> bool:
+    return _norms._is_dask(x)
+
+
+# ----------------------------------------------------------------------------- validation
+def _probe(x: Any) -> np.ndarray:
+    """A one-element array of ``x``'s ndim and dtype: the in-memory functions run on it to
+    raise the same errors and give the result dtype, at no cost."""
+    dt = x.dtype
+    if dt.kind not in "biufc":
+        raise TypeError(
+            f"fastnorm: the norm of a Dask array of dtype {dt} is not defined "
+            "(numeric dtypes only: bool, integer, float, complex)"
+        )
+    return np.ones((1,) * x.ndim, dtype=dt)
+
+
+def _known(x: Any, axes: tuple[int, ...], what: str) -> None:
+    """Raise before any work where ``what`` needs the chunk sizes of ``axes`` and they are
+    unknown (``np.nan``, e.g. after boolean indexing)."""
+    for a in axes:
+        if any(math.isnan(c) for c in x.chunks[a]):
+            raise ValueError(
+                f"fastnorm: {what} needs known chunk sizes, but axis {a} of the Dask array has "
+                "unknown (NaN) chunk sizes; call x.compute_chunk_sizes() first"
+            )
+
+
+def _has_unknown(x: Any) -> bool:
+    return any(math.isnan(c) for cs in x.chunks for c in cs)
+
+
+def _empty_result(fn: Any, x: Any, *args: Any, **kw: Any) -> Any:
+    """Zero-size input: NumPy semantics (errors included) on a zero-size array cost nothing."""
+    da = _da()
+    res = np.asarray(fn(np.zeros(x.shape, dtype=x.dtype), *args, **kw))
+    return da.from_array(res, chunks=res.shape or ())
+
+
+# ----------------------------------------------------------------------------- chunk kernels
+_WORKER_SERIAL: list[bool] = []
+
+
+def serial_in_worker() -> None:
+    """In a Dask worker *process*, run fastnorm's kernels single-threaded (once per process).
+
+    Dask already runs one task per worker thread; numba threads inside each task would
+    oversubscribe the cores (measured on 2 cores, 2 workers: the parallel build inside the
+    workers was up to 20x slower than the serial one).  Dask's nanny sets OMP_NUM_THREADS=1
+    in its workers for the same reason.  Threads of the client process (the local threaded
+    scheduler) are left alone.
+    """
+    if _WORKER_SERIAL:
+        return
+    _WORKER_SERIAL.append(True)
+    import multiprocessing
+
+    if not multiprocessing.current_process().name.startswith("Dask Worker"):
+        return
+    from fastnorm._config import set_num_threads
+
+    set_num_threads(1)
+
+
+def _work(block: np.ndarray) -> np.ndarray:
+    xa, work = _norms._as_float(block)
+    if xa is None:  # long double: the kernels work in float64
+        work = np.asarray(block, dtype=np.complex128 if block.dtype.kind == "c" else np.float64)
+    return work
+
+
+def _partial(work: np.ndarray, ord: Any, axes: tuple[int, ...]) -> np.ndarray:
+    """float64 ``ord``-norm of ``work`` over ``axes``, dimensions kept."""
+    nd = work.ndim
+    axes = tuple(sorted(a % nd for a in axes)) if nd else ()
+    kshape = tuple(1 if i in axes else s for i, s in enumerate(work.shape))
+    if work.size == 0 or any(work.shape[a] == 0 for a in axes):
+        # identity of the combine: 0 partial for every ord but -inf (+inf) and p < 0 (inf:
+        # an empty sum of |x|**p is 0, and 0**(1/p) is inf, which contributes 0 again)
+        neg = ord == -math.inf or (ord is not None and ord < 0)
+        return np.full(kshape, math.inf if neg else 0.0)
+    if len(axes) == nd:
+        return np.full(kshape, _norms._vector_reduce(work, ord, None), dtype=np.float64)
+    if len(axes) == 1:
+        r = _norms._vector_reduce(work, ord, axes[0])
+        return np.asarray(r, dtype=np.float64).reshape(kshape)
+    rest = tuple(i for i in range(nd) if i not in axes)
+    y = work.transpose(axes + rest).reshape((-1, *[work.shape[i] for i in rest]))
+    return np.asarray(_norms._vector_reduce(y, ord, 0), dtype=np.float64).reshape(kshape)
+
+
+def _combine_ord(ord: Any) -> Any:
+    # counts of non-zeros add up; every other ord combines with itself
+    return 1 if ord == 0 else ord
+
+
+def _chunk(x: np.ndarray, axis: tuple, keepdims: bool, ord: Any) -> np.ndarray:
+    serial_in_worker()
+    return _partial(_work(x), ord, axis)
+
+
+def _combine(x: np.ndarray, axis: tuple, keepdims: bool, ord: Any) -> np.ndarray:
+    return _partial(x, _combine_ord(ord), axis)
+
+
+def _aggregate(x: np.ndarray, axis: tuple, keepdims: bool, ord: Any, rdt: Any) -> np.ndarray:
+    r = _partial(x, _combine_ord(ord), axis)
+    if not keepdims:
+        r = r.reshape([s for i, s in enumerate(r.shape) if i not in axis])
+    with np.errstate(over="ignore"):
+        return r.astype(rdt)
+
+
+def _vec(
+    x: Any, ord: Any, axes: tuple[int, ...], keepdims: bool, rdt: Any, partials: bool = False
+) -> Any:
+    """Lazy ``ord``-norm of dask ``x`` over ``axes`` (normalised, non-empty), result ``rdt``.
+
+    ``partials``: ``x`` already holds float64 per-chunk norms (e.g. of ``x - y``), combined
+    as they are."""
+    from functools import partial
+
+    da = _da()
+    out_nd = x.ndim if keepdims else x.ndim - len(axes)
+    return da.reduction(
+        x,
+        partial(_combine if partials else _chunk, ord=ord),
+        partial(_aggregate, ord=ord, rdt=np.dtype(rdt)),
+        combine=partial(_combine, ord=ord),
+        axis=axes,
+        keepdims=keepdims,
+        dtype=rdt,
+        concatenate=True,
+        meta=np.empty((0,) * out_nd, dtype=rdt),
+        name="fastnorm-norm",
+    )
+
+
+def _cast_lazy(r: Any, rdt: Any) -> Any:
+    return r.astype(rdt) if r.dtype != rdt else r
+
+
+# ----------------------------------------------------------------------------- public API
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """:func:`fastnorm.norm` of a Dask array: a lazy Dask array with the same values.
+
+    Called by :func:`fastnorm.norm` for Dask input; see there for the arguments.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> import fastnorm
+    >>> x = da.from_array(np.arange(12.0).reshape(3, 4), chunks=2)
+    >>> r = fastnorm.norm(x, ord=1, axis=0)
+    >>> type(r).__name__, r.compute()
+    ('Array', array([12., 15., 18., 21.]))
+    >>> float(fastnorm.norm(x, "fro").compute()) == float(np.linalg.norm(np.arange(12.0)))
+    True
+    """
+    da = _da()
+    x = da.asarray(x)
+    probe = _norms.norm(_probe(x), ord=ord, axis=axis, keepdims=keepdims)  # raises like numpy
+    rdt = np.asarray(probe).dtype
+    if not _has_unknown(x) and x.size == 0:
+        return _empty_result(_norms.norm, x, ord=ord, axis=axis, keepdims=keepdims)
+    nd = x.ndim
+    if axis is None:
+        if (
+            ord is None
+            or (isinstance(ord, str) and ord in ("f", "fro") and nd == 2)
+            or (not isinstance(ord, str) and ord == 2 and nd == 1)
+        ):
+            return _vec(x, None, tuple(range(nd)), keepdims, rdt)
+        axis = tuple(range(nd))
+    elif not isinstance(axis, tuple):
+        axis = (int(axis),)
+    if len(axis) == 1:
+        if not _norms._is_real_number(ord):
+            return da.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+        return _vec(x, ord, (normalize_axis_index(axis[0], nd),), keepdims, rdt)
+    return _matrix(x, ord, axis, keepdims, rdt)
+
+
+def _matrix(x: Any, ord: Any, axis: tuple, keepdims: bool, rdt: Any) -> Any:
+    nd = x.ndim
+    ra, ca = normalize_axis_index(axis[0], nd), normalize_axis_index(axis[1], nd)
+    if ord in (None, "fro", "f"):
+        return _vec(x, None, tuple(sorted((ra, ca))), keepdims, rdt)
+    if isinstance(ord, str) or ord in (2, -2):  # 'nuc', 2, -2: singular values
+        res = _svd_norm(x, ord, ra, ca)
+    elif ord in (1, -1):
+        s = _vec(x, 1, (ra,), True, np.float64)  # column sums of |x|
+        res = s.max(axis=ca, keepdims=True) if ord == 1 else s.min(axis=ca, keepdims=True)
+    else:  # inf, -inf
+        s = _vec(x, 1, (ca,), True, np.float64)  # row sums of |x|
+        res = s.max(axis=ra, keepdims=True) if ord > 0 else s.min(axis=ra, keepdims=True)
+    if not keepdims:
+        res = res.squeeze(axis=(ra, ca))
+    return _cast_lazy(res, rdt)
+
+
+def _svd_norm(x: Any, ord: Any, ra: int, ca: int) -> Any:
+    """Norms that are functions of the singular values (2-D only): dask's tall-and-skinny
+    SVD does the work."""
+    da = _da()
+    if x.ndim != 2:
+        raise NotImplementedError(
+            f"fastnorm: ord={ord!r} of a stack of matrices is not implemented for Dask arrays "
+            "(2-D arrays only); compute it per matrix or on a NumPy array"
+        )
+    _known(x, (0, 1), f"ord={ord!r}")
+    a = x if ra == 0 else x.T
+    if a.dtype.kind not in "fc":
+        a = a.astype(np.float64)
+    elif a.dtype == np.float16:
+        a = a.astype(np.float32)
+    if a.numblocks[0] > 1 and a.numblocks[1] > 1:
+        a = a.rechunk({1: -1}) if a.shape[0] >= a.shape[1] else a.rechunk({0: -1})
+    try:
+        s = da.linalg.svd(a)[1]
+    except ValueError as exc:
+        raise NotImplementedError(
+            f"fastnorm: ord={ord!r} on this Dask array needs an SVD that dask cannot compute "
+            f"with its chunking ({exc}); rechunk to one block of columns or rows"
+        ) from exc
+    s = s.astype(np.float64)
+    if ord == 2:
+        r = s.max()
+    elif ord == -2:
+        r = s.min()
+    else:
+        r = s.sum()
+    return r.reshape((1, 1))
+
+
+def vector_norm(
+    x: Any, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ord: Any = 2
+) -> Any:
+    """:func:`fastnorm.vector_norm` of a Dask array (lazy).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> import fastnorm
+    >>> x = da.from_array(np.arange(1.0, 10.0).reshape(3, 3), chunks=2)
+    >>> float(fastnorm.vector_norm(x, ord=3).compute()) == float(
+    ...     np.linalg.vector_norm(np.arange(1.0, 10.0), ord=3))
+    True
+    """
+    da = _da()
+    x = da.asarray(x)
+    probe = _norms.vector_norm(_probe(x), axis=axis, keepdims=keepdims, ord=ord)
+    rdt = np.asarray(probe).dtype
+    if not _has_unknown(x) and x.size == 0:
+        return _empty_result(_norms.vector_norm, x, axis=axis, keepdims=keepdims, ord=ord)
+    if not _norms._is_real_number(ord):
+        return da.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+    if axis is None:
+        axes = tuple(range(x.ndim))
+    elif isinstance(axis, tuple):
+        axes = tuple(sorted(normalize_axis_tuple(axis, x.ndim)))
+    else:
+        axes = (normalize_axis_index(axis, x.ndim),)
+    return _vec(x, ord, axes, keepdims, rdt)
+
+
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
+    """:func:`fastnorm.matrix_norm` of a Dask array (lazy).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> import fastnorm
+    >>> x = da.from_array((np.arange(9.0) - 4).reshape(3, 3), chunks=2)
+    >>> float(fastnorm.matrix_norm(x, ord=np.inf).compute())
+    9.0
+    """
+    da = _da()
+    x = da.asarray(x)
+    if x.ndim < 2:
+        _norms.matrix_norm(_probe(x), keepdims=keepdims, ord=ord)  # numpy's error
+    return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
+
+
+# ----------------------------------------------------------------------------- dist, normalize
+def _dist_chunk(xb: np.ndarray, yb: np.ndarray, ord: Any, axes: tuple[int, ...]) -> np.ndarray:
+    """float64 partial ``ord``-norms of ``xb - yb`` over ``axes`` (dims kept), without
+    forming the difference where the distance kernels can read both operands."""
+    from fastnorm import distances as D
+
+    serial_in_worker()
+    shape = np.broadcast_shapes(xb.shape, yb.shape)
+    nd = len(shape)
+    ops = D._operands(xb, yb)
+    empty = math.prod(shape) == 0
+    if ops is None or empty or (len(axes) not in (1, nd)) or xb.dtype.kind == "c":
+        return _partial(_work(np.subtract(xb, yb)), ord, axes)
+    xa, ya, _ = ops
+    xa, ya = np.broadcast_to(xa, shape), np.broadcast_to(ya, shape)
+    kshape = tuple(1 if i in axes else s for i, s in enumerate(shape))
+    if len(axes) == nd:
+        return np.full(kshape, D._dist_reduce(xa, ya, ord, None), dtype=np.float64)
+    return np.asarray(D._dist_reduce(xa, ya, ord, axes[0]), dtype=np.float64).reshape(kshape)
+
+
+def dist(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """:func:`fastnorm.distances.dist` with a Dask operand: lazy ``norm(x - y)``.
+
+    Each pair of aligned chunks is reduced by the distance kernels (no ``x - y`` chunk is
+    stored for vector norms), the partials are combined as in :func:`norm`.  Matrix norms
+    form the difference lazily and take :func:`norm`'s route.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from fastnorm.distances import dist
+    >>> x = da.from_array(np.array([[1.0, 1.0], [4.0, 5.0]]), chunks=1)
+    >>> dist(x, np.array([1.0, 1.0]), axis=1).compute()
+    array([0., 5.])
+    """
+    from fastnorm import distances as D
+
+    da = _da()
+    x, y = da.asarray(x), da.asarray(y)
+    shape = np.broadcast_shapes(x.shape, y.shape)  # numpy's error for shapes that do not fit
+    nd = len(shape)
+    for a, name in ((x, "x"), (y, "y")):
+        if a.dtype.kind not in "biufc":
+            raise TypeError(
+                f"fastnorm: dist of a Dask array {name} of dtype {a.dtype} is not defined"
+            )
+    px, py = np.ones((1,) * nd, dtype=x.dtype), np.ones((1,) * nd, dtype=y.dtype)
+    rdt = np.asarray(D.dist(px, py, ord=ord, axis=axis, keepdims=keepdims)).dtype  # raises
+    if math.prod(s for s in shape if not math.isnan(s)) == 0 and not (
+        _has_unknown(x) or _has_unknown(y)
+    ):
+        return _empty_result(lambda z, **kw: D.dist(z, np.zeros(y.shape, y.dtype), **kw),
+                             da.zeros(x.shape, dtype=x.dtype), ord=ord, axis=axis,
+                             keepdims=keepdims)  # fmt: skip
+    vector = False
+    if axis is None:
+        if (
+            ord is None
+            or (isinstance(ord, str) and ord in ("f", "fro") and nd == 2)
+            or (not isinstance(ord, str) and ord == 2 and nd == 1)
+        ):
+            vector, vord, axes = True, None, tuple(range(nd))
+    elif not isinstance(axis, tuple) or len(axis) == 1:
+        a = axis[0] if isinstance(axis, tuple) else int(axis)
+        if _norms._is_real_number(ord):
+            vector, vord, axes = True, ord, (normalize_axis_index(a, nd),)
+    if not vector:
+        return norm(x - y, ord=ord, axis=axis, keepdims=keepdims)
+    from functools import partial
+
+    idx = "abcdefghijklmnopqrstuvwxyz"[:nd]
+    xb, yb = da.broadcast_arrays(x, y)
+    _, (xb, yb) = da.core.unify_chunks(xb, idx, yb, idx)
+    parts = da.map_blocks(
+        partial(_dist_chunk, ord=vord, axes=axes),
+        xb,
+        yb,
+        dtype=np.float64,
+        chunks=tuple((1,) * len(c) if i in axes else c for i, c in enumerate(xb.chunks)),
+        meta=np.empty((0,) * nd, dtype=np.float64),
+        name="fastnorm-dist",
+    )
+    return _vec(parts, vord, axes, keepdims, rdt, partials=True)
+
+
+def normalize(
+    x: Any, ord: Any = 2, axis: int | None = -1, out: Any = None, return_norm: bool = False
+) -> Any:
+    """:func:`fastnorm.distances.normalize` of a Dask array (lazy).
+
+    The norms are reduced as in :func:`vector_norm` (a tree over the chunks of ``axis``),
+    then every chunk is divided by its slice's norm (slices of norm 0 unchanged), in float64
+    before rounding to the result dtype, as for NumPy input.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from fastnorm.distances import normalize
+    >>> x = da.from_array(np.array([[3.0, 4.0], [0.0, 0.0]]), chunks=1)
+    >>> normalize(x).compute()
+    array([[0.6, 0.8],
+           [0. , 0. ]])
+    """
+    from fastnorm import distances as D
+
+    da = _da()
+    x = da.asarray(x)
+    if out is not None:
+        raise TypeError("normalize: out= is not supported for Dask arrays (results are lazy)")
+    if x.dtype.kind not in "biufc":
+        raise TypeError(f"normalize: unsupported input dtype {x.dtype}")
+    pres, pn = D.normalize(_probe(x), ord=ord, axis=axis, return_norm=True)  # raises
+    rdt, ndt = np.asarray(pres).dtype, np.asarray(pn).dtype
+    if isinstance(ord, str):
+        ord = D._SK_NORMS[ord]
+    axes = tuple(range(x.ndim)) if axis is None else (normalize_axis_index(int(axis), x.ndim),)
+    if not _has_unknown(x) and x.size == 0:
+        res = da.zeros(x.shape, dtype=rdt, chunks=x.chunks)
+        nrm = _empty_result(_norms.vector_norm, x, ord=ord, axis=axis)
+        return (res, nrm.astype(ndt)) if return_norm else res
+    nrm = _vec(x, ord, axes, True, np.float64)
+    d = da.where(nrm == 0, 1.0, nrm)
+    work = x if x.dtype.kind in "fc" and x.dtype.itemsize >= 8 else x.astype(
+        np.complex128 if x.dtype.kind == "c" else np.float64)  # fmt: skip
+    res = _cast_lazy(work / d, rdt)
+    if not return_norm:
+        return res
+    nrm = nrm.reshape(()) if axis is None else nrm.squeeze(axis=axes)
+    return res, _cast_lazy(nrm, ndt)
