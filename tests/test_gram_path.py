@@ -381,3 +381,95 @@ def test_path_bad_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         lasso_path(X, y, n_alphas=5)  # no deprecation noise for the documented signature
+
+
+# ------------------------------------------------------------------------ LassoCV/ElasticNetCV
+from fastnorm.linear_model._path import ElasticNetCV, LassoCV  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"cv": 3, "fit_intercept": False},
+        {"cv": "kfold-shuffled"},
+        {"positive": True, "alphas": [1.0, 0.1, 0.01, 0.001]},
+        {"cv": "shuffle-split"},
+    ],
+)
+def test_lasso_cv_matches_sklearn(kw):
+    from sklearn.linear_model import LassoCV as SkLassoCV
+    from sklearn.model_selection import KFold, ShuffleSplit
+
+    kw = dict(kw)
+    if kw.get("cv") == "kfold-shuffled":
+        kw["cv"] = KFold(4, shuffle=True, random_state=0)
+    elif kw.get("cv") == "shuffle-split":
+        kw["cv"] = ShuffleSplit(3, test_size=0.3, random_state=0)
+    X, y = _diabetes()
+    X0 = X.copy()
+    kw.update(tol=1e-10, max_iter=100000)
+    a = LassoCV(**kw).fit(X, y)
+    b = SkLassoCV(precompute=True, **kw).fit(X, y)
+    assert np.array_equal(X, X0)
+    np.testing.assert_allclose(a.alphas_, b.alphas_, rtol=1e-13)
+    assert a.alpha_ == pytest.approx(b.alpha_, rel=1e-12)
+    assert a.mse_path_.shape == b.mse_path_.shape
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-10)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-8)
+    assert a.intercept_ == pytest.approx(b.intercept_, rel=1e-9, abs=1e-9)
+    assert a.coef_.dtype == np.float64
+
+
+def test_cv_sample_weight_l1_ratios_and_float32():
+    from sklearn.linear_model import ElasticNetCV as SkENCV
+    from sklearn.linear_model import LassoCV as SkLassoCV
+
+    X, y = _diabetes()
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, X.shape[0])
+    kw = dict(tol=1e-10, max_iter=100000)
+    a = LassoCV(**kw).fit(X, y, sample_weight=sw)
+    b = SkLassoCV(precompute=True, **kw).fit(X, y, sample_weight=sw)
+    assert a.alpha_ == pytest.approx(b.alpha_, rel=1e-12)
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-9)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-8)
+    a = ElasticNetCV(l1_ratio=[0.2, 0.7], n_jobs=None, **kw).fit(X, y)
+    b = SkENCV(l1_ratio=[0.2, 0.7], precompute=True, **kw).fit(X, y)
+    assert a.l1_ratio_ == b.l1_ratio_ and a.alpha_ == pytest.approx(b.alpha_, rel=1e-12)
+    assert a.mse_path_.shape == b.mse_path_.shape == (2, 100, 5)
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-10)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-8)
+    m = LassoCV(cv=3).fit(X.astype(np.float32), y)
+    assert m.coef_.dtype == np.float32
+    assert m.predict(X[:3].astype(np.float32)).shape == (3,)
+
+
+def test_cv_bad_input_and_clone():
+    import pickle
+
+    from sklearn.base import clone
+
+    X, y = _synthetic(n=60, p=4)
+    with pytest.raises(ValueError):
+        LassoCV(eps=-1.0).fit(X, y)
+    with pytest.raises(ValueError):
+        ElasticNetCV(l1_ratio=2.0).fit(X, y)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        LassoCV(alphas=[0.1, -1.0]).fit(X, y)
+    Xn = X.copy()
+    Xn[5, 2] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        LassoCV(cv=3).fit(Xn, y)
+    with pytest.raises(ValueError, match="MultiTask"):
+        LassoCV(cv=3).fit(X, np.c_[y, y])
+    m = LassoCV(cv=3, alphas=5).fit(X, y)
+    m2 = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(m2.predict(X), m.predict(X))
+    assert clone(m).get_params() == m.get_params()
+
+
+def test_cv_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    for est in (LassoCV(cv=3, alphas=5), ElasticNetCV(cv=3, alphas=5)):
+        check_estimator(est)

@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from fastnorm.benchmarks.cases import Case
-
 __all__ = ["cases"]
 
 #: Columns of every case; the size parameter is the number of rows.
@@ -182,8 +180,11 @@ def _check_close(rtol: float):
     return check
 
 
-def cases() -> list[Case]:
-    """The linear-model workloads."""
+def cases() -> list:
+    """The linear-model workloads (a list of :class:`fastnorm.benchmarks.cases.Case`)."""
+    # imported here: the registry imports this module while it is itself initialising
+    from fastnorm.benchmarks.cases import Case
+
     both = (np.float64, np.float32)
     xb = _nbytes
     return [

@@ -16,12 +16,28 @@ import numpy as np
 from fastnorm.linear_model._gram import (
     GramStats,
     _as_float_2d,
+    _aug_gram,
+    _finish_stats,
+    _pick_shift,
     _prepare_y,
+    _raise_nonfinite,
     cd_gram,
     gram_stats,
 )
 
-__all__ = ["enet_path", "lasso_path"]
+try:  # the CV estimators are scikit-learn estimators; the path functions do not need it
+    from sklearn.base import RegressorMixin
+    from sklearn.linear_model._base import LinearModel
+    from sklearn.model_selection import check_cv
+    from sklearn.utils._param_validation import Interval, StrOptions
+    from sklearn.utils.validation import _check_sample_weight, column_or_1d, validate_data
+
+    _HAVE_SKLEARN = True
+except ImportError:  # pragma: no cover - optional extra
+    _HAVE_SKLEARN = False
+    RegressorMixin = LinearModel = object  # type: ignore[assignment,misc]
+
+__all__ = ["ElasticNetCV", "LassoCV", "enet_path", "lasso_path"]
 
 _RESOLUTION = np.finfo(np.float64).resolution
 
@@ -276,3 +292,321 @@ def lasso_path(
         positive=positive,
         **params,
     )
+
+
+# ------------------------------------------------------------------------- cross-validation
+def _contiguous(idx: np.ndarray) -> slice | None:
+    """``slice`` equal to the sorted, gap-free index array ``idx`` (a KFold test fold)."""
+    if idx.size and idx[-1] - idx[0] + 1 == idx.size and np.all(np.diff(idx) == 1):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return None
+
+
+def _test_mse(test: GramStats, S11: float, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Weighted mean squared error on a fold, for each column of W (intercepts b), from the
+    fold's centred statistics: ``(w G w - 2 q w + yty) / sum(sw) + (mean residual)^2``."""
+    GW = test.G @ W
+    ss = np.einsum("ja,ja->a", W, GW) - 2.0 * (test.Xty @ W) + test.yty
+    m = test.X_offset @ W + b - test.y_offset
+    return np.maximum(ss, 0.0) / S11 + m * m
+
+
+class _GramCV(RegressorMixin, LinearModel):
+    """Shared fit of LassoCV / ElasticNetCV: one pass over X for every fold."""
+
+    _l1_ratios: Any = None
+
+    def _get_l1_ratios(self) -> np.ndarray:
+        return np.atleast_1d(np.asarray(getattr(self, "l1_ratio", 1.0), dtype=np.float64))
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit the model along a path of alphas, choosing alpha (and l1_ratio) by
+        cross-validation, then refit on all the data.
+
+        X is read once for all folds: each test fold's statistics are accumulated (a
+        contiguous fold, as KFold makes, is read in place; other splitters gather the fold's
+        rows), the training statistics of a fold are the total minus the fold's, and the test
+        error of every alpha comes from the fold's statistics too.
+
+        Parameters
+        ----------
+        X : array_like (n_samples, n_features)
+        y : array_like (n_samples,)
+        sample_weight : float or array_like (n_samples,), optional
+            Used for fitting and for the weighted test MSE of each fold, as scikit-learn does.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y = validate_data(
+            self, X, y, accept_sparse=False, dtype=[np.float64, np.float32],
+            ensure_all_finite=False, y_numeric=True, multi_output=True,
+        )  # fmt: skip
+        if y.ndim > 1:
+            if y.shape[1] > 1:
+                raise ValueError(f"For multi-task outputs, use MultiTask{type(self).__name__}")
+            y = column_or_1d(y, warn=True)
+        X = _as_float_2d(X)
+        n, p = X.shape
+        yv = _prepare_y(y, n)
+        if isinstance(sample_weight, numbers.Number):
+            sample_weight = None
+        sw = None
+        if sample_weight is not None:
+            sw = np.ascontiguousarray(
+                _check_sample_weight(sample_weight, X, dtype=np.float64), dtype=np.float64
+            )
+        if self.selection != "cyclic":
+            raise ValueError("fastnorm's cross-validated models support selection='cyclic'.")
+        l1_ratios = self._get_l1_ratios()
+        fit_intercept = bool(self.fit_intercept)
+        folds = list(check_cv(self.cv).split(X, yv))
+
+        shift, y_shift = _pick_shift(X, yv, fit_intercept)
+        S_test = []
+        for _, test in folds:
+            test = np.asarray(test)
+            sl = _contiguous(test)
+            ix: Any = sl if sl is not None else test
+            Xt = X[ix]  # a view for contiguous folds
+            S_test.append(_aug_gram(Xt, yv[ix], None if sw is None else sw[ix], shift, y_shift))
+        all_test = np.sort(np.concatenate([np.asarray(t) for _, t in folds]))
+        if all_test.size == n and np.array_equal(all_test, np.arange(n)):
+            S_total = np.sum(S_test, axis=0)  # the folds partition the rows: no extra pass
+        else:
+            S_total = _aug_gram(X, yv, sw, shift, y_shift)
+        if not np.isfinite(S_total).all():
+            _raise_nonfinite(X, yv)
+
+        def stats_of(S: np.ndarray, n_rows: int) -> GramStats:
+            c = n_rows / S[p + 1, p + 1] if sw is not None else 1.0
+            return _finish_stats(c * S, shift, y_shift, fit_intercept, n_rows, c, X.dtype)
+
+        full = stats_of(S_total, n)
+        if isinstance(self.alphas, numbers.Integral):
+            grids = [
+                _alpha_grid_from_xy(full.Xty, full.n, r, self.eps, self.alphas, self.positive)
+                for r in l1_ratios
+            ]
+        else:
+            a = np.asarray(self.alphas, dtype=np.float64).reshape(-1)
+            for i, v in enumerate(a):
+                if not v >= 0:
+                    raise ValueError(f"alphas[{i}] == {v}, must be >= 0.0.")
+            grids = [np.sort(a)[::-1]] * len(l1_ratios)
+
+        mse = np.empty((len(l1_ratios), len(folds), grids[0].size))
+        for r, (l1r, grid) in enumerate(zip(l1_ratios, grids, strict=True)):
+            for k, ((train, test), S_k) in enumerate(zip(folds, S_test, strict=True)):
+                n_test = int(np.asarray(test).size)
+                n_train = int(np.asarray(train).size)
+                if n_train + n_test == n:
+                    S_train = S_total - S_k
+                else:  # overlapping or partial splitters: read the training rows
+                    tr = np.asarray(train)
+                    S_train = _aug_gram(
+                        X[tr], yv[tr], None if sw is None else sw[tr], shift, y_shift
+                    )
+                st = stats_of(S_train, n_train)
+                W, _, _ = _path_on_stats(st, grid, float(l1r), None, self.max_iter, self.tol,
+                                         self.positive, self.verbose)  # fmt: skip
+                W = W.astype(np.float64)
+                b = st.y_offset - st.X_offset @ W if fit_intercept else np.zeros(grid.size)
+                te = _finish_stats(S_k, shift, y_shift, True, n_test, 1.0, X.dtype)
+                mse[r, k] = _test_mse(te, S_k[p + 1, p + 1], W, b)
+
+        mean_mse = mse.mean(axis=1)
+        self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
+        best = np.inf
+        for l1r, grid, m in zip(l1_ratios, grids, mean_mse, strict=True):
+            i = int(np.argmin(m))
+            if m[i] < best:
+                best, best_alpha, best_l1r = m[i], grid[i], float(l1r)
+        self.alpha_ = float(best_alpha)
+        if hasattr(self, "l1_ratio"):
+            self.l1_ratio_ = best_l1r
+        if isinstance(self.alphas, numbers.Integral):
+            self.alphas_ = np.asarray(grids)
+            if len(l1_ratios) == 1:
+                self.alphas_ = self.alphas_[0]
+        else:
+            self.alphas_ = np.asarray(grids[0])
+
+        w, gap, n_iter, _ = cd_gram(
+            full, self.alpha_ * best_l1r, self.alpha_ * (1.0 - best_l1r), None,
+            self.max_iter, self.tol, self.positive,
+        )  # fmt: skip
+        dtype = X.dtype
+        self.coef_ = w.astype(dtype)
+        if fit_intercept:
+            self.intercept_ = dtype.type(full.y_offset - full.X_offset @ w)
+        else:
+            self.intercept_ = 0.0
+        self.dual_gap_ = dtype.type(gap)
+        self.n_iter_ = n_iter
+        return self
+
+
+_CV_DOC = """
+    Cross-validation over a path of alphas, fitted by coordinate descent on Gram matrices:
+    X is read once for every fold (a fold's training Gram matrix is the total minus the
+    held-out fold's), and the held-out errors come from the held-out statistics, so the cost
+    beyond one pass over X is independent of n_samples.  Same parameters, attributes and
+    selection rule as scikit-learn's estimator of the same name; ``precompute``, ``copy_X``,
+    ``n_jobs`` and ``random_state`` are accepted for compatibility (X is never copied, the
+    Gram matrix is always used); ``selection`` must be ``'cyclic'``.
+
+    Attributes
+    ----------
+    alpha_ : float
+    alphas_ : ndarray
+    mse_path_ : ndarray of shape (n_alphas, n_folds) (with a leading l1_ratio axis when
+        several are tried)
+    coef_ : ndarray of shape (n_features,), X's dtype
+    intercept_ : float
+    dual_gap_ : float
+    n_iter_ : int
+"""
+
+_CV_CONSTRAINTS: dict = (
+    {
+        "eps": [Interval(numbers.Real, 0, None, closed="neither")],
+        "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "fit_intercept": ["boolean"],
+        "precompute": [StrOptions({"auto"}), "array-like", "boolean"],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "copy_X": ["boolean"],
+        "cv": ["cv_object"],
+        "verbose": ["verbose"],
+        "n_jobs": [numbers.Integral, None],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
+    }
+    if _HAVE_SKLEARN
+    else {}
+)
+
+
+class LassoCV(_GramCV):
+    __doc__ = (
+        """Lasso with the regularisation chosen by cross-validation (scikit-learn's LassoCV).
+"""
+        + _CV_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import LassoCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 6))
+    >>> y = X @ np.array([2.0, 0.0, 0.0, -1.0, 0.0, 0.0]) + 0.1 * rng.standard_normal(200)
+    >>> model = LassoCV(cv=5).fit(X, y)
+    >>> np.flatnonzero(np.abs(model.coef_) > 0.1)
+    array([0, 3])
+    """
+    )
+
+    _parameter_constraints: dict = _CV_CONSTRAINTS
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
+        if not _HAVE_SKLEARN:  # pragma: no cover
+            raise ImportError("LassoCV needs scikit-learn: pip install fastnorm[sklearn]")
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+
+class ElasticNetCV(_GramCV):
+    __doc__ = (
+        """Elastic net with alpha and l1_ratio chosen by cross-validation (scikit-learn's
+    ElasticNetCV); ``l1_ratio`` may be a list, tried in turn on the same fold statistics.
+"""
+        + _CV_DOC
+        + """    l1_ratio_ : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import ElasticNetCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 6))
+    >>> y = X @ np.array([2.0, 0.0, 0.0, -1.0, 0.0, 0.0]) + 0.1 * rng.standard_normal(200)
+    >>> model = ElasticNetCV(l1_ratio=[0.5, 0.9], cv=5).fit(X, y)
+    >>> model.mse_path_.shape
+    (2, 100, 5)
+    """
+    )
+
+    _parameter_constraints: dict = (
+        {
+            **_CV_CONSTRAINTS,
+            "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both"), "array-like"],
+        }  # fmt: skip
+        if _HAVE_SKLEARN
+        else {}
+    )
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        cv=None,
+        copy_X=True,
+        verbose=0,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
+        if not _HAVE_SKLEARN:  # pragma: no cover
+            raise ImportError("ElasticNetCV needs scikit-learn: pip install fastnorm[sklearn]")
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
