@@ -239,7 +239,9 @@ def read_sum_rows(X, rpb):
 
 
 @kernel(fastmath=False)
-def sgd_epoch_rows(X, y, sw, order, w, xm, y_off, lr, lam1, lam2, proximal, positive, batch):  # noqa: PLR0913
+def sgd_epoch_rows(  # noqa: PLR0913
+    X, y, sw, order, w, xm, y_off, lr, lam1, lam2, proximal, positive, batch, rsnap, gfull
+):
     """One epoch of (mini-batch) SGD on the centred least-squares loss, in place on ``w``.
 
     Per batch ``B`` of rows (taken in the sequence ``order``) with residuals
@@ -250,11 +252,18 @@ def sgd_epoch_rows(X, y, sw, order, w, xm, y_off, lr, lam1, lam2, proximal, posi
         proximal variant:     w <- soft(w - lr * grad, lr * lam1) / (1 + 2 * lr * lam2)
 
     ``positive`` clips at zero after each update (prox of the non-negativity constraint).
+
+    Variance reduction (prox-SVRG) when ``rsnap`` has ``n`` entries: ``rsnap`` holds the
+    residuals at a snapshot ``w~`` and ``gfull`` the full gradient there (both from the fused
+    epoch), and ``grad`` becomes ``mean_i 2 sw_i (r_i - rsnap_i) (x_i - xm) + gfull``: the same
+    per-sample rule with a correction that vanishes at the optimum, so a constant ``lr``
+    converges to the exact minimiser instead of a noise ball.
     Inherently sequential: this kernel runs serially whatever build is called.
     Returns the number of non-finite updates seen (0 when all went well).
     """
     n, p = X.shape
     has_sw = sw.shape[0] == n
+    vr = rsnap.shape[0] == n
     g = np.zeros(p, dtype=np.float64)
     # c = xm . w, maintained incrementally as w changes
     c = 0.0
@@ -274,6 +283,8 @@ def sgd_epoch_rows(X, y, sw, order, w, xm, y_off, lr, lam1, lam2, proximal, posi
             for j in range(p):
                 d += xi[j] * w[j]
             r = d - c + y_off - y[i]
+            if vr:
+                r -= rsnap[i]
             wr = 2.0 * (r * sw[i] if has_sw else r)
             gb += wr
             for j in range(p):
@@ -282,6 +293,8 @@ def sgd_epoch_rows(X, y, sw, order, w, xm, y_off, lr, lam1, lam2, proximal, posi
         c = 0.0
         for j in range(p):
             gj = (g[j] - gb * xm[j]) * scale
+            if vr:
+                gj += gfull[j]
             wj = w[j]
             if proximal:
                 v = wj - lr * gj

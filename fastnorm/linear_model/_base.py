@@ -147,11 +147,16 @@ class NumpyPass:
         run(k, self.size, self._Xk, self.y, self.sw, w, float(b), self.rpb, g, s, r)
         return g, float(s[0]), float(s[1]), float(s[2])
 
-    def sgd_epoch(self, w, order, xm, y_off, lr, lam1, lam2, proximal, positive, batch) -> int:
+    def sgd_epoch(
+        self, w, order, xm, y_off, lr, lam1, lam2, proximal, positive, batch, rsnap=None,
+        gfull=None,
+    ) -> int:  # fmt: skip
         """One SGD epoch in place on ``w`` (float64); see ``_kernels.epoch.sgd_epoch_rows``."""
+        empty = np.empty(0)
         return _k.sgd_epoch_rows.serial(
             self.X, self.y, self.sw, order, w, xm, float(y_off), float(lr), float(lam1),
             float(lam2), bool(proximal), bool(positive), int(batch),
+            empty if rsnap is None else rsnap, empty if gfull is None else gfull,
         )  # fmt: skip
 
 
@@ -191,9 +196,15 @@ class Problem:
     def intercept(self, w: np.ndarray) -> float:
         return self.y_off - float(self.X_off @ w) if self.fit_intercept else 0.0
 
-    def evaluate(self, w: np.ndarray) -> tuple[np.ndarray, float, float]:
-        """One fused pass: (centred gradient of the data term / n, objective, gap / n)."""
-        g, s_r, s_rr, s_ry = self.data.epoch(w, self.intercept(w))
+    def evaluate(self, w: np.ndarray, r_out=None) -> tuple[np.ndarray, float, float]:
+        """One fused pass: (centred gradient of the data term / n, objective, gap / n).
+
+        ``r_out`` (optional, n float64) receives the residual ``X_c w - y_c``."""
+        b = self.intercept(w)
+        if r_out is None:
+            g, s_r, s_rr, s_ry = self.data.epoch(w, b)
+        else:
+            g, s_r, s_rr, s_ry = self.data.epoch(w, b, r_out)
         n = self.n
         grad = (g - self.X_off * s_r) / n
         R_norm2 = s_rr
@@ -215,10 +226,13 @@ def enet_gap(w, XtR, R_norm2, Ry, alpha, beta, positive) -> float:
     """
     w_l2 = float(w @ w) if beta > 0 else 0.0
     if alpha == 0:
-        dual = float(XtR @ XtR)
-        if beta == 0:
-            return dual
-        return R_norm2 + 0.5 * beta * w_l2 - Ry + dual / (2.0 * beta)
+        if beta == 0:  # OLS: no dual gap; the first-order condition ||X'R||^2 as sklearn
+            return float(XtR @ XtR)
+        # Ridge: sklearn's formulation B, R^2 + beta w^2 / 2 - R.y + ||X'R||^2 / (2 beta),
+        # equals ||X'R - beta w||^2 / (2 beta) (use R.y = R^2 + R.Xw); this form has no
+        # cancellation, so tiny tolerances stay meaningful.
+        grad = XtR - beta * w
+        return float(grad @ grad) / (2.0 * beta)
     XtA = XtR - beta * w
     dual_norm = float(XtA.max()) if positive else float(np.abs(XtA).max())
     l1 = float(np.abs(w).sum())
@@ -352,10 +366,13 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         self._validate_params()
         X, y, sw, raw_sum = validate_fit_input(self, X, y, sample_weight)
         n, p = X.shape
-        l1, l2 = self._penalty(raw_sum, n)
-        scale = self._obj_scale(raw_sum, n)
         y2 = y.reshape(n, -1)
         n_targets = y2.shape[1]
+        self._n_targets = n_targets
+        l1, l2 = self._penalty(raw_sum, n)
+        l1s = np.broadcast_to(np.asarray(l1, dtype=np.float64), (n_targets,))
+        l2s = np.broadcast_to(np.asarray(l2, dtype=np.float64), (n_targets,))
+        scale = self._obj_scale(raw_sum, n)
         solver = choose_solver(self.solver, n, p)
         if solver == "gram" and not gram_available():
             raise ImportError("solver='gram' needs fastnorm.linear_model._gram")
@@ -382,7 +399,7 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         for t in range(n_targets):
             w0 = w_init[t] if w_init is not None else np.zeros(p)
             w, b, gap, it, hist, conv = self._solve_one(
-                solver, X, y2[:, t], sw, l1, l2, w0, max_iter, cb
+                solver, X, y2[:, t], sw, float(l1s[t]), float(l2s[t]), w0, max_iter, cb
             )
             if not conv:
                 convergence_warning(gap * scale, self.tol * self._last_yty * scale, it, solver)

@@ -20,7 +20,7 @@ class Ridge(FusedLinearModel):
 
     Parameters
     ----------
-    alpha : float, default=1.0
+    alpha : float or array of shape (n_targets,), default=1.0
     fit_intercept : bool, default=True
     max_iter : int or None, default=None
         Epochs of the iterative solvers (None: 1000).  Unused by ``"gram"``.
@@ -64,7 +64,7 @@ class Ridge(FusedLinearModel):
 
     _reports_gap = False
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         **COMMON_CONSTRAINTS,
     }
 
@@ -101,7 +101,16 @@ class Ridge(FusedLinearModel):
 
     # (1/(2n)) sum sw_n r^2 + 0.5 l2 ||w||^2, times 2 * raw_sum, is sum sw_raw r^2 + alpha ||w||^2
     def _penalty(self, raw_sum, n):
-        return 0.0, self.alpha / raw_sum
+        alpha = np.asarray(self.alpha, dtype=np.float64).ravel()
+        n_targets = self._n_targets
+        if alpha.shape[0] not in (1, n_targets):
+            raise ValueError(
+                "Number of targets and number of penalties do not correspond: "
+                f"{alpha.shape[0]} != {n_targets}"
+            )
+        if not np.all(alpha >= 0):
+            raise ValueError("alpha values must be non-negative")
+        return 0.0, alpha / raw_sum
 
     def _obj_scale(self, raw_sum, n):
         return 2.0 * raw_sum

@@ -159,16 +159,20 @@ def sgd(
     *,
     batch_size: int = 1,
     eta0: float | None = None,
-    proximal: bool = True,
+    variance_reduction: bool = True,
     random_state: int | np.random.RandomState | None = None,
 ) -> SolveResult:
-    """Per-sample / mini-batch SGD with the notes' update rule (see module docstring).
+    """Per-sample / mini-batch proximal SGD with the notes' update rule.
 
     The notes' per-sample loss ``(w x + b - y)^2 + lam1 |w| + lam2 w^2`` averages to twice
     the scikit-learn objective when ``lam1 = 2 * l1`` and ``lam2 = l2``; the intercept is
-    handled by centring on the fly with the column means.  Learning rate
-    ``eta0 / (1 + epoch / 2)``; a diverging epoch is undone and retried with a quarter of the
-    rate (a ``FloatingPointError`` after 30 such retries).
+    handled by centring on the fly with the column means.  Each epoch is one serial sweep of
+    the per-sample (or per-batch) rule in a random row order, then one fused pass that
+    measures the objective and the duality gap and, with ``variance_reduction`` (prox-SVRG),
+    provides the snapshot residuals and full gradient that the next sweep's correction uses.
+    With variance reduction the learning rate is constant; without, it decays as
+    ``eta0 / (1 + epoch / 2)``.  A diverging epoch is undone and retried with a quarter of the
+    rate (a ``FloatingPointError`` after 30 such retries), so no NaN is ever returned.
     """
     data = prob.data
     if not hasattr(data, "sgd_epoch"):
@@ -181,7 +185,8 @@ def sgd(
     w = np.array(w0, dtype=np.float64)
     if prob.positive:
         w = np.maximum(w, 0.0)
-    grad, obj, gap = prob.evaluate(w)
+    r_snap = np.empty(n)
+    grad, obj, gap = prob.evaluate(w, r_snap)
     if not np.isfinite(obj):
         _raise_nonfinite()
     res = SolveResult(w.copy(), gap, 0, [obj], [gap])
@@ -193,8 +198,8 @@ def sgd(
     trace = float(d.sum()) if d.size else 0.0
     dmax = float(d.max()) if d.size else 0.0
     if eta0 is None:
-        # stable for the per-sample rule w -= lr * 2 r x  (needs lr * ||x||^2 < 1 on average)
-        eta0 = 0.5 * min(batch / max(trace, _TINY), 1.0 / max(dmax, _TINY))
+        # per-sample curvature of (w x - y)^2 is 2 ||x||^2: average 2 * trace
+        eta0 = 0.25 / max(2.0 * trace / batch + 2.0 * dmax, _TINY)
     lr0 = float(eta0)
     xm = np.ascontiguousarray(prob.X_off, dtype=np.float64)
     y_off = prob.y_off
@@ -203,15 +208,20 @@ def sgd(
     retries = 0
     k = 0
     while k < max_iter:
-        lr = lr0 / (1.0 + 0.5 * k)
+        lr = lr0 if variance_reduction else lr0 / (1.0 + 0.5 * k)
         order = rng.permutation(n).astype(np.int64)
         w_try = w.copy()
-        bad = data.sgd_epoch(w_try, order, xm, y_off, lr, lam1, lam2, proximal, prob.positive,
-                             batch)  # fmt: skip
+        if variance_reduction:
+            bad = data.sgd_epoch(w_try, order, xm, y_off, lr, lam1, lam2, True, prob.positive,
+                                 batch, r_snap, 2.0 * grad)  # fmt: skip
+        else:
+            bad = data.sgd_epoch(w_try, order, xm, y_off, lr, lam1, lam2, True, prob.positive,
+                                 batch)  # fmt: skip
         k += 1
-        g_new, obj_new, gap_new = (None, math.inf, math.inf)
+        r_new = np.empty(n)
+        g_new, obj_new, gap_new = (grad, math.inf, math.inf)
         if bad == 0:
-            g_new, obj_new, gap_new = prob.evaluate(w_try)
+            g_new, obj_new, gap_new = prob.evaluate(w_try, r_new)
         if not np.isfinite(obj_new) or obj_new > 10.0 * max(best_obj, _TINY) + 1e3:
             retries += 1
             if retries > 30:
@@ -221,7 +231,9 @@ def sgd(
                 )
             lr0 *= 0.25
             continue
-        w, obj, gap = w_try, obj_new, gap_new
+        if obj_new > obj:
+            lr0 *= 0.5  # no progress: a shorter step (the epoch is kept, it is finite)
+        w, grad, r_snap, obj, gap = w_try, g_new, r_new, obj_new, gap_new
         best_obj = min(best_obj, obj)
         res.objectives.append(obj)
         res.gaps.append(gap)
