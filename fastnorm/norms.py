@@ -170,7 +170,7 @@ def _raw(plan: _Plan, op: int, p: float) -> Any:
     """Raw float64 accumulation(s) of ``op`` per the plan (kernel order)."""
     v = plan.view
     if plan.kind == "flat":
-        return run(K.reduce_flat, plan.n, v, op, p)
+        return float(run(K.reduce_flat, plan.n, v, op, p))
     if plan.kind == "allrows":
         out = np.empty(v.shape[0])
         run(K.reduce_rows, plan.n, v, op, p, out)
@@ -288,10 +288,8 @@ def _vector_reduce(work: np.ndarray, ord: Any, axis: int | None) -> Any:
         if ord == math.inf:
             res = mx
         else:
-            if plan.kind == "empty" or work.size == 0:
-                size = 1 if axis is None else math.prod(plan.out_shape)
-                if size > 0:
-                    raise ValueError(_MIN_MSG)
+            if work.size == 0 if axis is None else work.shape[axis] == 0:
+                raise ValueError(_MIN_MSG)  # numpy's min over an empty axis has no identity
             res = mn
     elif ord == 0:
         res = _raw(plan, K.OP_COUNTNZ, 0.0)
@@ -495,7 +493,8 @@ def _matrix(
             ret = _vector_reduce(work, None, None)
         else:
             y = np.moveaxis(work, (row_axis, col_axis), (-2, -1))
-            y = y.reshape(y.shape[:-2] + (-1,))  # a copy only where the two axes do not merge
+            # A copy only where the two axes do not merge into one.
+            y = y.reshape(y.shape[:-2] + (y.shape[-2] * y.shape[-1],))
             ret = _vector_reduce(y, 2, y.ndim - 1)
     ret = _cast(ret, rdt)
     if keepdims:
@@ -551,7 +550,8 @@ def vector_norm(
             res = _cast(_vector_reduce(work, ord, axes[0]), rdt)
         else:
             rest = tuple(i for i in range(xa.ndim) if i not in axes)
-            y = work.transpose(axes + rest).reshape((-1, *[shape[i] for i in rest]))
+            lead = math.prod(shape[i] for i in axes)
+            y = work.transpose(axes + rest).reshape((lead, *[shape[i] for i in rest]))
             res = _cast(_vector_reduce(y, ord, 0), rdt)
     if keepdims:
         for i in axes:

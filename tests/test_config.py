@@ -1,0 +1,197 @@
+"""Threads, fork, threading layers, the disk cache and the pure-Python kernel fallback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fastnorm
+from fastnorm import _config
+from fastnorm._config import PARALLEL_MIN
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_script(code: str, env: dict[str, str] | None = None, timeout: float = 240) -> str:
+    """Run ``code`` in a fresh interpreter (so an abort or hang cannot take pytest down)."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, f"rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_thread_pool_calls_agree():
+    x = np.random.default_rng(0).standard_normal(PARALLEL_MIN * 4)
+    X = np.random.default_rng(1).standard_normal((2000, 200))
+    want = [
+        fastnorm.norm(x),
+        fastnorm.norm(x, 1),
+        fastnorm.norm(X, axis=0),
+        fastnorm.norm(X, np.inf, axis=1),
+    ]
+
+    def work(i):
+        k = i % 4
+        if k == 0:
+            return fastnorm.norm(x)
+        if k == 1:
+            return fastnorm.norm(x, 1)
+        if k == 2:
+            return fastnorm.norm(X, axis=0)
+        return fastnorm.norm(X, np.inf, axis=1)
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(work, range(64)))
+    for i, g in enumerate(got):
+        np.testing.assert_array_equal(g, want[i % 4])
+
+
+CONCURRENT = """
+import numpy as np, threading, fastnorm, numba
+from concurrent.futures import ThreadPoolExecutor
+x = np.random.default_rng(0).standard_normal(1 << 20)
+X = np.random.default_rng(1).standard_normal((1000, 300))
+ref = (float(np.linalg.norm(x)), np.linalg.norm(X, 1, axis=0))
+def work(i):
+    a = fastnorm.norm(x)
+    b = fastnorm.norm(X, 1, axis=0)
+    assert abs(a - ref[0]) <= 1e-12 * ref[0]
+    assert np.allclose(b, ref[1], rtol=1e-12)
+    return i
+with ThreadPoolExecutor(8) as pool:
+    assert sorted(pool.map(work, range(80))) == list(range(80))
+print("layer", fastnorm._config.threading_layer())
+"""
+
+
+@pytest.mark.parametrize("layer", ["default", "workqueue", "omp"])
+def test_concurrent_calls_survive_every_threading_layer(layer):
+    env = {} if layer == "default" else {"NUMBA_THREADING_LAYER": layer}
+    try:
+        out = run_script(CONCURRENT, env)
+    except AssertionError as exc:
+        if layer == "omp" and "No threading layer could be loaded" in str(exc):
+            pytest.skip("OpenMP layer not available here")
+        raise
+    assert "layer" in out
+
+
+FORK = """
+import multiprocessing as mp, numpy as np, fastnorm
+x = np.random.default_rng(0).standard_normal(1 << 20)
+X = np.random.default_rng(1).standard_normal((1000, 300))
+parent = (fastnorm.norm(x), fastnorm.norm(X, axis=0))   # starts the parallel layer
+def child(i):
+    return fastnorm.norm(x), fastnorm.norm(X, axis=0)
+ctx = mp.get_context("fork")
+with ctx.Pool(2) as pool:
+    res = pool.map_async(child, range(4)).get(timeout=120)
+for a, b in res:
+    assert abs(a - parent[0]) <= 1e-12 * parent[0]
+    assert np.allclose(b, parent[1], rtol=1e-12)
+print("ok", fastnorm._config.threading_layer())
+"""
+
+
+@pytest.mark.parametrize("layer", ["default", "workqueue"])
+def test_fork_after_parallel_call_does_not_hang(layer):
+    env = {} if layer == "default" else {"NUMBA_THREADING_LAYER": layer}
+    assert run_script(FORK, env).startswith("ok")
+
+
+def test_disk_cache_is_reused_by_a_second_process(tmp_path):
+    code = """
+    import numpy as np, fastnorm
+    from fastnorm._kernels import reduce as K
+    x = np.random.default_rng(0).standard_normal(1 << 18)
+    fastnorm.norm(x)
+    d = K.reduce_flat.parallel
+    print(sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()))
+    """
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    first = run_script(code, env).split()
+    second = run_script(code, env).split()
+    assert first == ["0", "1"]  # compiled and saved
+    assert second == ["1", "0"]  # loaded, not compiled
+
+
+def test_unwritable_cache_falls_back_to_memory(monkeypatch):
+    real = _config.numba.njit
+
+    def njit(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_config.numba, "njit", njit)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        k = _config.kernel(lambda a: a.sum())
+    assert any("cache unavailable" in str(w.message) for w in rec)
+    assert k.serial(np.arange(4.0)) == 6.0
+
+
+def test_import_compiles_nothing_and_pulls_no_optional_dependency():
+    out = run_script(
+        """
+        import sys, time
+        t = time.perf_counter()
+        import fastnorm
+        from fastnorm._kernels import reduce as K
+        assert not K.reduce_flat.parallel.signatures, "compiled at import"
+        # (numba itself imports scipy when it is installed, so scipy is not checked.)
+        heavy = [m for m in ("sklearn", "dask", "distributed", "matplotlib", "tqdm")
+                 if m in sys.modules]
+        fastnorm.norm([3.0, 4.0])
+        print(heavy)
+        """
+    )
+    assert out.strip() == "[]"
+
+
+def test_set_num_threads_validation():
+    with pytest.raises(ValueError, match="between 1 and"):
+        fastnorm.set_num_threads(0)
+    with pytest.raises(ValueError, match="between 1 and"):
+        fastnorm.set_num_threads(10_000)
+    fastnorm.set_num_threads(1)
+    try:
+        assert fastnorm.get_num_threads() == 1
+    finally:
+        fastnorm.set_num_threads(None)
+
+
+def test_kernels_run_as_plain_python():
+    """NUMBA_DISABLE_JIT=1 runs the kernels as Python: covers their code paths directly."""
+    run_script(
+        """
+        import numpy as np, fastnorm
+        rng = np.random.default_rng(0)
+        for x in [rng.standard_normal(50), rng.standard_normal((6, 7)),
+                  np.asfortranarray(rng.standard_normal((6, 7))), rng.standard_normal((3, 4, 5))]:
+            for ord_ in [None, 1, np.inf, -np.inf, 0, 3]:
+                for axis in [None, 0, -1]:
+                    if axis is None and x.ndim > 1 and ord_ is not None:
+                        continue
+                    want = np.linalg.norm(x, ord_, axis)
+                    got = fastnorm.norm(x, ord_, axis)
+                    assert np.allclose(got, want, rtol=1e-12), (x.shape, ord_, axis)
+        assert fastnorm.norm([1e200, 1e200]) == 1.4142135623730951e200
+        print("ok")
+        """,
+        env={"NUMBA_DISABLE_JIT": "1"},
+    )
