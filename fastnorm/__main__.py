@@ -1,0 +1,284 @@
+"""Command line: ``python -m fastnorm {bench,info,warmup}`` (also the ``fastnorm`` script).
+
+Examples
+--------
+``python -m fastnorm bench --quick``                 every case at its quick size (< 1 min)
+``python -m fastnorm bench --full --json run.json``  the README table's data
+``python -m fastnorm bench --only norm/vec --threads 1,2,4``   a thread-scaling report
+``python -m fastnorm bench --only norm/vec-l2 --sweep 6 --plot l2.png``  GB/s against size
+``python -m fastnorm info``                          versions, threads, threading layer, cache
+``python -m fastnorm warmup``                        compile (and cache) the kernels now
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["build_parser", "main", "parse_threads"]
+
+
+def parse_threads(spec: str) -> list[int]:
+    """``"4"`` -> [4]; ``"1,2,4"`` -> [1, 2, 4]; ``"scale"`` -> 1, 2, 4, ... up to numba's
+    thread count (always including it)."""
+    spec = spec.strip().lower()
+    if spec in ("scale", "scaling", "all"):
+        import numba
+
+        top = int(numba.config.NUMBA_NUM_THREADS)
+        out, t = [], 1
+        while t < top:
+            out.append(t)
+            t *= 2
+        return [*out, top]
+    try:
+        vals = [int(s) for s in spec.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--threads takes N, a list like 1,2,4, or 'scale' (got {spec!r})"
+        ) from None
+    if not vals or any(v < 1 for v in vals):
+        raise argparse.ArgumentTypeError(f"thread counts must be >= 1 (got {spec!r})")
+    return list(dict.fromkeys(vals))
+
+
+def _positive_int(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}")
+    return v
+
+
+def _csv(s: str) -> list[str]:
+    return [p.strip() for p in s.split(",") if p.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="fastnorm",
+        description="fastnorm: numba-compiled norms, distances and regularised linear models.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="{bench,info,warmup}")
+    sub.required = True
+
+    b = sub.add_parser(
+        "bench",
+        help="benchmark fastnorm against numpy/scipy/scikit-learn on this machine",
+        description=(
+            "Time every selected case (fastnorm and its baselines on the same arrays, results "
+            "checked equal first), beside this machine's streaming read bandwidth measured in "
+            "the same run.  Prints a table; exits 1 if any case failed its check."
+        ),
+    )
+    mode = b.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--quick",
+        dest="mode",
+        action="store_const",
+        const="quick",
+        help="quick sizes (the default): under a minute on 2 cores",
+    )
+    mode.add_argument(
+        "--full",
+        dest="mode",
+        action="store_const",
+        const="full",
+        help="full sizes, well beyond the last-level cache (minutes)",
+    )
+    mode.add_argument(
+        "--small",
+        dest="mode",
+        action="store_const",
+        const="small",
+        help="cache-resident sizes (seconds; a smoke test)",
+    )
+    b.set_defaults(mode="quick")
+    b.add_argument(
+        "--only",
+        metavar="PATTERN",
+        type=_csv,
+        default=None,
+        help="cases whose name contains PATTERN (fnmatch if it has *?[); comma-separated list",
+    )
+    b.add_argument(
+        "--group",
+        type=_csv,
+        default=None,
+        help="only these groups (norms, distance, linear_model, dask), comma-separated",
+    )
+    b.add_argument(
+        "--dtype", type=_csv, default=None, help="only these dtypes, e.g. float64,float32"
+    )
+    b.add_argument(
+        "--threads",
+        metavar="N|N,M,..|scale",
+        type=parse_threads,
+        default=None,
+        help="fastnorm threads (and BLAS threads via threadpoolctl); several values give a "
+        "thread-scaling report; 'scale' = 1,2,4,.. up to NUMBA_NUM_THREADS",
+    )
+    b.add_argument(
+        "--repeat", metavar="K", type=_positive_int, default=None, help="timed repeats per call"
+    )
+    b.add_argument(
+        "--sweep",
+        metavar="N",
+        type=_positive_int,
+        default=None,
+        help="N sizes from cache-resident up to the mode's size (default 1; 5 with --plot)",
+    )
+    b.add_argument("--json", metavar="FILE", default=None, help="write the whole run as JSON")
+    b.add_argument(
+        "--plot", metavar="FILE.png", default=None, help="plot GB/s against size (matplotlib)"
+    )
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--list", action="store_true", help="list the selected cases and exit")
+    b.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    b.set_defaults(func=_cmd_bench)
+
+    i = sub.add_parser("info", help="versions, threads, threading layer and numba cache dir")
+    i.add_argument("--json", action="store_true", help="print as JSON")
+    i.set_defaults(func=_cmd_info)
+
+    w = sub.add_parser(
+        "warmup", help="compile the kernels the benchmark cases use (fills numba's cache)"
+    )
+    w.add_argument("--group", type=_csv, default=None, help="only these groups")
+    w.set_defaults(func=_cmd_warmup)
+    return p
+
+
+def _err(msg: str) -> None:
+    print(f"fastnorm: error: {msg}", file=sys.stderr)
+
+
+def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from fastnorm.benchmarks.runner import BenchOptions, run_benchmarks, select_cases, tasks_for
+
+    if args.plot:
+        from fastnorm.benchmarks.plot import require_matplotlib
+
+        try:
+            require_matplotlib()
+        except ImportError as exc:
+            _err(str(exc))
+            return 2
+    threads: list[Any] = args.threads or [None]
+    if args.threads:
+        import numba
+
+        limit = int(numba.config.NUMBA_NUM_THREADS)
+        bad = [t for t in threads if t > limit]
+        if bad:
+            _err(
+                f"--threads {','.join(map(str, bad))} exceeds NUMBA_NUM_THREADS={limit} "
+                "(set NUMBA_NUM_THREADS before starting Python to raise it)"
+            )
+            return 2
+    sweep = args.sweep if args.sweep is not None else (5 if args.plot else 1)
+    opts = BenchOptions(
+        mode=args.mode,
+        only=args.only,
+        groups=args.group,
+        dtypes=args.dtype,
+        threads=threads,
+        repeat=args.repeat,
+        sweep=sweep,
+        progress=not args.no_progress and sys.stderr.isatty(),
+        seed=args.seed,
+    )
+    try:
+        cases = select_cases(opts)
+        tasks = tasks_for(cases, opts)
+    except TypeError as exc:  # a bad --dtype
+        _err(str(exc))
+        return 2
+    if not tasks:
+        _err("no benchmark case matches the selection (try: python -m fastnorm bench --list)")
+        return 2
+    if args.list:
+        for case, label, size, dt in tasks:
+            import numpy as np
+
+            print(f"{case.name:40s} {case.group:14s} {np.dtype(dt).name:8s} {label}={size}")
+        return 0
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    doc = run_benchmarks(opts, cases, argv=list(argv), log=log)
+    from fastnorm.benchmarks.report import format_report
+
+    print(format_report(doc), flush=True)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, default=_json_default)
+            f.write("\n")
+        log(f"wrote {args.json}")
+    if args.plot:
+        from fastnorm.benchmarks.plot import plot_report
+
+        plot_report(doc, args.plot)
+        log(f"wrote {args.plot}")
+    failed = sum(r["status"] != "ok" for r in doc["results"])
+    return 1 if failed else 0
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return str(o)
+
+
+def _cmd_info(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from fastnorm.benchmarks.machine import format_info, machine_info
+
+    info = machine_info(probe_layer=True)
+    if args.json:
+        print(json.dumps(info, indent=1, default=_json_default))
+    else:
+        print(format_info(info))
+    return 0
+
+
+def _cmd_warmup(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from fastnorm.benchmarks.machine import cache_dir
+    from fastnorm.benchmarks.runner import warmup
+
+    res = warmup(args.group, log=print)
+    print(
+        f"warmed {res['cases']} cases in {res['seconds']:.1f} s; numba cache: {cache_dir()}",
+        flush=True,
+    )
+    for k, v in res["errors"].items():
+        _err(f"{k}: {v}")
+    return 1 if res["errors"] else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m fastnorm`` and the ``fastnorm`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args, argv))
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
