@@ -121,8 +121,8 @@ def test_gram_stats_no_copy_of_X():
     import tracemalloc
 
     X, y = _synthetic(n=40000, p=20)  # 6.4 MB
-    gram_stats(X, y)  # compile outside the measurement
     for Xl in (X, np.asfortranarray(X), X.astype(np.float32)):
+        gram_stats(Xl, y)  # compile outside the measurement
         tracemalloc.start()
         gram_stats(Xl, y)
         peak = tracemalloc.get_traced_memory()[1]

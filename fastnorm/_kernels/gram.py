@@ -8,6 +8,7 @@ Gram pass (``_gram_aug_rows``)
 The kernel forms, for every block of ``GRAM_ROWS`` rows, a float64 buffer ``Bt`` holding the
 block *transposed* and *shifted*: rows ``0..p-1`` are ``X[:, j] - shift[j]``, row ``p`` is
 ``y - y_shift``, row ``p + 1`` is all ones, further rows (padding to a multiple of 4) are zero.
+(``GRAM_ROWS`` = ``R``, chosen by :func:`gram_rows` from the width.)
 ``Wt`` is ``Bt`` with each column scaled by the sample weight.  The upper triangle of
 ``S += Wt @ Bt.T`` then holds, in one rank-``GRAM_ROWS`` update, the shifted Gram matrix, the
 shifted X^T W y, the weighted column sums, sum w (y - y_shift)^2, sum w (y - y_shift) and
@@ -34,19 +35,30 @@ from numba import prange
 
 from fastnorm._config import kernel
 
-#: Rows per block of the Gram pass: the transposed block buffer (pp x 64 float64) stays in L2.
-GRAM_ROWS = 64
+
+def gram_rows(pp: int) -> int:
+    """Rows per block of the Gram pass for an augmented width ``pp``: long enough to amortise
+    the 16 horizontal reductions of each 4 x 4 tile, short enough that the transposed block
+    (pp x R float64) stays in L2.  Measured serially (GFMA/s, 2-core dev machine): p=50 R=64
+    11.3 (R=256 7.2); p=200 R=256 15.7 (R=64 14.3); p=800 R=128 18.4 (R=64 16.6, R=256 16.8).
+    """
+    if pp <= 96:
+        return 64
+    if pp <= 320:
+        return 256
+    if pp <= 1024:
+        return 128
+    return 64
 
 
 @kernel
-def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, out):
+def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out):
     """Accumulate the upper triangle of the augmented weighted Gram matrix into ``out``.
 
     ``out`` is (pp, pp) float64 zeros with pp = p + 2 rounded up to a multiple of 4.
     """
     n, p = X.shape
     pp = out.shape[0]
-    R = GRAM_ROWS
     n_blocks = (n + R - 1) // R
     per = (n_blocks + n_groups - 1) // n_groups
     acc = np.zeros((n_groups, pp, pp))

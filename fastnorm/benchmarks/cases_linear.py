@@ -206,3 +206,81 @@ def cases() -> list:
              {"numpy": _numpy_read}, lambda a: int(a[0].nbytes), SIZES, both,
              _check_close(1e-6)),
     ]  # fmt: skip
+
+
+def gram_report(n: int = 200_000, reps: int = 5, only: str | None = None) -> dict[str, float]:
+    """Print the Gram-solver figures of the issue in one run: medians of interleaved repeats,
+    beside the streaming-read bandwidth (a plain prange sum over the same X) measured in the
+    same loop.  ``python -c "from fastnorm.benchmarks.cases_linear import gram_report as g;
+    g()"``.  Needs scikit-learn.  Returns the medians (seconds).
+    """
+    import platform
+    import warnings
+    from time import perf_counter
+
+    import numba
+    import sklearn
+    import sklearn.linear_model as lm
+
+    from fastnorm._config import get_num_threads, run
+    from fastnorm._kernels.gram import _sum_contig
+    from fastnorm.linear_model import Lasso
+    from fastnorm.linear_model._gram import gram_stats
+    from fastnorm.linear_model._path import LassoCV, lasso_path
+
+    warnings.simplefilter("ignore")
+    X, y = _make(n, np.float64, np.random.default_rng(0))
+    X32, Xf = X.astype(np.float32), np.asfortranarray(X)
+    calls = {
+        "read-sum f64 (prange)": lambda: run(_sum_contig, X.size, X),
+        "gram_stats f64 C": lambda: gram_stats(X, y),
+        "gram_stats f64 F": lambda: gram_stats(Xf, y),
+        "gram_stats f32 C": lambda: gram_stats(X32, y),
+        "numpy X.T@X f64 (BLAS)": lambda: X.T @ X,
+        "lasso_path 100 fastnorm": lambda: lasso_path(X, y, n_alphas=100),
+        "lasso_path 100 sklearn gram, C input": lambda: lm.lasso_path(
+            X, y, alphas=100, precompute=True
+        ),
+        "lasso_path 100 sklearn gram, F input": lambda: lm.lasso_path(
+            Xf, y, alphas=100, precompute=True
+        ),
+        "Lasso(0.01) fastnorm": lambda: Lasso(alpha=ALPHA).fit(X, y),
+        "Lasso(0.01) sklearn": lambda: lm.Lasso(alpha=ALPHA).fit(X, y),
+        "Lasso(0.01) sklearn precompute": lambda: lm.Lasso(alpha=ALPHA, precompute=True).fit(X, y),
+        "LassoCV(cv=5) fastnorm": lambda: LassoCV(cv=5).fit(X, y),
+        "LassoCV(cv=5) sklearn precompute": lambda: lm.LassoCV(cv=5, precompute=True).fit(X, y),
+    }
+    if only:
+        keys = [o.strip() for o in only.split(",")]
+        calls = {
+            k: v for k, v in calls.items() if k.startswith("read") or any(o in k for o in keys)
+        }
+    for f in calls.values():
+        f()
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    for _ in range(reps):
+        for k, f in calls.items():
+            t = perf_counter()
+            f()
+            times[k].append(perf_counter() - t)
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    read = med["read-sum f64 (prange)"]
+    print(
+        f"{platform.machine()}, {get_num_threads()} threads, numpy {np.__version__}, numba "
+        f"{numba.__version__}, scikit-learn {sklearn.__version__}; X {n}x{NCOLS} float64 "
+        f"({X.nbytes / 1e6:.0f} MB), streaming read {X.nbytes / read / 1e9:.1f} GB/s"
+    )
+    for k, v in med.items():
+        print(f"  {k:40s} {v * 1e3:9.1f} ms  {v / read:7.1f} x one read of X")
+    pairs = [
+        ("lasso_path 100 sklearn gram, C input", "lasso_path 100 fastnorm"),
+        ("lasso_path 100 sklearn gram, F input", "lasso_path 100 fastnorm"),
+        ("Lasso(0.01) sklearn", "Lasso(0.01) fastnorm"),
+        ("Lasso(0.01) sklearn precompute", "Lasso(0.01) fastnorm"),
+        ("LassoCV(cv=5) sklearn precompute", "LassoCV(cv=5) fastnorm"),
+        ("numpy X.T@X f64 (BLAS)", "gram_stats f64 C"),
+    ]
+    for base, fast in pairs:
+        if base in med and fast in med:
+            print(f"  speed-up {fast} vs {base}: {med[base] / med[fast]:.2f}x")
+    return med

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from fastnorm._config import run
-from fastnorm._kernels.gram import GRAM_ROWS, _gram_aug_rows, cd_gram_epochs
+from fastnorm._kernels.gram import _gram_aug_rows, cd_gram_epochs, gram_rows
 
 __all__ = ["GramStats", "cd_gram", "gram_stats", "ridge_gram"]
 
@@ -212,14 +212,17 @@ def _aug_gram(
     ``a_i = (x_i - shift, y_i - y_shift, 1)``: one pass over X (validated, 2-D float)."""
     n, p = X.shape
     pp = (p + 2 + 3) // 4 * 4
-    n_blocks = (n + GRAM_ROWS - 1) // GRAM_ROWS
-    n_groups = max(1, min(_GROUPS, n_blocks, _ACC_BYTES // (pp * pp * 8)))
+    R = gram_rows(pp)
+    n_blocks = (n + R - 1) // R
+    # >= 4 blocks per group so the private accumulators stay cheap for small n; depends on
+    # n and p only (never the thread count), so results are identical for any thread count
+    n_groups = max(1, min(_GROUPS, n_blocks // 4, _ACC_BYTES // (pp * pp * 8)))
     s0, s1 = X.strides
     fortran = abs(s0) < abs(s1) if n > 1 and p > 1 else bool(X.flags.f_contiguous)
     S = np.zeros((pp, pp))
     weighted = sw is not None
     wv = sw if sw is not None else yv
-    run(_gram_aug_rows, n * p, X, yv, wv, weighted, fortran, shift, y_shift, n_groups, S)
+    run(_gram_aug_rows, n * p, X, yv, wv, weighted, fortran, shift, y_shift, n_groups, R, S)
     S = np.triu(S)[: p + 2, : p + 2]
     return S + np.triu(S, 1).T
 
