@@ -273,6 +273,11 @@ def validate_fit_input(est, X, y, sample_weight):
     return X, y, sample_weight, raw_sum
 
 
+def _is_dask(a: Any) -> bool:
+    t = type(a)
+    return t.__module__.startswith("dask.") and t.__name__ == "Array"
+
+
 def gram_available() -> bool:
     try:
         from fastnorm.linear_model import _gram  # noqa: F401
@@ -363,6 +368,10 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         self : object
             Fitted estimator.
         """
+        if _is_dask(X) or _is_dask(y):  # the data pass runs on the Dask workers
+            from fastnorm.linear_model import _dask_backend
+
+            return _dask_backend.fit(self, X, y, sample_weight)
         self._validate_params()
         X, y, sw, raw_sum = validate_fit_input(self, X, y, sample_weight)
         n, p = X.shape
