@@ -367,7 +367,10 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     n_targets = 1 if y.ndim == 1 else int(y.shape[1])
     passes = [DaskPass(X, y, sw, target=t, persist=False, _prepared=True) for t in range(n_targets)]
     raw_sum = passes[0].raw_sum
+    est._n_targets = n_targets  # read by Ridge._penalty (per-target alphas)
     l1, l2 = est._penalty(raw_sum, n)
+    l1s = np.broadcast_to(np.asarray(l1, dtype=np.float64), (n_targets,))
+    l2s = np.broadcast_to(np.asarray(l2, dtype=np.float64), (n_targets,))
     scale = est._obj_scale(raw_sum, n)
     max_iter = est.max_iter if est.max_iter is not None else est._default_max_iter
 
@@ -390,6 +393,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     paths: list = []
     for t, data in enumerate(passes):
         w0 = w_init[t] if w_init is not None else np.zeros(p)
+        l1, l2 = float(l1s[t]), float(l2s[t])
         if solver == "gram":
             stats = dask_gram_stats(data, est.fit_intercept)
             last_yty = float(stats.yty) / float(stats.n)
