@@ -1,0 +1,694 @@
+"""Kernels behind ``dist``, ``cdist`` and ``normalize``.
+
+``dist`` kernels read two operands and accumulate f(x - y) chunk by chunk; ``x - y`` is never
+stored.  The layouts mirror :mod:`fastnorm._kernels.reduce`:
+
+- ``flat``: 1-D ``x`` and ``y`` (either may have stride 0), reduced to a scalar;
+- ``rows``: ``(mx, n)`` and ``(my, n)`` reduced along axis 1, where a leading length of 1 means
+  the operand is broadcast over the rows (its row 0 is used for every output row);
+- ``cols``: ``(ox, nx, m)`` and ``(oy, ny, m)`` reduced along axis 1, vectorised along ``m``,
+  with the same length-1 broadcasting convention for the two leading axes.
+
+The difference is taken in the operands' own arithmetic (float32 - float32 rounds to float32
+as ``np.subtract`` does) and accumulated in float64.  Every reduction runs over fixed-size
+chunks whose partials are combined in a fixed order: results do not depend on the thread
+count.  Max/min |x - y| keep a count of NaNs beside the float max (``max`` alone drops NaN).
+
+``cdist`` kernels tile XB (transposed, ``(d, mB)``) so that a tile stays in L2 and vectorise
+along XB's rows; ``normalize`` fuses the norm of a row with its scaling while the row is in
+cache.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import prange
+
+from fastnorm._config import CHUNK, FASTMATH, kernel
+
+OP_SUMSQ = 0  # sum d**2
+OP_SUMABS = 1  # sum |d|
+OP_COUNTNZ = 2  # sum (d != 0)
+OP_POW = 3  # sum |d|**p
+OP_MAX = 4  # max |d| (NaN if any NaN)
+OP_MIN = 5  # min |d| (NaN if any NaN)
+
+_FM = set(FASTMATH)
+#: Columns per task in the ``cols`` layout (the accumulator row stays in L1).
+COLW = 512
+#: At least this many rows per task in the ``cols`` layout.
+MIN_ROWS = 64
+#: Smallest normal float64 sum we trust (as ``fastnorm.norms._TINY``).
+TINY = 1e-280
+#: cdist tiles: rows of XA per task and rows of XB per L2-resident tile.
+CD_ROWS = 16
+CD_TILE = 256
+
+
+@numba.njit(cache=True)
+def _nchunks(n):
+    return max(1, (n + CHUNK - 1) // CHUNK)
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _dacc(xs, ys, op, p):
+    """Raw accumulation of ``op`` over d = xs - ys (1-D slices of one length)."""
+    n = xs.size
+    s = 0.0
+    if op == OP_SUMSQ:
+        for i in range(n):
+            d = np.float64(xs[i] - ys[i])
+            s += d * d
+    elif op == OP_SUMABS:
+        for i in range(n):
+            s += abs(np.float64(xs[i] - ys[i]))
+    elif op == OP_COUNTNZ:
+        for i in range(n):
+            s += np.float64(xs[i] != ys[i])
+    elif op == OP_MAX:
+        nn = 0
+        for i in range(n):
+            a = abs(np.float64(xs[i] - ys[i]))
+            s = max(s, a)
+            nn += a != a
+        if nn > 0:
+            s = np.nan
+    elif op == OP_MIN:
+        s = np.inf
+        nn = 0
+        for i in range(n):
+            a = abs(np.float64(xs[i] - ys[i]))
+            s = min(s, a)
+            nn += a != a
+        if nn > 0:
+            s = np.nan
+    elif p == 3.0:
+        for i in range(n):
+            a = abs(np.float64(xs[i] - ys[i]))
+            s += a * a * a
+    elif p == 4.0:
+        for i in range(n):
+            a = np.float64(xs[i] - ys[i])
+            a = a * a
+            s += a * a
+    elif p == 0.5:
+        for i in range(n):
+            s += np.sqrt(abs(np.float64(xs[i] - ys[i])))
+    elif p == -1.0:
+        for i in range(n):
+            s += 1.0 / abs(np.float64(xs[i] - ys[i]))
+    else:
+        for i in range(n):
+            s += abs(np.float64(xs[i] - ys[i])) ** p
+    return s
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _dacc_row(xs, ys, acc, nan, op, p):
+    """acc[j] (+)= f(xs[j] - ys[j]) for one row of the ``cols`` layout; nan[j] counts NaNs
+    for the max/min ops."""
+    n = xs.size
+    if op == OP_SUMSQ:
+        for j in range(n):
+            d = np.float64(xs[j] - ys[j])
+            acc[j] += d * d
+    elif op == OP_SUMABS:
+        for j in range(n):
+            acc[j] += abs(np.float64(xs[j] - ys[j]))
+    elif op == OP_COUNTNZ:
+        for j in range(n):
+            acc[j] += np.float64(xs[j] != ys[j])
+    elif op == OP_MAX:
+        for j in range(n):
+            a = abs(np.float64(xs[j] - ys[j]))
+            acc[j] = max(acc[j], a)
+            nan[j] += np.float64(a != a)
+    elif op == OP_MIN:
+        for j in range(n):
+            a = abs(np.float64(xs[j] - ys[j]))
+            acc[j] = min(acc[j], a)
+            nan[j] += np.float64(a != a)
+    elif p == 3.0:
+        for j in range(n):
+            a = abs(np.float64(xs[j] - ys[j]))
+            acc[j] += a * a * a
+    else:
+        for j in range(n):
+            acc[j] += abs(np.float64(xs[j] - ys[j])) ** p
+
+
+# Rescaled accumulations for the rare overflow/underflow pass.  Compiled WITHOUT reassoc:
+# with it LLVM may rewrite (d/s)*(d/s) as (d*d)/(s*s), which overflows again.
+@numba.njit(cache=True, error_model="numpy")
+def _dacc_scaled(xs, ys, p, scale):
+    s = 0.0
+    if p == 2.0:
+        for i in range(xs.size):
+            v = np.float64(xs[i] - ys[i]) / scale
+            s += v * v
+    else:
+        for i in range(xs.size):
+            s += (abs(np.float64(xs[i] - ys[i])) / scale) ** p
+    return s
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _dacc_row_scaled(xs, ys, acc, p, scale):
+    if p == 2.0:
+        for j in range(xs.size):
+            v = np.float64(xs[j] - ys[j]) / scale[j]
+            acc[j] += v * v
+    else:
+        for j in range(xs.size):
+            acc[j] += (abs(np.float64(xs[j] - ys[j])) / scale[j]) ** p
+
+
+@numba.njit(cache=True)
+def _combine(a, b, op):
+    """Fold partial ``b`` into ``a`` (fixed order; NaN-propagating for max/min)."""
+    if op == OP_MAX or op == OP_MIN:
+        if a != a or b != b:
+            return np.nan
+        return max(a, b) if op == OP_MAX else min(a, b)
+    return a + b
+
+
+# ----------------------------------------------------------------------------- dist: flat
+@kernel
+def dist_flat(x, y, op, p):
+    """Raw accumulation of ``op`` over x - y for 1-D arrays of one length."""
+    n = x.size
+    nck = _nchunks(n)
+    part = np.empty(nck)
+    for c in prange(nck):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[c] = _dacc(x[lo:hi], y[lo:hi], op, p)
+    s = part[0]
+    for c in range(1, nck):
+        s = _combine(s, part[c], op)
+    return s
+
+
+@kernel(fastmath=False)
+def dist_flat_scaled(x, y, p, scale):
+    """sum((|x - y|/scale)**p) over 1-D arrays, without reassociation."""
+    n = x.size
+    nck = _nchunks(n)
+    part = np.empty(nck)
+    for c in prange(nck):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[c] = _dacc_scaled(x[lo:hi], y[lo:hi], p, scale)
+    s = 0.0
+    for c in range(nck):
+        s += part[c]
+    return s
+
+
+# ----------------------------------------------------------------------------- dist: rows
+@kernel
+def dist_rows(x, y, op, p, out):
+    """out[r] = raw accumulation of ``op`` over x[r] - y[r] (row 0 of a 1-row operand)."""
+    m = out.size
+    n = x.shape[1]
+    sx = 1 if x.shape[0] > 1 else 0
+    sy = 1 if y.shape[0] > 1 else 0
+    nck = _nchunks(n)
+    if nck == 1:
+        for r in prange(m):
+            out[r] = _dacc(x[r * sx], y[r * sy], op, p)
+        return
+    part = np.empty((m, nck))
+    for t in prange(m * nck):
+        r = t // nck
+        c = t - r * nck
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[r, c] = _dacc(x[r * sx, lo:hi], y[r * sy, lo:hi], op, p)
+    for r in range(m):
+        s = part[r, 0]
+        for c in range(1, nck):
+            s = _combine(s, part[r, c], op)
+        out[r] = s
+
+
+@kernel(fastmath=False)
+def dist_rows_scaled(x, y, p, scale, out):
+    """out[r] = sum((|x[r] - y[r]|/scale[r])**p), without reassociation."""
+    m = out.size
+    n = x.shape[1]
+    sx = 1 if x.shape[0] > 1 else 0
+    sy = 1 if y.shape[0] > 1 else 0
+    nck = _nchunks(n)
+    part = np.empty((m, nck))
+    for t in prange(m * nck):
+        r = t // nck
+        c = t - r * nck
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        part[r, c] = _dacc_scaled(x[r * sx, lo:hi], y[r * sy, lo:hi], p, scale[r])
+    for r in range(m):
+        s = 0.0
+        for c in range(nck):
+            s += part[r, c]
+        out[r] = s
+
+
+# ----------------------------------------------------------------------------- dist: cols
+@numba.njit(cache=True)
+def _cols_plan(n, m):
+    w = min(m, COLW)
+    ncb = (m + w - 1) // w
+    rows = max(CHUNK // w, MIN_ROWS)
+    nrb = max(1, (n + rows - 1) // rows)
+    return w, ncb, rows, nrb
+
+
+@kernel
+def dist_cols(x, y, n, op, p, out):
+    """out[k, j] = raw accumulation of ``op`` over x[k, :, j] - y[k, :, j] for 3-D operands
+    (leading axes of length 1 broadcast); ``n`` is the reduced length."""
+    o, m = out.shape
+    if o == 0 or m == 0:
+        return
+    xo = 1 if x.shape[0] > 1 else 0
+    xn = 1 if x.shape[1] > 1 else 0
+    yo = 1 if y.shape[0] > 1 else 0
+    yn = 1 if y.shape[1] > 1 else 0
+    w, ncb, rows, nrb = _cols_plan(n, m)
+    init = np.inf if op == OP_MIN else 0.0
+    part = np.full((o, nrb, m), init)
+    nan = np.zeros((o, nrb, m))
+    for t in prange(o * nrb * ncb):
+        k = t // (nrb * ncb)
+        rem = t - k * nrb * ncb
+        rb = rem // ncb
+        cb = rem - rb * ncb
+        r1 = min(rb * rows + rows, n)
+        c0 = cb * w
+        c1 = min(c0 + w, m)
+        acc = part[k, rb, c0:c1]
+        nn = nan[k, rb, c0:c1]
+        for i in range(rb * rows, r1):
+            _dacc_row(x[k * xo, i * xn, c0:c1], y[k * yo, i * yn, c0:c1], acc, nn, op, p)
+    for k in range(o):
+        for j in range(m):
+            s = part[k, 0, j]
+            cnt = nan[k, 0, j]
+            for rb in range(1, nrb):
+                s = _combine(s, part[k, rb, j], op)
+                cnt += nan[k, rb, j]
+            out[k, j] = np.nan if cnt > 0 else s
+
+
+@kernel(fastmath=False)
+def dist_cols_scaled(x, y, n, p, scale, out):
+    """out[k, j] = sum((|x[k, :, j] - y[k, :, j]|/scale[k, j])**p), without reassociation."""
+    o, m = out.shape
+    if o == 0 or m == 0:
+        return
+    xo = 1 if x.shape[0] > 1 else 0
+    xn = 1 if x.shape[1] > 1 else 0
+    yo = 1 if y.shape[0] > 1 else 0
+    yn = 1 if y.shape[1] > 1 else 0
+    w, ncb, rows, nrb = _cols_plan(n, m)
+    part = np.zeros((o, nrb, m))
+    for t in prange(o * nrb * ncb):
+        k = t // (nrb * ncb)
+        rem = t - k * nrb * ncb
+        rb = rem // ncb
+        cb = rem - rb * ncb
+        r1 = min(rb * rows + rows, n)
+        c0 = cb * w
+        c1 = min(c0 + w, m)
+        acc = part[k, rb, c0:c1]
+        sc = scale[k, c0:c1]
+        for i in range(rb * rows, r1):
+            _dacc_row_scaled(x[k * xo, i * xn, c0:c1], y[k * yo, i * yn, c0:c1], acc, p, sc)
+    for k in range(o):
+        for j in range(m):
+            s = part[k, 0, j]
+            for rb in range(1, nrb):
+                s += part[k, rb, j]
+            out[k, j] = s
+
+
+# ----------------------------------------------------------------------------- normalize
+@numba.njit(cache=True, error_model="numpy")
+def _row_norm(xs, op, p, safe):
+    """Finalised float64 norm of a 1-D slice, rescaled by a power of two near max|x| only
+    where the one-pass sum over- or underflowed (as ``fastnorm.norms._power_sum``)."""
+    if op == OP_MAX or op == OP_MIN or op == OP_SUMABS or op == OP_COUNTNZ:
+        return _acc1(xs, op, p)
+    raw = _acc1(xs, op, p)
+    if safe and (raw > 1.7976931348623157e308 or raw < TINY):
+        amax = _acc1(xs, OP_MAX, 0.0)
+        if amax > 0.0 and amax <= 1.7976931348623157e308:
+            scale = math.ldexp(1.0, math.frexp(amax)[1] - 1)
+            s = 0.0
+            if p == 2.0:
+                for i in range(xs.size):
+                    v = np.float64(xs[i]) / scale
+                    s += v * v
+                return scale * np.sqrt(s)
+            for i in range(xs.size):
+                s += (abs(np.float64(xs[i])) / scale) ** p
+            return scale * s ** (1.0 / p)
+        if amax > 1.0:  # inf
+            return amax
+    if p == 2.0:
+        return np.sqrt(raw)
+    return raw ** (1.0 / p)
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _acc1(xs, op, p):
+    """Raw accumulation of ``op`` over a 1-D slice (one operand)."""
+    n = xs.size
+    s = 0.0
+    if op == OP_SUMSQ:
+        for i in range(n):
+            d = np.float64(xs[i])
+            s += d * d
+    elif op == OP_SUMABS:
+        for i in range(n):
+            s += abs(np.float64(xs[i]))
+    elif op == OP_COUNTNZ:
+        for i in range(n):
+            s += np.float64(xs[i] != 0)
+    elif op == OP_MAX:
+        nn = 0
+        for i in range(n):
+            a = abs(np.float64(xs[i]))
+            s = max(s, a)
+            nn += a != a
+        if nn > 0:
+            s = np.nan
+    elif op == OP_MIN:
+        s = np.inf
+        nn = 0
+        for i in range(n):
+            a = abs(np.float64(xs[i]))
+            s = min(s, a)
+            nn += a != a
+        if nn > 0:
+            s = np.nan
+    elif p == 3.0:
+        for i in range(n):
+            a = abs(np.float64(xs[i]))
+            s += a * a * a
+    elif p == 4.0:
+        for i in range(n):
+            a = np.float64(xs[i])
+            a = a * a
+            s += a * a
+    else:
+        for i in range(n):
+            s += abs(np.float64(xs[i])) ** p
+    return s
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _scale_row(xs, os, v):
+    """os[j] = xs[j] / v in float64, rounded to the output dtype; copy where v == 0."""
+    if v == 0.0:
+        for j in range(xs.size):
+            os[j] = xs[j]
+    else:
+        for j in range(xs.size):
+            os[j] = np.float64(xs[j]) / v
+
+
+@kernel
+def normalize_rows(x, out, op, p, safe, nrm):
+    """Fused: nrm[r] = norm of x[r] (finalised), out[r] = x[r] / nrm[r] (unchanged where the
+    norm is 0), one row at a time while it is in cache.  ``x`` may have one row (broadcast)."""
+    m = out.shape[0]
+    sx = 1 if x.shape[0] > 1 else 0
+    for r in prange(m):
+        xs = x[r * sx]
+        v = _row_norm(xs, op, p, safe)
+        nrm[r] = v
+        _scale_row(xs, out[r], v)
+
+
+@kernel
+def scale_rows(x, d, out):
+    """out[r] = x[r] / d[r] (copy where d[r] == 0), chunked along the rows."""
+    m, n = out.shape
+    sx = 1 if x.shape[0] > 1 else 0
+    nck = _nchunks(n)
+    for t in prange(m * nck):
+        r = t // nck
+        c = t - r * nck
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        _scale_row(x[r * sx, lo:hi], out[r, lo:hi], d[r])
+
+
+@kernel
+def scale_cols(x, d, out):
+    """out[k, i, j] = x[k, i, j] / d[k, j]; the wrapper passes d = 1.0 for zero norms."""
+    o, n, m = out.shape
+    if o == 0 or m == 0:
+        return
+    xo = 1 if x.shape[0] > 1 else 0
+    xn = 1 if x.shape[1] > 1 else 0
+    w, ncb, rows, nrb = _cols_plan(n, m)
+    for t in prange(o * nrb * ncb):
+        k = t // (nrb * ncb)
+        rem = t - k * nrb * ncb
+        rb = rem // ncb
+        cb = rem - rb * ncb
+        r1 = min(rb * rows + rows, n)
+        c0 = cb * w
+        c1 = min(c0 + w, m)
+        ds = d[k, c0:c1]
+        for i in range(rb * rows, r1):
+            xs = x[k * xo, i * xn, c0:c1]
+            os = out[k, i, c0:c1]
+            for j in range(c1 - c0):
+                os[j] = np.float64(xs[j]) / ds[j]
+
+
+# ----------------------------------------------------------------------------- cdist
+@numba.njit(cache=True, error_model="numpy")
+def _pair_exact(a, b, p):
+    """(sum |a - b|**p) ** (1/p) for one pair of rows, rescaled by a power of two near the
+    max |a - b| (the rare path after the one-pass sum over- or underflowed)."""
+    d = a.size
+    amax = 0.0
+    for k in range(d):
+        v = abs(a[k] - b[k])
+        if v > amax or v != v:
+            amax = v
+    if amax != amax or amax == 0.0 or amax > 1.7976931348623157e308:
+        return amax
+    scale = math.ldexp(1.0, math.frexp(amax)[1] - 1)
+    s = 0.0
+    for k in range(d):
+        s += (abs(a[k] - b[k]) / scale) ** p
+    if p == 2.0:
+        return scale * np.sqrt(s)
+    return scale * s ** (1.0 / p)
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _blk4x2(a, i, b, j, op, p):
+    """Raw sums of f(a_r - b_c) for 4 rows of XA and 2 of XB (row-major, one length), eight
+    accumulators kept in registers while the loop over features vectorises.  Takes the 2-D
+    arrays and row indices, not row views: a view passed to a call costs two atomic
+    reference-count updates, which the threads contend for."""
+    d = a.shape[1]
+    s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = 0.0
+    if op == OP_SUMSQ:
+        for k in range(d):
+            x0 = b[j, k]
+            x1 = b[j + 1, k]
+            v = a[i, k] - x0
+            s00 += v * v
+            v = a[i, k] - x1
+            s01 += v * v
+            v = a[i + 1, k] - x0
+            s10 += v * v
+            v = a[i + 1, k] - x1
+            s11 += v * v
+            v = a[i + 2, k] - x0
+            s20 += v * v
+            v = a[i + 2, k] - x1
+            s21 += v * v
+            v = a[i + 3, k] - x0
+            s30 += v * v
+            v = a[i + 3, k] - x1
+            s31 += v * v
+    elif op == OP_SUMABS:
+        for k in range(d):
+            x0 = b[j, k]
+            x1 = b[j + 1, k]
+            s00 += abs(a[i, k] - x0)
+            s01 += abs(a[i, k] - x1)
+            s10 += abs(a[i + 1, k] - x0)
+            s11 += abs(a[i + 1, k] - x1)
+            s20 += abs(a[i + 2, k] - x0)
+            s21 += abs(a[i + 2, k] - x1)
+            s30 += abs(a[i + 3, k] - x0)
+            s31 += abs(a[i + 3, k] - x1)
+    elif p == 3.0:
+        for k in range(d):
+            x0 = b[j, k]
+            x1 = b[j + 1, k]
+            v = abs(a[i, k] - x0)
+            s00 += v * v * v
+            v = abs(a[i, k] - x1)
+            s01 += v * v * v
+            v = abs(a[i + 1, k] - x0)
+            s10 += v * v * v
+            v = abs(a[i + 1, k] - x1)
+            s11 += v * v * v
+            v = abs(a[i + 2, k] - x0)
+            s20 += v * v * v
+            v = abs(a[i + 2, k] - x1)
+            s21 += v * v * v
+            v = abs(a[i + 3, k] - x0)
+            s30 += v * v * v
+            v = abs(a[i + 3, k] - x1)
+            s31 += v * v * v
+    else:
+        for k in range(d):
+            x0 = b[j, k]
+            x1 = b[j + 1, k]
+            s00 += abs(a[i, k] - x0) ** p
+            s01 += abs(a[i, k] - x1) ** p
+            s10 += abs(a[i + 1, k] - x0) ** p
+            s11 += abs(a[i + 1, k] - x1) ** p
+            s20 += abs(a[i + 2, k] - x0) ** p
+            s21 += abs(a[i + 2, k] - x1) ** p
+            s30 += abs(a[i + 3, k] - x0) ** p
+            s31 += abs(a[i + 3, k] - x1) ** p
+    return s00, s01, s10, s11, s20, s21, s30, s31
+
+
+@kernel
+def cdist_minkowski(a, b, op, p, out):
+    """out[i, j] = Minkowski distance (op SUMSQ, SUMABS or POW) between a[i] and b[j], both
+    row-major float64.  Tasks are (CD_ROWS rows of a) x (CD_TILE rows of b), so that the b
+    tile stays in L2; inside, 4 x 2 register blocks vectorise along the features."""
+    ma = a.shape[0]
+    mb = b.shape[0]
+    nrb = (ma + CD_ROWS - 1) // CD_ROWS
+    ntb = (mb + CD_TILE - 1) // CD_TILE
+    for t in prange(nrb * ntb):
+        rb = t // ntb
+        tb = t - rb * ntb
+        i0 = rb * CD_ROWS
+        i1 = min(i0 + CD_ROWS, ma)
+        j0 = tb * CD_TILE
+        j1 = min(j0 + CD_TILE, mb)
+        i = i0
+        while i + 4 <= i1:
+            j = j0
+            while j + 2 <= j1:
+                r = _blk4x2(a, i, b, j, op, p)
+                out[i, j] = r[0]
+                out[i, j + 1] = r[1]
+                out[i + 1, j] = r[2]
+                out[i + 1, j + 1] = r[3]
+                out[i + 2, j] = r[4]
+                out[i + 2, j + 1] = r[5]
+                out[i + 3, j] = r[6]
+                out[i + 3, j + 1] = r[7]
+                j += 2
+            if j < j1:
+                for q in range(4):
+                    out[i + q, j] = _dacc(a[i + q], b[j], op, p)
+            i += 4
+        for q in range(i, i1):
+            for j in range(j0, j1):
+                out[q, j] = _dacc(a[q], b[j], op, p)
+        # roots; a sum that over- or underflowed is recomputed, rescaled (rare)
+        for q in range(i0, i1):
+            oq = out[q, j0:j1]
+            redo = 0
+            for j in range(j1 - j0):
+                redo += (oq[j] > 1.7976931348623157e308) | (oq[j] < TINY)
+            flag = np.zeros(j1 - j0 if redo > 0 else 0, dtype=np.bool_)
+            for j in range(flag.size):
+                flag[j] = oq[j] > 1.7976931348623157e308 or oq[j] < TINY
+            if op == OP_SUMSQ:
+                for j in range(j1 - j0):
+                    oq[j] = np.sqrt(oq[j])
+            elif op == OP_POW:
+                ip = 1.0 / p
+                for j in range(j1 - j0):
+                    oq[j] = oq[j] ** ip
+            for j in range(flag.size):
+                if flag[j]:
+                    oq[j] = _pair_exact(a[q], b[j0 + j], p)
+
+
+@kernel
+def cdist_chebyshev(a, bt, out):
+    """out[i, j] = max_k |a[i, k] - bt[k, j]|; a (mA, d), bt (d, mB) float64.  Vectorised
+    along bt's rows with 4 rows of a at a time, the output rows as accumulators (in L1).
+    NaN is not propagated here: the wrapper recomputes rows that hold a NaN or an inf."""
+    ma, d = a.shape
+    mb = bt.shape[1]
+    nrb = (ma + CD_ROWS - 1) // CD_ROWS
+    ntb = (mb + CD_TILE - 1) // CD_TILE
+    for t in prange(nrb * ntb):
+        rb = t // ntb
+        tb = t - rb * ntb
+        i0 = rb * CD_ROWS
+        i1 = min(i0 + CD_ROWS, ma)
+        j0 = tb * CD_TILE
+        j1 = min(j0 + CD_TILE, mb)
+        w = j1 - j0
+        i = i0
+        while i < i1:
+            nq = min(4, i1 - i)
+            o0 = out[i, j0:j1]
+            o1 = out[i + 1 if nq > 1 else i, j0:j1]
+            o2 = out[i + 2 if nq > 2 else i, j0:j1]
+            o3 = out[i + 3 if nq > 3 else i, j0:j1]
+            for j in range(w):
+                o0[j] = 0.0
+                o1[j] = 0.0
+                o2[j] = 0.0
+                o3[j] = 0.0
+            for k in range(d):
+                c0 = a[i, k]
+                c1 = a[i + 1 if nq > 1 else i, k]
+                c2 = a[i + 2 if nq > 2 else i, k]
+                c3 = a[i + 3 if nq > 3 else i, k]
+                bk = bt[k, j0:j1]
+                for j in range(w):
+                    x = bk[j]
+                    o0[j] = max(o0[j], abs(c0 - x))
+                    o1[j] = max(o1[j], abs(c1 - x))
+                    o2[j] = max(o2[j], abs(c2 - x))
+                    o3[j] = max(o3[j], abs(c3 - x))
+            i += nq
+
+
+@kernel
+def cdist_gram_fix(g, na, nb, a, b, guard, out):
+    """Euclidean distances from the Gram matrix ``g = a @ b.T``: out = sqrt(na + nb - 2 g),
+    recomputed exactly where cancellation makes that inaccurate (d2 < guard * (na + nb)) or
+    where it is not finite.  ``out`` may be ``g`` itself."""
+    ma, mb = g.shape
+    for i in prange(ma):
+        gi = g[i]
+        oi = out[i]
+        ni = na[i]
+        ai = a[i]
+        for j in range(mb):
+            t = ni + nb[j]
+            d2 = t - 2.0 * gi[j]
+            if d2 >= guard * t and t >= TINY and d2 <= 1.7976931348623157e308:
+                oi[j] = np.sqrt(d2)
+            else:
+                oi[j] = _pair_exact(ai, b[j], 2.0)
