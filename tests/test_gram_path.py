@@ -199,6 +199,31 @@ def test_gram_stats_bad_input():
         gram_stats(sp.csr_matrix(X), y)
 
 
+def test_kernels_as_python_with_jit_disabled():
+    # covers the kernel bodies as plain Python (prange -> range), on tiny data
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from fastnorm.linear_model._gram import gram_stats, cd_gram\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.standard_normal((70, 3)); y = X[:, 0] + 0.1 * rng.standard_normal(70)\n"
+        "Xc = X - X.mean(0); sw = rng.uniform(0.5, 2, 70)\n"
+        "st = gram_stats(np.asfortranarray(X), y)\n"
+        "assert np.allclose(st.G, Xc.T @ Xc, rtol=1e-12, atol=1e-12)\n"
+        "st32 = gram_stats(X.astype(np.float32), y, sw)\n"
+        "w, gap, it, h = cd_gram(st, 0.05, 0.01, None, 1000, 1e-10, True)\n"
+        "assert it > 0 and (w >= 0).all() and abs(w[0] - 0.94) < 0.05, w\n"
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    res = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+
+
 # -------------------------------------------------------------------------------------- cd_gram
 def _datasets():
     yield "diabetes", _diabetes()

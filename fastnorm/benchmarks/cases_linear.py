@@ -215,6 +215,7 @@ def gram_report(n: int = 200_000, reps: int = 5, only: str | None = None) -> dic
     g()"``.  Needs scikit-learn.  Returns the medians (seconds).
     """
     import platform
+    import time
     import warnings
     from time import perf_counter
 
@@ -260,6 +261,10 @@ def gram_report(n: int = 200_000, reps: int = 5, only: str | None = None) -> dic
     times: dict[str, list[float]] = {k: [] for k in calls}
     for _ in range(reps):
         for k, f in calls.items():
+            # let the previous call's idle BLAS/OpenMP threads stop spinning: OpenBLAS
+            # threads busy-wait ~0.1 s after a call and slowed the next numba call 4x at 16
+            # threads in a first run
+            time.sleep(0.3)
             t = perf_counter()
             f()
             times[k].append(perf_counter() - t)
