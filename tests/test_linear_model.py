@@ -491,7 +491,7 @@ def test_results_do_not_depend_on_thread_count():
     b = data.epoch(w, 0.1)
     c = K.epoch_lsq_rows.parallel  # the parallel build equals the serial one bit for bit
     g, s = np.empty(8), np.empty(3)
-    c(X, y, np.empty(0), w, 0.1, data.rpb, g, s, np.empty(0))
+    c(X, y, np.empty(0), w, 0.1, data.rpb, g, s, np.empty(0), np.empty(0), np.empty(0))
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[0], g)
     assert a[1:] == b[1:]
@@ -534,3 +534,22 @@ def test_import_guard_without_sklearn():
         "    raise SystemExit('no ImportError')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_first_epoch_computes_moments_in_the_same_pass(weighted):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((1001, 13)) + 2.0
+    y = rng.standard_normal(1001)
+    sw = rng.uniform(0.5, 2, 1001) if weighted else None
+    w = rng.standard_normal(13)
+    fused = NumpyPass(X, y, sw)
+    raw = fused.epoch_with_moments(w, 0.7)
+    ref = NumpyPass(X, y, sw)
+    m, m_ref = fused.moments(), ref.moments()
+    np.testing.assert_allclose(m.colsum, m_ref.colsum, rtol=1e-13)
+    np.testing.assert_allclose(m.colsq, m_ref.colsq, rtol=1e-13)
+    assert (m.sw_sum, m.y_sum, m.yy) == (m_ref.sw_sum, m_ref.y_sum, m_ref.yy)
+    raw_ref = ref.epoch(w, 0.7)
+    np.testing.assert_allclose(raw[0], raw_ref[0], rtol=1e-13)
+    np.testing.assert_allclose(raw[1:], raw_ref[1:], rtol=1e-13)

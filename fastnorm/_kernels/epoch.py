@@ -51,11 +51,13 @@ def block_rows(n_features: int, layout: str) -> int:
 
 
 @kernel
-def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out):  # noqa: PLR0913
+def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  # noqa: PLR0913
     """One fused pass over C-ordered ``X`` (n, p).
 
     Writes ``g_out[:] = X.T @ (sw * r)``, ``s_out[:3] = (sum(sw*r), sum(sw*r*r),
-    sum(sw*r*y))`` and, if ``r_out`` has ``n`` entries, ``r_out[:] = r``.
+    sum(sw*r*y))`` and, if ``r_out`` has ``n`` entries, ``r_out[:] = r``.  If ``sum_out`` has
+    ``p`` entries, the same pass also writes the column moments of :func:`colstats_rows`
+    into ``sum_out`` and ``sq_out`` (a solver's first epoch: no separate pass for the means).
 
     Rows go four at a time: four dots share each load of ``w`` and one sweep of the private
     gradient adds all four rows (a quarter of the gradient loads/stores of a row-at-a-time
@@ -67,6 +69,8 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out):  # noqa: PLR0913
     spart = np.zeros((nblk, 3), dtype=np.float64)
     has_sw = sw.shape[0] == n
     has_r = r_out.shape[0] == n
+    stats = sum_out.shape[0] == p
+    mpart = np.zeros((nblk if stats else 0, 2, p), dtype=np.float64)
     for blk in prange(nblk):
         lo = blk * rpb
         hi = min(lo + rpb, n)
@@ -75,6 +79,16 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out):  # noqa: PLR0913
         s1 = 0.0
         s2 = 0.0
         i = lo
+        if stats:
+            ma = mpart[blk, 0]
+            mq = mpart[blk, 1]
+            for t in range(lo, hi):
+                xt = X[t]
+                c = sw[t] if has_sw else 1.0
+                for j in range(p):
+                    v = np.float64(xt[j])
+                    ma[j] += c * v
+                    mq[j] += c * v * v
         while i + 4 <= hi:
             x0 = X[i]
             x1 = X[i + 1]
@@ -148,6 +162,14 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out):  # noqa: PLR0913
             g_out[j] += g[j]
         for k in range(3):
             s_out[k] += spart[blk, k]
+    if stats:
+        for j in range(p):
+            sum_out[j] = 0.0
+            sq_out[j] = 0.0
+        for blk in range(nblk):
+            for j in range(p):
+                sum_out[j] += mpart[blk, 0, j]
+                sq_out[j] += mpart[blk, 1, j]
 
 
 @kernel

@@ -112,10 +112,22 @@ class NumpyPass:
         )
         self.rpb = _k.block_rows(self.n_features, layout)
         self._moments: Moments | None = None
+        self._y_moments: tuple[float, float, float] | None = None
 
     @property
     def size(self) -> int:
         return self.n_samples * self.n_features
+
+    def y_moments(self) -> tuple[float, float, float]:
+        """``(sum(sw), sw @ y, sw @ y**2)``: cheap, no pass over X."""
+        if self._y_moments is None:
+            y = self.y
+            if self.sw.shape[0]:
+                sw_y = self.sw * y
+                self._y_moments = (float(self.sw.sum()), float(sw_y.sum()), float(sw_y @ y))
+            else:
+                self._y_moments = (float(self.n_samples), float(y.sum()), float(y @ y))
+        return self._y_moments
 
     def moments(self) -> Moments:
         if self._moments is None:
@@ -124,27 +136,37 @@ class NumpyPass:
             q = np.empty(p)
             k = _k.colstats_rows if self.layout == "C" else _k.colstats_cols
             run(k, self.size, self._Xk, self.sw, self.rpb, s, q)
-            y = self.y
-            if self.sw.shape[0]:
-                sw_sum = float(self.sw.sum())
-                y_sum = float(self.sw @ y)
-                yy = float(self.sw @ (y * y))
-            else:
-                sw_sum = float(self.n_samples)
-                y_sum = float(y.sum())
-                yy = float(y @ y)
-            self._moments = Moments(sw_sum, s, q, y_sum, yy)
+            self._moments = Moments(self.y_moments()[0], s, q, *self.y_moments()[1:])
         return self._moments
 
     def epoch(
         self, w: np.ndarray, b: float, r_out: np.ndarray | None = None
     ) -> tuple[np.ndarray, float, float, float]:
-        g = np.empty(self.n_features)
+        return self._epoch(w, b, r_out, False)
+
+    def epoch_with_moments(self, w: np.ndarray, b: float) -> tuple[np.ndarray, float, float, float]:
+        """:meth:`epoch`, computing :meth:`moments` in the same pass (C order; otherwise two
+        passes)."""
+        if self._moments is not None or self.layout != "C":
+            self.moments()
+            return self.epoch(w, b)
+        return self._epoch(w, b, None, True)
+
+    def _epoch(self, w, b, r_out, with_moments):
+        p = self.n_features
+        g = np.empty(p)
         s = np.empty(3)
         r = np.empty(0) if r_out is None else r_out
-        k = _k.epoch_lsq_rows if self.layout == "C" else _k.epoch_lsq_cols
         w = np.ascontiguousarray(w, dtype=np.float64)
-        run(k, self.size, self._Xk, self.y, self.sw, w, float(b), self.rpb, g, s, r)
+        args = (self._Xk, self.y, self.sw, w, float(b), self.rpb, g, s, r)
+        if self.layout == "C":
+            ms = np.empty(p if with_moments else 0)
+            mq = np.empty(p if with_moments else 0)
+            run(_k.epoch_lsq_rows, self.size, *args, ms, mq)
+            if with_moments:
+                self._moments = Moments(self.y_moments()[0], ms, mq, *self.y_moments()[1:])
+        else:
+            run(_k.epoch_lsq_cols, self.size, *args)
         return g, float(s[0]), float(s[1]), float(s[2])
 
     def sgd_epoch(
@@ -180,7 +202,20 @@ class Problem:
     fit_intercept: bool
 
     @classmethod
-    def from_pass(cls, data, l1, l2, positive, fit_intercept) -> Problem:
+    def from_pass(cls, data, l1, l2, positive, fit_intercept, w0=None) -> Problem:
+        """The problem on ``data``.  Starting from ``w0 == 0`` the intercept ``mean(y)`` needs
+        no column means, so a data pass offering ``epoch_with_moments`` computes the first
+        epoch and the moments in one pass (kept for the solver's first ``evaluate``)."""
+        first = None
+        if (
+            w0 is not None
+            and not np.any(w0)
+            and hasattr(data, "epoch_with_moments")
+            and getattr(data, "_moments", 1) is None
+        ):
+            sw_sum, y_sum, _ = data.y_moments()
+            b0 = y_sum / sw_sum if fit_intercept else 0.0
+            first = data.epoch_with_moments(np.zeros(data.n_features), b0)
         m = data.moments()
         n = m.sw_sum
         if fit_intercept:
@@ -191,7 +226,11 @@ class Problem:
             X_off = np.zeros(data.n_features)
             y_off = 0.0
             yty = m.yy
-        return cls(data, float(l1), float(l2), n, X_off, y_off, yty, positive, fit_intercept)
+        prob = cls(data, float(l1), float(l2), n, X_off, y_off, yty, positive, fit_intercept)
+        prob._first = first
+        return prob
+
+    _first = None  # the raw sums of the first epoch at w = 0, when from_pass computed them
 
     def intercept(self, w: np.ndarray) -> float:
         return self.y_off - float(self.X_off @ w) if self.fit_intercept else 0.0
@@ -201,7 +240,9 @@ class Problem:
 
         ``r_out`` (optional, n float64) receives the residual ``X_c w - y_c``."""
         b = self.intercept(w)
-        if r_out is None:
+        if self._first is not None and r_out is None and not np.any(w):
+            (g, s_r, s_rr, s_ry), self._first = self._first, None
+        elif r_out is None:
             g, s_r, s_rr, s_ry = self.data.epoch(w, b)
         else:
             g, s_r, s_rr, s_ry = self.data.epoch(w, b, r_out)
@@ -256,6 +297,9 @@ def validate_fit_input(est, X, y, sample_weight):
         accept_sparse=False,
         dtype=[np.float64, np.float32],
         copy=False,
+        # X's NaN/inf check (a full single-threaded pass) is left to the first fused epoch:
+        # non-finite column moments send X through check_array for scikit-learn's message
+        ensure_all_finite=False,
         multi_output=True,
         y_numeric=True,
     )
@@ -304,6 +348,13 @@ def convergence_warning(gap: float, tol: float, n_iter: int, solver: str) -> Non
         ConvergenceWarning,
         stacklevel=4,
     )
+
+
+def check_all_finite(est, X) -> None:
+    """scikit-learn's NaN/inf check of X, with its messages (raises ValueError)."""
+    from sklearn.utils.validation import _assert_all_finite
+
+    _assert_all_finite(X, input_name="X", estimator_name=type(est).__name__)
 
 
 def check_finite_coef(coef, intercept) -> None:
@@ -443,7 +494,10 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         from fastnorm.linear_model._stream import fista, sgd
 
         data = NumpyPass(X, y, sw)
-        prob = Problem.from_pass(data, l1, l2, self.positive, self.fit_intercept)
+        prob = Problem.from_pass(data, l1, l2, self.positive, self.fit_intercept, w0)
+        m = data.moments()
+        if not (np.all(np.isfinite(m.colsum)) and np.all(np.isfinite(m.colsq))):
+            check_all_finite(self, X)
         self._last_yty = prob.yty / prob.n
         if solver == "sgd":
             res = sgd(
@@ -458,6 +512,7 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
     def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
         from fastnorm.linear_model._gram import cd_gram, gram_stats
 
+        check_all_finite(self, X)
         stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
         self._last_yty = float(stats.yty) / float(stats.n)
         w, gap, n_iter, hist = cd_gram(

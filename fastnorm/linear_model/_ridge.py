@@ -118,8 +118,10 @@ class Ridge(FusedLinearModel):
     def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
         if self.positive:
             return super()._solve_gram(X, y, sw, l1, l2, w0, max_iter, cb)
+        from fastnorm.linear_model._base import check_all_finite
         from fastnorm.linear_model._gram import gram_stats, ridge_gram
 
+        check_all_finite(self, X)
         stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
         self._last_yty = float(stats.yty) / float(stats.n)
         # stats carry weights normalised to sum n_samples: sum sw_n r^2 + alpha' ||w||^2 with
