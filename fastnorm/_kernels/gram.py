@@ -84,10 +84,34 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
                     for r in range(m):
                         bj[r] = col[r] - sj
             else:
-                for r in range(m):
-                    row = X[lo + r]
+                # blocked transpose: 8 rows at a time, so each Bt row gets a full cache line
+                # per write burst (row-by-row scattering cost 40% of the pass on 2 threads)
+                r = 0
+                while r + 8 <= m:
+                    x0 = X[lo + r]
+                    x1 = X[lo + r + 1]
+                    x2 = X[lo + r + 2]
+                    x3 = X[lo + r + 3]
+                    x4 = X[lo + r + 4]
+                    x5 = X[lo + r + 5]
+                    x6 = X[lo + r + 6]
+                    x7 = X[lo + r + 7]
                     for j in range(p):
-                        Bt[j, r] = row[j] - shift[j]
+                        sj = shift[j]
+                        bj = Bt[j]
+                        bj[r] = x0[j] - sj
+                        bj[r + 1] = x1[j] - sj
+                        bj[r + 2] = x2[j] - sj
+                        bj[r + 3] = x3[j] - sj
+                        bj[r + 4] = x4[j] - sj
+                        bj[r + 5] = x5[j] - sj
+                        bj[r + 6] = x6[j] - sj
+                        bj[r + 7] = x7[j] - sj
+                    r += 8
+                for rr in range(r, m):
+                    row = X[lo + rr]
+                    for j in range(p):
+                        Bt[j, rr] = row[j] - shift[j]
             ys = y[lo:hi]
             by = Bt[p]
             b1 = Bt[p + 1]
