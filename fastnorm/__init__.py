@@ -8,16 +8,20 @@ from typing import Any
 
 from fastnorm._config import get_num_threads, set_num_threads
 from fastnorm._warmup import warmup
+from fastnorm.distances import cdist, dist, normalize
 from fastnorm.norms import matrix_norm, norm, vector_norm
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "cdist",
+    "dist",
     "get_num_threads",
     "linear_model",
     "matrix_norm",
     "norm",
+    "normalize",
     "penalties",
     "set_num_threads",
     "vector_norm",
