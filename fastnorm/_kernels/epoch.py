@@ -79,16 +79,8 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  
         s1 = 0.0
         s2 = 0.0
         i = lo
-        if stats:
-            ma = mpart[blk, 0]
-            mq = mpart[blk, 1]
-            for t in range(lo, hi):
-                xt = X[t]
-                c = sw[t] if has_sw else 1.0
-                for j in range(p):
-                    v = np.float64(xt[j])
-                    ma[j] += c * v
-                    mq[j] += c * v * v
+        ma = mpart[blk, 0] if stats else g
+        mq = mpart[blk, 1] if stats else g
         while i + 4 <= hi:
             x0 = X[i]
             x1 = X[i + 1]
@@ -132,6 +124,24 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  
             s2 += (q0 * y0 + q1 * y1) + (q2 * y2 + q3 * y3)
             for j in range(p):
                 g[j] += (q0 * x0[j] + q1 * x1[j]) + (q2 * x2[j] + q3 * x3[j])
+            if stats:  # column moments while the four rows are in L1
+                if has_sw:
+                    c0 = sw[i]
+                    c1 = sw[i + 1]
+                    c2 = sw[i + 2]
+                    c3 = sw[i + 3]
+                else:
+                    c0 = 1.0
+                    c1 = 1.0
+                    c2 = 1.0
+                    c3 = 1.0
+                for j in range(p):
+                    v0 = np.float64(x0[j])
+                    v1 = np.float64(x1[j])
+                    v2 = np.float64(x2[j])
+                    v3 = np.float64(x3[j])
+                    ma[j] += (c0 * v0 + c1 * v1) + (c2 * v2 + c3 * v3)
+                    mq[j] += (c0 * v0 * v0 + c1 * v1 * v1) + (c2 * v2 * v2 + c3 * v3 * v3)
             i += 4
         while i < hi:
             xi = X[i]
@@ -148,6 +158,12 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  
             s2 += q * yi
             for j in range(p):
                 g[j] += q * xi[j]
+            if stats:
+                c = sw[i] if has_sw else 1.0
+                for j in range(p):
+                    v = np.float64(xi[j])
+                    ma[j] += c * v
+                    mq[j] += c * v * v
             i += 1
         spart[blk, 0] = s0
         spart[blk, 1] = s1
