@@ -236,7 +236,8 @@ def test_cdist_matches_scipy(shape, dtype):
         got = cdist(A, B, ord)
         want = _scipy_cdist(A, B, ord)
         assert got.dtype == np.float64 and got.shape == (ma, mb)
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+        # ord 2 with >= GRAM_MIN_FEATURES features takes the guarded Gram route
+        np.testing.assert_allclose(got, want, rtol=1e-12 if ord != 2 else 1e-11, atol=0)
         # layouts: F order and strided views
         np.testing.assert_allclose(cdist(np.asfortranarray(A), B[::-1], ord), want[:, ::-1])
     np.testing.assert_array_equal(A, A0)

@@ -498,87 +498,296 @@ def _pair_exact(a, b, p):
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
-def _blk4x2(a, i, b, j, op, p):
-    """Raw sums of f(a_r - b_c) for 4 rows of XA and 2 of XB (row-major, one length), eight
-    accumulators kept in registers while the loop over features vectorises.  Takes the 2-D
-    arrays and row indices, not row views: a view passed to a call costs two atomic
-    reference-count updates, which the threads contend for."""
+def _tile4(a, i, bt, j0, j1, op, p, out):
+    """Raw accumulations of ``op`` for rows i..i+3 of ``a`` against columns j0:j1 of ``bt``
+    into out[i:i+4, j0:j1]: vectorised along j, the four output rows (in L1) as
+    accumulators, four features per pass so that each accumulator is loaded and
+    stored once per four features.  (Max drops NaN here; the wrapper fixes those rows.)"""
     d = a.shape[1]
-    s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = 0.0
-    if op == OP_SUMSQ:
-        for k in range(d):
-            x0 = b[j, k]
-            x1 = b[j + 1, k]
-            v = a[i, k] - x0
-            s00 += v * v
-            v = a[i, k] - x1
-            s01 += v * v
-            v = a[i + 1, k] - x0
-            s10 += v * v
-            v = a[i + 1, k] - x1
-            s11 += v * v
-            v = a[i + 2, k] - x0
-            s20 += v * v
-            v = a[i + 2, k] - x1
-            s21 += v * v
-            v = a[i + 3, k] - x0
-            s30 += v * v
-            v = a[i + 3, k] - x1
-            s31 += v * v
-    elif op == OP_SUMABS:
-        for k in range(d):
-            x0 = b[j, k]
-            x1 = b[j + 1, k]
-            s00 += abs(a[i, k] - x0)
-            s01 += abs(a[i, k] - x1)
-            s10 += abs(a[i + 1, k] - x0)
-            s11 += abs(a[i + 1, k] - x1)
-            s20 += abs(a[i + 2, k] - x0)
-            s21 += abs(a[i + 2, k] - x1)
-            s30 += abs(a[i + 3, k] - x0)
-            s31 += abs(a[i + 3, k] - x1)
-    elif p == 3.0:
-        for k in range(d):
-            x0 = b[j, k]
-            x1 = b[j + 1, k]
-            v = abs(a[i, k] - x0)
-            s00 += v * v * v
-            v = abs(a[i, k] - x1)
-            s01 += v * v * v
-            v = abs(a[i + 1, k] - x0)
-            s10 += v * v * v
-            v = abs(a[i + 1, k] - x1)
-            s11 += v * v * v
-            v = abs(a[i + 2, k] - x0)
-            s20 += v * v * v
-            v = abs(a[i + 2, k] - x1)
-            s21 += v * v * v
-            v = abs(a[i + 3, k] - x0)
-            s30 += v * v * v
-            v = abs(a[i + 3, k] - x1)
-            s31 += v * v * v
-    else:
-        for k in range(d):
-            x0 = b[j, k]
-            x1 = b[j + 1, k]
-            s00 += abs(a[i, k] - x0) ** p
-            s01 += abs(a[i, k] - x1) ** p
-            s10 += abs(a[i + 1, k] - x0) ** p
-            s11 += abs(a[i + 1, k] - x1) ** p
-            s20 += abs(a[i + 2, k] - x0) ** p
-            s21 += abs(a[i + 2, k] - x1) ** p
-            s30 += abs(a[i + 3, k] - x0) ** p
-            s31 += abs(a[i + 3, k] - x1) ** p
-    return s00, s01, s10, s11, s20, s21, s30, s31
+    w = j1 - j0
+    o0 = out[i + 0, j0:j1]
+    o1 = out[i + 1, j0:j1]
+    o2 = out[i + 2, j0:j1]
+    o3 = out[i + 3, j0:j1]
+    for j in range(w):
+        o0[j] = 0.0
+        o1[j] = 0.0
+        o2[j] = 0.0
+        o3[j] = 0.0
+    k = 0
+    while k + 4 <= d:
+        b0 = bt[k, j0:j1]
+        b1 = bt[k + 1, j0:j1]
+        b2 = bt[k + 2, j0:j1]
+        b3 = bt[k + 3, j0:j1]
+        c00 = a[i + 0, k + 0]
+        c01 = a[i + 0, k + 1]
+        c02 = a[i + 0, k + 2]
+        c03 = a[i + 0, k + 3]
+        c10 = a[i + 1, k + 0]
+        c11 = a[i + 1, k + 1]
+        c12 = a[i + 1, k + 2]
+        c13 = a[i + 1, k + 3]
+        c20 = a[i + 2, k + 0]
+        c21 = a[i + 2, k + 1]
+        c22 = a[i + 2, k + 2]
+        c23 = a[i + 2, k + 3]
+        c30 = a[i + 3, k + 0]
+        c31 = a[i + 3, k + 1]
+        c32 = a[i + 3, k + 2]
+        c33 = a[i + 3, k + 3]
+        if op == OP_SUMSQ:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                v0 = c00 - x0
+                v1 = c01 - x1
+                v2 = c02 - x2
+                v3 = c03 - x3
+                o0[j] += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3)
+                v0 = c10 - x0
+                v1 = c11 - x1
+                v2 = c12 - x2
+                v3 = c13 - x3
+                o1[j] += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3)
+                v0 = c20 - x0
+                v1 = c21 - x1
+                v2 = c22 - x2
+                v3 = c23 - x3
+                o2[j] += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3)
+                v0 = c30 - x0
+                v1 = c31 - x1
+                v2 = c32 - x2
+                v3 = c33 - x3
+                o3[j] += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3)
+        elif op == OP_SUMABS:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                o0[j] += (abs(c00 - x0) + abs(c01 - x1)) + (abs(c02 - x2) + abs(c03 - x3))
+                o1[j] += (abs(c10 - x0) + abs(c11 - x1)) + (abs(c12 - x2) + abs(c13 - x3))
+                o2[j] += (abs(c20 - x0) + abs(c21 - x1)) + (abs(c22 - x2) + abs(c23 - x3))
+                o3[j] += (abs(c30 - x0) + abs(c31 - x1)) + (abs(c32 - x2) + abs(c33 - x3))
+        elif op == OP_MAX:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                o0[j] = max(
+                    o0[j], max(max(abs(c00 - x0), abs(c01 - x1)), max(abs(c02 - x2), abs(c03 - x3)))
+                )
+                o1[j] = max(
+                    o1[j], max(max(abs(c10 - x0), abs(c11 - x1)), max(abs(c12 - x2), abs(c13 - x3)))
+                )
+                o2[j] = max(
+                    o2[j], max(max(abs(c20 - x0), abs(c21 - x1)), max(abs(c22 - x2), abs(c23 - x3)))
+                )
+                o3[j] = max(
+                    o3[j], max(max(abs(c30 - x0), abs(c31 - x1)), max(abs(c32 - x2), abs(c33 - x3)))
+                )
+        elif p == 3.0:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                v0 = abs(c00 - x0)
+                v1 = abs(c01 - x1)
+                v2 = abs(c02 - x2)
+                v3 = abs(c03 - x3)
+                o0[j] += (v0 * v0 * v0 + v1 * v1 * v1) + (v2 * v2 * v2 + v3 * v3 * v3)
+                v0 = abs(c10 - x0)
+                v1 = abs(c11 - x1)
+                v2 = abs(c12 - x2)
+                v3 = abs(c13 - x3)
+                o1[j] += (v0 * v0 * v0 + v1 * v1 * v1) + (v2 * v2 * v2 + v3 * v3 * v3)
+                v0 = abs(c20 - x0)
+                v1 = abs(c21 - x1)
+                v2 = abs(c22 - x2)
+                v3 = abs(c23 - x3)
+                o2[j] += (v0 * v0 * v0 + v1 * v1 * v1) + (v2 * v2 * v2 + v3 * v3 * v3)
+                v0 = abs(c30 - x0)
+                v1 = abs(c31 - x1)
+                v2 = abs(c32 - x2)
+                v3 = abs(c33 - x3)
+                o3[j] += (v0 * v0 * v0 + v1 * v1 * v1) + (v2 * v2 * v2 + v3 * v3 * v3)
+        else:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                o0[j] += (abs(c00 - x0) ** p + abs(c01 - x1) ** p) + (
+                    abs(c02 - x2) ** p + abs(c03 - x3) ** p
+                )
+                o1[j] += (abs(c10 - x0) ** p + abs(c11 - x1) ** p) + (
+                    abs(c12 - x2) ** p + abs(c13 - x3) ** p
+                )
+                o2[j] += (abs(c20 - x0) ** p + abs(c21 - x1) ** p) + (
+                    abs(c22 - x2) ** p + abs(c23 - x3) ** p
+                )
+                o3[j] += (abs(c30 - x0) ** p + abs(c31 - x1) ** p) + (
+                    abs(c32 - x2) ** p + abs(c33 - x3) ** p
+                )
+        k += 4
+    while k < d:
+        bk = bt[k, j0:j1]
+        c0 = a[i + 0, k]
+        c1 = a[i + 1, k]
+        c2 = a[i + 2, k]
+        c3 = a[i + 3, k]
+        if op == OP_SUMSQ:
+            for j in range(w):
+                x = bk[j]
+                v0 = c0 - x
+                o0[j] += v0 * v0
+                v0 = c1 - x
+                o1[j] += v0 * v0
+                v0 = c2 - x
+                o2[j] += v0 * v0
+                v0 = c3 - x
+                o3[j] += v0 * v0
+        elif op == OP_SUMABS:
+            for j in range(w):
+                x = bk[j]
+                o0[j] += abs(c0 - x)
+                o1[j] += abs(c1 - x)
+                o2[j] += abs(c2 - x)
+                o3[j] += abs(c3 - x)
+        elif op == OP_MAX:
+            for j in range(w):
+                x = bk[j]
+                o0[j] = max(o0[j], abs(c0 - x))
+                o1[j] = max(o1[j], abs(c1 - x))
+                o2[j] = max(o2[j], abs(c2 - x))
+                o3[j] = max(o3[j], abs(c3 - x))
+        elif p == 3.0:
+            for j in range(w):
+                x = bk[j]
+                v0 = abs(c0 - x)
+                o0[j] += v0 * v0 * v0
+                v0 = abs(c1 - x)
+                o1[j] += v0 * v0 * v0
+                v0 = abs(c2 - x)
+                o2[j] += v0 * v0 * v0
+                v0 = abs(c3 - x)
+                o3[j] += v0 * v0 * v0
+        else:
+            for j in range(w):
+                x = bk[j]
+                o0[j] += abs(c0 - x) ** p
+                o1[j] += abs(c1 - x) ** p
+                o2[j] += abs(c2 - x) ** p
+                o3[j] += abs(c3 - x) ** p
+        k += 1
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _tile1(a, i, bt, j0, j1, op, p, out):
+    """:func:`_tile4` for one row of ``a``."""
+    d = a.shape[1]
+    w = j1 - j0
+    o0 = out[i + 0, j0:j1]
+    for j in range(w):
+        o0[j] = 0.0
+    k = 0
+    while k + 4 <= d:
+        b0 = bt[k, j0:j1]
+        b1 = bt[k + 1, j0:j1]
+        b2 = bt[k + 2, j0:j1]
+        b3 = bt[k + 3, j0:j1]
+        c00 = a[i + 0, k + 0]
+        c01 = a[i + 0, k + 1]
+        c02 = a[i + 0, k + 2]
+        c03 = a[i + 0, k + 3]
+        if op == OP_SUMSQ:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                v0 = c00 - x0
+                v1 = c01 - x1
+                v2 = c02 - x2
+                v3 = c03 - x3
+                o0[j] += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3)
+        elif op == OP_SUMABS:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                o0[j] += (abs(c00 - x0) + abs(c01 - x1)) + (abs(c02 - x2) + abs(c03 - x3))
+        elif op == OP_MAX:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                o0[j] = max(
+                    o0[j], max(max(abs(c00 - x0), abs(c01 - x1)), max(abs(c02 - x2), abs(c03 - x3)))
+                )
+        elif p == 3.0:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                v0 = abs(c00 - x0)
+                v1 = abs(c01 - x1)
+                v2 = abs(c02 - x2)
+                v3 = abs(c03 - x3)
+                o0[j] += (v0 * v0 * v0 + v1 * v1 * v1) + (v2 * v2 * v2 + v3 * v3 * v3)
+        else:
+            for j in range(w):
+                x0 = b0[j]
+                x1 = b1[j]
+                x2 = b2[j]
+                x3 = b3[j]
+                o0[j] += (abs(c00 - x0) ** p + abs(c01 - x1) ** p) + (
+                    abs(c02 - x2) ** p + abs(c03 - x3) ** p
+                )
+        k += 4
+    while k < d:
+        bk = bt[k, j0:j1]
+        c0 = a[i + 0, k]
+        if op == OP_SUMSQ:
+            for j in range(w):
+                x = bk[j]
+                v0 = c0 - x
+                o0[j] += v0 * v0
+        elif op == OP_SUMABS:
+            for j in range(w):
+                x = bk[j]
+                o0[j] += abs(c0 - x)
+        elif op == OP_MAX:
+            for j in range(w):
+                x = bk[j]
+                o0[j] = max(o0[j], abs(c0 - x))
+        elif p == 3.0:
+            for j in range(w):
+                x = bk[j]
+                v0 = abs(c0 - x)
+                o0[j] += v0 * v0 * v0
+        else:
+            for j in range(w):
+                x = bk[j]
+                o0[j] += abs(c0 - x) ** p
+        k += 1
 
 
 @kernel
-def cdist_minkowski(a, b, op, p, out):
-    """out[i, j] = Minkowski distance (op SUMSQ, SUMABS or POW) between a[i] and b[j], both
-    row-major float64.  Tasks are (CD_ROWS rows of a) x (CD_TILE rows of b), so that the b
-    tile stays in L2; inside, 4 x 2 register blocks vectorise along the features."""
+def cdist_tiles(a, bt, op, p, out):
+    """out[i, j] = Minkowski distance (op SUMSQ, SUMABS, POW or MAX) between a[i] and
+    bt[:, j]; a (mA, d) and bt (d, mB) float64.  Tasks are (CD_ROWS rows of a) x (CD_TILE
+    columns of bt): the bt tile (d x CD_TILE) stays in L2 and the accumulators in L1."""
     ma = a.shape[0]
-    mb = b.shape[0]
+    mb = bt.shape[1]
     nrb = (ma + CD_ROWS - 1) // CD_ROWS
     ntb = (mb + CD_TILE - 1) // CD_TILE
     for t in prange(nrb * ntb):
@@ -590,88 +799,38 @@ def cdist_minkowski(a, b, op, p, out):
         j1 = min(j0 + CD_TILE, mb)
         i = i0
         while i + 4 <= i1:
-            j = j0
-            while j + 2 <= j1:
-                r = _blk4x2(a, i, b, j, op, p)
-                out[i, j] = r[0]
-                out[i, j + 1] = r[1]
-                out[i + 1, j] = r[2]
-                out[i + 1, j + 1] = r[3]
-                out[i + 2, j] = r[4]
-                out[i + 2, j + 1] = r[5]
-                out[i + 3, j] = r[6]
-                out[i + 3, j + 1] = r[7]
-                j += 2
-            if j < j1:
-                for q in range(4):
-                    out[i + q, j] = _dacc(a[i + q], b[j], op, p)
+            _tile4(a, i, bt, j0, j1, op, p, out)
             i += 4
-        for q in range(i, i1):
-            for j in range(j0, j1):
-                out[q, j] = _dacc(a[q], b[j], op, p)
-        # roots; a sum that over- or underflowed is recomputed, rescaled (rare)
-        for q in range(i0, i1):
-            oq = out[q, j0:j1]
-            redo = 0
-            for j in range(j1 - j0):
-                redo += (oq[j] > 1.7976931348623157e308) | (oq[j] < TINY)
-            flag = np.zeros(j1 - j0 if redo > 0 else 0, dtype=np.bool_)
-            for j in range(flag.size):
-                flag[j] = oq[j] > 1.7976931348623157e308 or oq[j] < TINY
-            if op == OP_SUMSQ:
-                for j in range(j1 - j0):
-                    oq[j] = np.sqrt(oq[j])
-            elif op == OP_POW:
-                ip = 1.0 / p
-                for j in range(j1 - j0):
-                    oq[j] = oq[j] ** ip
-            for j in range(flag.size):
-                if flag[j]:
-                    oq[j] = _pair_exact(a[q], b[j0 + j], p)
-
-
-@kernel
-def cdist_chebyshev(a, bt, out):
-    """out[i, j] = max_k |a[i, k] - bt[k, j]|; a (mA, d), bt (d, mB) float64.  Vectorised
-    along bt's rows with 4 rows of a at a time, the output rows as accumulators (in L1).
-    NaN is not propagated here: the wrapper recomputes rows that hold a NaN or an inf."""
-    ma, d = a.shape
-    mb = bt.shape[1]
-    nrb = (ma + CD_ROWS - 1) // CD_ROWS
-    ntb = (mb + CD_TILE - 1) // CD_TILE
-    for t in prange(nrb * ntb):
-        rb = t // ntb
-        tb = t - rb * ntb
-        i0 = rb * CD_ROWS
-        i1 = min(i0 + CD_ROWS, ma)
-        j0 = tb * CD_TILE
-        j1 = min(j0 + CD_TILE, mb)
-        w = j1 - j0
-        i = i0
         while i < i1:
-            nq = min(4, i1 - i)
-            o0 = out[i, j0:j1]
-            o1 = out[i + 1 if nq > 1 else i, j0:j1]
-            o2 = out[i + 2 if nq > 2 else i, j0:j1]
-            o3 = out[i + 3 if nq > 3 else i, j0:j1]
-            for j in range(w):
-                o0[j] = 0.0
-                o1[j] = 0.0
-                o2[j] = 0.0
-                o3[j] = 0.0
-            for k in range(d):
-                c0 = a[i, k]
-                c1 = a[i + 1 if nq > 1 else i, k]
-                c2 = a[i + 2 if nq > 2 else i, k]
-                c3 = a[i + 3 if nq > 3 else i, k]
-                bk = bt[k, j0:j1]
-                for j in range(w):
-                    x = bk[j]
-                    o0[j] = max(o0[j], abs(c0 - x))
-                    o1[j] = max(o1[j], abs(c1 - x))
-                    o2[j] = max(o2[j], abs(c2 - x))
-                    o3[j] = max(o3[j], abs(c3 - x))
-            i += nq
+            _tile1(a, i, bt, j0, j1, op, p, out)
+            i += 1
+        if op != OP_MAX:
+            for q in range(i0, i1):
+                _finish_row(a, q, bt, j0, j1, op, p, out)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _finish_row(a, q, bt, j0, j1, op, p, out):
+    """Roots of raw Minkowski sums in out[q, j0:j1]; a sum that over- or underflowed is
+    recomputed with a power-of-two rescaling (rare)."""
+    oq = out[q, j0:j1]
+    w = j1 - j0
+    redo = 0
+    for j in range(w):
+        redo += (oq[j] > 1.7976931348623157e308) | (oq[j] < TINY)
+    flag = np.zeros(w if redo > 0 else 0, dtype=np.bool_)
+    for j in range(flag.size):
+        flag[j] = oq[j] > 1.7976931348623157e308 or oq[j] < TINY
+    if op == OP_SUMSQ:
+        for j in range(w):
+            oq[j] = np.sqrt(oq[j])
+    elif op == OP_POW:
+        ip = 1.0 / p
+        for j in range(w):
+            oq[j] = oq[j] ** ip
+    for j in range(flag.size):
+        if flag[j]:
+            oq[j] = _pair_exact(a[q], bt[:, j0 + j], p)
 
 
 @kernel
