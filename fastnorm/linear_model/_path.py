@@ -157,7 +157,9 @@ def enet_path(
     ``1/(2n) ||y - Xw||^2 + alpha l1_ratio ||w||_1 + 0.5 alpha (1 - l1_ratio) ||w||^2`` for
     each alpha, from the largest, each fit warm-started from the previous one.  No intercept
     is fitted (as in scikit-learn).  X is read once, in place (never copied); the solver
-    works in float64 and coefficients take X's dtype.
+    works in float64 and coefficients take X's dtype.  Single target only (y 1-D).  The
+    Gram matrix is always used: for n_features >> n_samples it costs O(n p^2) time and
+    O(p^2) memory, where scikit-learn's 'auto' would work on X directly.
 
     Parameters
     ----------
