@@ -26,7 +26,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 import fastnorm  # noqa: E402
 from fastnorm._kernels import epoch as K  # noqa: E402
-from fastnorm.linear_model import ElasticNet, Lasso, Ridge, fused_epoch  # noqa: E402
+from fastnorm.linear_model import (  # noqa: E402
+    ElasticNet,
+    Lasso,
+    LinearRegression,
+    Ridge,
+    fused_epoch,
+)
 from fastnorm.linear_model._base import NumpyPass  # noqa: E402
 from fastnorm.penalties import L1, L2  # noqa: E402
 from fastnorm.penalties import ElasticNet as ENetPenalty  # noqa: E402
@@ -76,6 +82,7 @@ def _enet_obj(X, y, coef, b, alpha, l1_ratio, sw=None):
         Lasso(solver="stream"),
         ElasticNet(solver="stream", l1_ratio=0.2),
         Ridge(solver="stream", tol=1e-10),
+        LinearRegression(),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -141,6 +148,25 @@ def test_ridge_matches_sklearn(kind, solver, fit_intercept):
     if solver == "gram" or fit_intercept:  # (no intercept + offset columns: ill-conditioned)
         np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
         np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["diabetes", "p>n", "corr"])
+@pytest.mark.parametrize("solver", ["stream", "gram"])
+def test_linear_regression_matches_sklearn(kind, solver):
+    X, y = _make(kind, seed=6)
+    if kind == "corr":  # rank-deficient: a duplicated column -> minimum-norm solution
+        X = np.column_stack([X, X[:, :1]])
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, size=len(y))
+    ours = LinearRegression(solver=solver, tol=1e-20, max_iter=20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # p>n stream: slow tail
+        ours.fit(X, y, sample_weight=sw)
+    ref = sk.LinearRegression().fit(X, y, sample_weight=sw)
+    r, r_ref = y - ours.predict(X), y - ref.predict(X)
+    f, f_ref = sw @ (r * r), sw @ (r_ref * r_ref)
+    assert f - f_ref <= 1e-8 * max(f_ref, 1e-8 * (sw @ (y - y.mean()) ** 2))
+    if kind != "p>n" or solver == "gram":
+        np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
 
 
 def test_ridge_alpha_per_target():

@@ -6,10 +6,10 @@ imports it.
 
 from fastnorm.linear_model._base import _SKLEARN_MSG  # noqa: F401  (raises without sklearn)
 from fastnorm.linear_model._coordinate import ElasticNet, Lasso
-from fastnorm.linear_model._ridge import Ridge
+from fastnorm.linear_model._ridge import LinearRegression, Ridge
 from fastnorm.linear_model.epoch import fused_epoch
 
-__all__ = ["ElasticNet", "Lasso", "Ridge", "fused_epoch"]
+__all__ = ["ElasticNet", "Lasso", "LinearRegression", "Ridge", "fused_epoch"]
 
 
 def __getattr__(name):  # the Gram helper's path functions, when present

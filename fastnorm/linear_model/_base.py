@@ -330,11 +330,12 @@ def gram_available() -> bool:
     return True
 
 
-def choose_solver(solver: str, n: int, p: int) -> str:
-    """``"auto"``: the Gram solver when n >> p and p is moderate, else the streaming one."""
+def choose_solver(solver: str, n: int, p: int, any_n: bool = False) -> str:
+    """``"auto"``: the Gram solver when n >> p and p is moderate (``any_n``: whatever n, for
+    least squares, where the exact solve is what users expect), else the streaming one."""
     if solver != "auto":
         return solver
-    if p <= 2048 and n >= 2 * p and gram_available():
+    if p <= 2048 and (any_n or n >= 2 * p) and gram_available():
         return "gram"
     return "stream"
 
@@ -433,7 +434,7 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         l1s = np.broadcast_to(np.asarray(l1, dtype=np.float64), (n_targets,))
         l2s = np.broadcast_to(np.asarray(l2, dtype=np.float64), (n_targets,))
         scale = self._obj_scale(raw_sum, n)
-        solver = choose_solver(self.solver, n, p)
+        solver = choose_solver(self.solver, n, p, getattr(self, "_auto_gram_any_n", False))
         if solver == "gram" and not gram_available():
             raise ImportError("solver='gram' needs fastnorm.linear_model._gram")
         max_iter = self.max_iter if self.max_iter is not None else self._default_max_iter

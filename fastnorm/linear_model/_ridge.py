@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
 from fastnorm.linear_model._base import COMMON_CONSTRAINTS, FusedLinearModel, Interval
 
-__all__ = ["Ridge"]
+__all__ = ["LinearRegression", "Ridge"]
 
 
 class Ridge(FusedLinearModel):
@@ -132,3 +132,99 @@ class Ridge(FusedLinearModel):
         rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
         obj = 0.5 * rss / n + 0.5 * l2 * float(w @ w)  # scaled by 2 * raw_sum in fit
         return w, b, 0.0, 1, [obj], True  # n_iter_ = 1: one pass and one solve
+
+
+class LinearRegression(Ridge):
+    """Ordinary least squares, as scikit-learn's LinearRegression (``Ridge`` with alpha=0).
+
+    Minimises ``||y - Xw - b||^2``.  ``solver="auto"`` uses the Gram solver whenever
+    n_features <= 2048 (one fused pass, then a p x p solve that falls back to least squares
+    for rank-deficient X, giving the minimum-norm solution as scikit-learn's lstsq does);
+    ``"stream"`` runs accelerated gradient from zero, which also converges to the
+    minimum-norm solution.  ``positive=True`` solves non-negative least squares.
+
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+    copy_X : bool, default=True
+        Accepted for compatibility: X is never modified nor copied.
+    tol : float, default=1e-6
+        Iterative solvers stop when ``||X_c' (y_c - X_c w)||^2 <= tol * ||y_c||^2``
+        (scikit-learn's first-order criterion for alpha = 0).
+    n_jobs : None
+        Accepted for compatibility; threads are set with ``fastnorm.set_num_threads``.
+    positive : bool, default=False
+    solver, max_iter, warm_start, verbose, callback, batch_size, eta0, random_state
+        As in :class:`Ridge`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import LinearRegression
+    >>> X = np.array([[1.0, 1.0], [1.0, 2.0], [2.0, 2.0], [2.0, 3.0]])
+    >>> y = X @ np.array([1.0, 2.0]) + 3.0
+    >>> reg = LinearRegression().fit(X, y)
+    >>> reg.coef_.round(6), round(float(reg.intercept_), 6)
+    (array([1., 2.]), 3.0)
+    """
+
+    _auto_gram_any_n = True
+    _parameter_constraints: dict = {
+        **{k: v for k, v in Ridge._parameter_constraints.items() if k != "alpha"},
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(
+        self,
+        *,
+        fit_intercept=True,
+        copy_X=True,
+        tol=1e-6,
+        n_jobs=None,
+        positive=False,
+        solver="auto",
+        max_iter=None,
+        warm_start=False,
+        verbose=0,
+        callback=None,
+        batch_size=1,
+        eta0=None,
+        random_state=None,
+    ):
+        self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.solver = solver
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.callback = callback
+        self.batch_size = batch_size
+        self.eta0 = eta0
+        self.random_state = random_state
+
+    def _penalty(self, raw_sum, n):
+        return 0.0, 0.0
+
+    def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
+        if self.positive:  # NNLS: coordinate descent on the Gram system
+            return FusedLinearModel._solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb)
+        from fastnorm.linear_model._base import check_all_finite
+        from fastnorm.linear_model._gram import gram_stats
+
+        check_all_finite(self, X)
+        stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
+        self._last_yty = float(stats.yty) / float(stats.n)
+        G, Xty, n = np.asarray(stats.G), np.asarray(stats.Xty), float(stats.n)
+        # Minimum-norm least squares through the eigen-decomposition of G: eigenvalues under
+        # G's rounding level (p * eps * max) count as zero, so a rank-deficient X gives the
+        # minimum-norm solution, as scikit-learn's lstsq does (a Cholesky can succeed on a
+        # numerically singular G and return another solution).
+        lam, V = np.linalg.eigh(G)
+        keep = lam > max(lam.max(initial=0.0), 0.0) * G.shape[0] * np.finfo(np.float64).eps
+        w = V[:, keep] @ ((V[:, keep].T @ Xty) / lam[keep])
+        b = float(stats.y_offset - stats.X_offset @ w) if self.fit_intercept else 0.0
+        rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
+        return w, b, 0.0, 1, [0.5 * max(rss, 0.0) / n], True
