@@ -579,3 +579,20 @@ def test_first_epoch_computes_moments_in_the_same_pass(weighted):
     raw_ref = ref.epoch(w, 0.7)
     np.testing.assert_allclose(raw[0], raw_ref[0], rtol=1e-13)
     np.testing.assert_allclose(raw[1:], raw_ref[1:], rtol=1e-13)
+
+
+def test_sklearn_parameter_names_accepted():
+    X, y = _make("p>n")
+    m = Lasso(alpha=0.1, precompute=True, selection="random").fit(X, y)
+    assert m.solver_ == "gram"
+    assert m.sparse_coef_.shape == (1, X.shape[1])
+    assert m.sparse_coef_.nnz == int((m.coef_ != 0).sum())
+    ref = sk.Lasso(alpha=0.1, precompute=True, selection="random", random_state=0).fit(X, y)
+    np.testing.assert_allclose(m.coef_, ref.coef_, atol=1e-3)
+    X, y = _make("n>>p")
+    for name, ours in [("cholesky", "gram"), ("svd", "gram"), ("lsqr", "stream"), ("sag", "sgd")]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            r = Ridge(alpha=1.0, solver=name, random_state=0).fit(X, y)
+        assert r.solver_ == ours
+        np.testing.assert_allclose(r.coef_, sk.Ridge(alpha=1.0).fit(X, y).coef_, rtol=1e-3)

@@ -403,6 +403,9 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
     def _obj_scale(self, raw_sum: float, n: int) -> float:
         return 1.0
 
+    def _resolve_solver(self, n: int, p: int) -> str:
+        return choose_solver(self.solver, n, p, getattr(self, "_auto_gram_any_n", False))
+
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
 
@@ -434,7 +437,7 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         l1s = np.broadcast_to(np.asarray(l1, dtype=np.float64), (n_targets,))
         l2s = np.broadcast_to(np.asarray(l2, dtype=np.float64), (n_targets,))
         scale = self._obj_scale(raw_sum, n)
-        solver = choose_solver(self.solver, n, p, getattr(self, "_auto_gram_any_n", False))
+        solver = self._resolve_solver(n, p)
         if solver == "gram" and not gram_available():
             raise ImportError("solver='gram' needs fastnorm.linear_model._gram")
         max_iter = self.max_iter if self.max_iter is not None else self._default_max_iter

@@ -5,7 +5,19 @@ from __future__ import annotations
 import warnings
 from numbers import Real
 
-from fastnorm.linear_model._base import COMMON_CONSTRAINTS, FusedLinearModel, Interval
+import numpy as np
+
+from fastnorm.linear_model._base import (
+    COMMON_CONSTRAINTS,
+    FusedLinearModel,
+    Interval,
+    StrOptions,
+)
+
+_ENET_EXTRA = {
+    "precompute": ["boolean", StrOptions({"auto"})],
+    "selection": [StrOptions({"cyclic", "random"})],
+}
 
 __all__ = ["ElasticNet", "Lasso"]
 
@@ -28,7 +40,13 @@ _SOLVER_DOC = """
     eta0 : float or None, default=None
         Initial learning rate of the ``"sgd"`` solver (None: from the data's scale).
     random_state : int, RandomState instance or None, default=None
-        Row order of the ``"sgd"`` solver."""
+        Row order of the ``"sgd"`` solver.
+    precompute : bool or "auto", default=False
+        scikit-learn's switch for the Gram matrix: True makes ``solver="auto"`` use the
+        ``"gram"`` solver whatever the shape (a user-supplied Gram array is not supported).
+    selection : {"cyclic", "random"}, default="cyclic"
+        Accepted for compatibility with scikit-learn; the coordinate-descent sweeps of the
+        ``"gram"`` solver are always cyclic (the result is the same optimum)."""
 
 _ATTR_DOC = """
     Attributes
@@ -91,6 +109,7 @@ class ElasticNet(FusedLinearModel):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         **COMMON_CONSTRAINTS,
+        **_ENET_EXTRA,
     }
 
     def __init__(
@@ -110,9 +129,13 @@ class ElasticNet(FusedLinearModel):
         batch_size=1,
         eta0=None,
         random_state=None,
+        precompute=False,
+        selection="cyclic",
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.precompute = precompute
+        self.selection = selection
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
@@ -125,6 +148,18 @@ class ElasticNet(FusedLinearModel):
         self.batch_size = batch_size
         self.eta0 = eta0
         self.random_state = random_state
+
+    @property
+    def sparse_coef_(self):
+        """Sparse representation of the fitted ``coef_`` (needs scipy)."""
+        from scipy import sparse
+
+        return sparse.csr_array(np.atleast_2d(self.coef_))
+
+    def _resolve_solver(self, n, p):
+        if self.solver == "auto" and self.precompute is True:
+            return "gram"
+        return super()._resolve_solver(n, p)
 
     def _penalty(self, raw_sum, n):
         if self.alpha == 0:
@@ -174,6 +209,7 @@ class Lasso(ElasticNet):
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         **COMMON_CONSTRAINTS,
+        **_ENET_EXTRA,
     }
 
     def __init__(
@@ -192,6 +228,8 @@ class Lasso(ElasticNet):
         batch_size=1,
         eta0=None,
         random_state=None,
+        precompute=False,
+        selection="cyclic",
     ):
         super().__init__(
             alpha=alpha,
@@ -208,4 +246,6 @@ class Lasso(ElasticNet):
             batch_size=batch_size,
             eta0=eta0,
             random_state=random_state,
+            precompute=precompute,
+            selection=selection,
         )

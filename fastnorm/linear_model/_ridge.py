@@ -6,7 +6,27 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from fastnorm.linear_model._base import COMMON_CONSTRAINTS, FusedLinearModel, Interval
+from fastnorm.linear_model._base import (
+    COMMON_CONSTRAINTS,
+    SOLVERS,
+    FusedLinearModel,
+    Interval,
+    StrOptions,
+    choose_solver,
+)
+
+#: scikit-learn's Ridge solver names, mapped onto ours (so that a swapped import keeps working):
+#: the exact direct solvers become the Gram solve, the iterative ones the streaming solver,
+#: the stochastic ones SGD.
+SKLEARN_RIDGE_SOLVERS = {
+    "svd": "gram",
+    "cholesky": "gram",
+    "lsqr": "stream",
+    "sparse_cg": "stream",
+    "lbfgs": "stream",
+    "sag": "sgd",
+    "saga": "sgd",
+}
 
 __all__ = ["LinearRegression", "Ridge"]
 
@@ -32,7 +52,10 @@ class Ridge(FusedLinearModel):
         Non-negative coefficients (the ``"gram"`` solver then hands over to ``"stream"``).
     copy_X : bool, default=True
         Accepted for compatibility: X is never modified nor copied.
-    solver : {"auto", "gram", "stream", "sgd"}, default="auto"
+    solver : {"auto", "gram", "stream", "sgd"} or a scikit-learn Ridge solver name, \
+default="auto"
+        scikit-learn's names map to ours: ``"svd"``/``"cholesky"`` -> ``"gram"``,
+        ``"lsqr"``/``"sparse_cg"``/``"lbfgs"`` -> ``"stream"``, ``"sag"``/``"saga"`` -> ``"sgd"``.
         ``"gram"``: one fused pass builds the Gram matrix, then a p x p solve (exact);
         ``"stream"``: accelerated gradient, one fused pass per epoch; ``"sgd"``: the notes'
         update rule ``w <- w - lr * (2 (w x + b - y) x + 2 alpha' w)``.  ``"auto"``:
@@ -66,7 +89,12 @@ class Ridge(FusedLinearModel):
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         **COMMON_CONSTRAINTS,
+        "solver": [StrOptions(set(SOLVERS) | set(SKLEARN_RIDGE_SOLVERS))],
     }
+
+    def _resolve_solver(self, n, p):
+        solver = SKLEARN_RIDGE_SOLVERS.get(self.solver, self.solver)
+        return choose_solver(solver, n, p, getattr(self, "_auto_gram_any_n", False))
 
     def __init__(
         self,
