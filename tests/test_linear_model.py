@@ -595,4 +595,4 @@ def test_sklearn_parameter_names_accepted():
             warnings.simplefilter("ignore", ConvergenceWarning)
             r = Ridge(alpha=1.0, solver=name, random_state=0).fit(X, y)
         assert r.solver_ == ours
-        np.testing.assert_allclose(r.coef_, sk.Ridge(alpha=1.0).fit(X, y).coef_, rtol=1e-3)
+        np.testing.assert_allclose(r.coef_, sk.Ridge(alpha=1.0).fit(X, y).coef_, atol=2e-3)
