@@ -7,12 +7,21 @@ duality gap, gap-safe screening and stopping rule) on those statistics; :func:`r
 solves the Ridge normal equations by Cholesky.  Estimators, paths and cross-validation reuse
 one :class:`GramStats` for any number of fits.
 
-Why a numba kernel and not ``X.T @ X``: measured on the 2-core machine, X 200,000 x 200 float64,
-OpenBLAS ``X.T @ X`` (SYRK) takes 0.11 s but does not centre, weight, upcast float32 or
-produce X^T y and the sums; a NumPy loop over shifted/weighted float64 blocks doing all of it
-takes 0.16 s; the fused numba pass takes 0.12 s and is deterministic whatever the thread
-count.  The pass is compute-bound (n p^2 / 2 fused multiply-adds, about 8x the time of one
-read of X on 2 cores), which is why the kernel is register-blocked rather than streaming.
+Why a numba kernel and not ``X.T @ X``: OpenBLAS ``X.T @ X`` (SYRK) does not centre, weight,
+upcast float32 or produce X^T y and the sums; a NumPy loop over shifted/weighted float64
+blocks that does all of it was 1.4x slower than SYRK alone.  The fused numba pass does the
+whole job, deterministically whatever the thread count, at SYRK's speed or better (X 200,000 x
+200 float64, medians of one run each, ``fastnorm.benchmarks.cases_linear.gram_report``):
+
+=====================  ==============  ==========  =======================
+machine / threads      gram_stats (C)  BLAS X.T@X  one streaming read of X
+=====================  ==============  ==========  =======================
+16-core box, 2 thr.    180 ms          170 ms      25 ms
+16-core box, 16 thr.   36 ms           248 ms      5.3 ms
+=====================  ==============  ==========  =======================
+
+The pass is compute-bound (n p^2 / 2 fused multiply-adds, about 7 reads of X worth of time),
+which is why the kernel is register-blocked rather than streaming.
 """
 
 from __future__ import annotations
