@@ -2,19 +2,30 @@
 
 Needs scikit-learn (``pip install fastnorm[sklearn]``); importing :mod:`fastnorm` alone never
 imports it.
+
+* :class:`Lasso`, :class:`ElasticNet`, :class:`Ridge`, :class:`LinearRegression`: drop-in
+  replacements for scikit-learn's, with ``solver`` in ``{"auto", "gram", "stream", "sgd"}``.
+* :func:`lasso_path`, :func:`enet_path`, :class:`LassoCV`, :class:`ElasticNetCV`: warm-started
+  paths on one Gram pass.
+* :func:`fused_epoch`: one fused pass over X (residual, loss, gradient) and an optional
+  in-place proximal step, for hand-written training loops.
 """
 
 from fastnorm.linear_model._base import _SKLEARN_MSG  # noqa: F401  (raises without sklearn)
 from fastnorm.linear_model._coordinate import ElasticNet, Lasso
+from fastnorm.linear_model._path import ElasticNetCV, LassoCV, enet_path, lasso_path
 from fastnorm.linear_model._ridge import LinearRegression, Ridge
-from fastnorm.linear_model.epoch import fused_epoch
+from fastnorm.linear_model.epoch import EpochResult, fused_epoch
 
-__all__ = ["ElasticNet", "Lasso", "LinearRegression", "Ridge", "fused_epoch"]
-
-
-def __getattr__(name):  # the Gram helper's path functions, when present
-    if name in ("lasso_path", "enet_path", "LassoCV", "ElasticNetCV"):
-        from fastnorm.linear_model import _path
-
-        return getattr(_path, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = [
+    "ElasticNet",
+    "ElasticNetCV",
+    "EpochResult",
+    "Lasso",
+    "LassoCV",
+    "LinearRegression",
+    "Ridge",
+    "enet_path",
+    "fused_epoch",
+    "lasso_path",
+]
