@@ -237,7 +237,9 @@ def test_layouts_and_inputs_unchanged(dtype, solver):
     X, y = _make("corr")
     X = X.astype(dtype)
     results = []
-    for Xl in (np.ascontiguousarray(X), np.asfortranarray(X), X[:, ::-1][:, ::-1], X[::1, :]):
+    Xs = np.repeat(X, 2, axis=0)[::2]  # row-strided view, equal values
+    Xn = X[::-1][::-1]  # through a negative-stride view
+    for Xl in (np.ascontiguousarray(X), np.asfortranarray(X), Xs, Xn, X[:, ::-1].T.T[:, ::-1]):
         X0, y0 = Xl.copy(), y.copy()
         m = ElasticNet(alpha=0.1, solver=solver, random_state=0, tol=1e-10, max_iter=3000)
         with warnings.catch_warnings():
@@ -596,3 +598,18 @@ def test_sklearn_parameter_names_accepted():
             r = Ridge(alpha=1.0, solver=name, random_state=0).fit(X, y)
         assert r.solver_ == ours
         np.testing.assert_allclose(r.coef_, sk.Ridge(alpha=1.0).fit(X, y).coef_, atol=2e-3)
+
+
+@pytest.mark.parametrize("solver", ["stream", "gram"])
+def test_ridge_positive_matches_sklearn(solver):
+    X, y = _make("corr", seed=8)
+    y = y - 2 * X[:, 3]  # one coefficient would be negative
+    ours = Ridge(alpha=3.0, positive=True, solver=solver, tol=1e-14, max_iter=10**5).fit(X, y)
+    ref = sk.Ridge(alpha=3.0, positive=True, tol=1e-12).fit(X, y)
+    assert (ours.coef_ >= 0).all()
+
+    def obj(m):
+        r = y - X @ m.coef_ - m.intercept_
+        return r @ r + 3.0 * m.coef_ @ m.coef_
+
+    assert obj(ours) <= obj(ref) * (1 + 1e-8)

@@ -266,6 +266,16 @@ def enet_gap(w, XtR, R_norm2, Ry, alpha, beta, positive) -> float:
     and ``beta`` are the L1 and L2 weights in the unnormalised scale (times n).
     """
     w_l2 = float(w @ w) if beta > 0 else 0.0
+    if alpha == 0 and positive:
+        # w >= 0: the conjugate of beta/2 ||w||^2 + (w >= 0) is ||max(v, 0)||^2 / (2 beta);
+        # with v = X'R the gap is a sum of non-negative terms (no cancellation).  OLS (beta=0):
+        # the projected gradient's squared norm, the first-order condition of NNLS.
+        v = XtR
+        if beta == 0:
+            pg = np.where(w > 0, v, np.maximum(v, 0.0))
+            return float(pg @ pg)
+        vp = np.maximum(v, 0.0)
+        return float(0.5 * beta * (w @ w) - w @ v + (vp @ vp) / (2.0 * beta))
     if alpha == 0:
         if beta == 0:  # OLS: no dual gap; the first-order condition ||X'R||^2 as sklearn
             return float(XtR @ XtR)

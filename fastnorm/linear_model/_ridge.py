@@ -49,7 +49,8 @@ class Ridge(FusedLinearModel):
         ``tol * ||y - mean(y)||^2``.
     warm_start : bool, default=False
     positive : bool, default=False
-        Non-negative coefficients (the ``"gram"`` solver then hands over to ``"stream"``).
+        Non-negative coefficients (``"gram"`` then hands over to ``"stream"``, whose gap is
+        the duality gap of the constrained problem).
     copy_X : bool, default=True
         Accepted for compatibility: X is never modified nor copied.
     solver : {"auto", "gram", "stream", "sgd"} or a scikit-learn Ridge solver name, \
@@ -94,7 +95,9 @@ default="auto"
 
     def _resolve_solver(self, n, p):
         solver = SKLEARN_RIDGE_SOLVERS.get(self.solver, self.solver)
-        return choose_solver(solver, n, p, getattr(self, "_auto_gram_any_n", False))
+        solver = choose_solver(solver, n, p, getattr(self, "_auto_gram_any_n", False))
+        # positive=True: the accelerated projected gradient (its gap is the constrained one)
+        return "stream" if self.positive and solver == "gram" else solver
 
     def __init__(
         self,
