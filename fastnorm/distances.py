@@ -36,6 +36,14 @@ def _view(x: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np
     return np.lib.stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=False)
 
 
+def _ro(a: np.ndarray) -> np.ndarray:
+    """A read-only view: kernels then see the same numba type as for the planned views (one
+    compiled specialisation instead of a read-only and a writeable one)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
 def _wview(x: np.ndarray, v: np.ndarray) -> np.ndarray:
     """A writeable view of ``x`` (an output) with the shape and strides of plan view ``v``."""
     return np.lib.stride_tricks.as_strided(x, shape=v.shape, strides=v.strides)
@@ -230,12 +238,12 @@ def _fast_plan(x: np.ndarray, y: np.ndarray, axis: int | None) -> _Plan2 | None:
     if not (x.flags.c_contiguous and y.flags.c_contiguous):
         return None
     if axis is None and x.shape == y.shape:
-        return _Plan2.direct("flat", [x.reshape(-1), y.reshape(-1)], (x.size,), x.size)
+        return _Plan2.direct("flat", [_ro(x.reshape(-1)), _ro(y.reshape(-1))], (x.size,), x.size)
     if x.ndim == 2 and axis in (1, -1) and 1 <= y.ndim <= 2 and x.shape[1] == y.shape[-1]:
         m, n = x.shape
         yv = y.reshape(-1, n)
         if yv.shape[0] in (1, m):
-            return _Plan2.direct("rows", [x, yv], (m, n), x.size)
+            return _Plan2.direct("rows", [_ro(x), _ro(yv)], (m, n), x.size)
     return None
 
 
@@ -280,9 +288,12 @@ def _operands(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.dtype] | None:
         return None
 
     def conv(a: np.ndarray) -> np.ndarray:
-        if a.dtype in _FAST and a.dtype.isnative and a.dtype.itemsize <= dt.itemsize:
+        # ints, float16, byte-swapped: cast to dt, as numpy's subtract does.  A float32
+        # operand beside a float64 one is upcast too (exact) unless it is large, which saves
+        # compiling the mixed-dtype kernels for the usual small centre/scalar operand.
+        if a.dtype == dt or (a.dtype in _FAST and a.dtype.isnative and a.size > 1 << 16):
             return a
-        return a.astype(dt)  # ints, float16, byte-swapped: numpy casts them to dt as well
+        return a.astype(dt)
 
     return conv(xa), conv(ya), dt
 
@@ -552,7 +563,8 @@ def normalize(
         if ax == work.ndim - 1 and work.flags.c_contiguous and out.flags.c_contiguous:
             n = work.shape[-1]
             m = work.size // n
-            plan = _Plan2.direct("rows", [work.reshape(m, n), out.reshape(m, n)], (m, n), m * n)
+            xv, ov = _ro(work.reshape(m, n)), out.reshape(m, n)
+            plan = _Plan2.direct("rows", [xv, ov], (m, n), m * n)
             plan.out_shape, plan.perm = work.shape[:-1], list(range(work.ndim - 1))
         else:
             plan = _Plan2([work, out], ax)

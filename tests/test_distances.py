@@ -46,8 +46,11 @@ def assert_same(got, want, rtol=1e-12):
 
 
 # ----------------------------------------------------------------------------- dist
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("lay", ["C", "F", "strided", "neg"])
+@pytest.mark.parametrize(
+    "dtype, lay",
+    [(np.float64, lay) for lay in ("C", "F", "strided", "neg")]
+    + [(np.float32, "C"), (np.float32, "strided")],  # (each layout pair is a compiled variant)
+)
 def test_dist_layouts_ords_axes(dtype, lay):
     X = layouts(rng().standard_normal((37, 23)).astype(dtype))[lay]
     Y = layouts(rng(1).standard_normal((37, 23)).astype(dtype))["neg" if lay == "C" else "C"]

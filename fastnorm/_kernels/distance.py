@@ -54,6 +54,160 @@ def _nchunks(n):
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _absmax2(xs, ys, mx):
+    """Max (``mx``) or min of |xs - ys| over a non-empty 1-D slice, as float64, NaN if any NaN.
+
+    Eight running max/min (they vectorise; a single one does not) in the input's own
+    dtype (exact), and a NaN detector t += a - a (NaN for a NaN or an inf); only a slice
+    that trips it is scanned again with an exact NaN count."""
+    n = xs.size
+    i = 0
+    a = abs(xs[i] - ys[i])
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = a
+    t = a - a
+    n8 = n - n % 8
+    if mx:
+        for i in range(0, n8, 8):
+            a0 = abs(xs[i + 0] - ys[i + 0])
+            a1 = abs(xs[i + 1] - ys[i + 1])
+            a2 = abs(xs[i + 2] - ys[i + 2])
+            a3 = abs(xs[i + 3] - ys[i + 3])
+            a4 = abs(xs[i + 4] - ys[i + 4])
+            a5 = abs(xs[i + 5] - ys[i + 5])
+            a6 = abs(xs[i + 6] - ys[i + 6])
+            a7 = abs(xs[i + 7] - ys[i + 7])
+            s0 = max(s0, a0)
+            s1 = max(s1, a1)
+            s2 = max(s2, a2)
+            s3 = max(s3, a3)
+            s4 = max(s4, a4)
+            s5 = max(s5, a5)
+            s6 = max(s6, a6)
+            s7 = max(s7, a7)
+            t += ((a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)) + (
+                (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
+            )
+        for i in range(n8, n):
+            a = abs(xs[i] - ys[i])
+            s0 = max(s0, a)
+            t += a - a
+        r = max(max(max(s0, s1), max(s2, s3)), max(max(s4, s5), max(s6, s7)))
+    else:
+        for i in range(0, n8, 8):
+            a0 = abs(xs[i + 0] - ys[i + 0])
+            a1 = abs(xs[i + 1] - ys[i + 1])
+            a2 = abs(xs[i + 2] - ys[i + 2])
+            a3 = abs(xs[i + 3] - ys[i + 3])
+            a4 = abs(xs[i + 4] - ys[i + 4])
+            a5 = abs(xs[i + 5] - ys[i + 5])
+            a6 = abs(xs[i + 6] - ys[i + 6])
+            a7 = abs(xs[i + 7] - ys[i + 7])
+            s0 = min(s0, a0)
+            s1 = min(s1, a1)
+            s2 = min(s2, a2)
+            s3 = min(s3, a3)
+            s4 = min(s4, a4)
+            s5 = min(s5, a5)
+            s6 = min(s6, a6)
+            s7 = min(s7, a7)
+            t += ((a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)) + (
+                (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
+            )
+        for i in range(n8, n):
+            a = abs(xs[i] - ys[i])
+            s0 = min(s0, a)
+            t += a - a
+        r = min(min(min(s0, s1), min(s2, s3)), min(min(s4, s5), min(s6, s7)))
+    if t == 0:
+        return np.float64(r)
+    # a NaN or an inf somewhere: exact pass
+    s = 0.0 if mx else np.inf
+    for i in range(n):
+        v = np.float64(abs(xs[i] - ys[i]))
+        if v != v:
+            return np.nan
+        s = max(s, v) if mx else min(s, v)
+    return s
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _absmax1(xs, mx):
+    """Max (``mx``) or min of |xs| over a non-empty 1-D slice, as float64, NaN if any NaN.
+
+    Eight running max/min (they vectorise; a single one does not) in the input's own
+    dtype (exact), and a NaN detector t += a - a (NaN for a NaN or an inf); only a slice
+    that trips it is scanned again with an exact NaN count."""
+    n = xs.size
+    i = 0
+    a = abs(xs[i])
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = a
+    t = a - a
+    n8 = n - n % 8
+    if mx:
+        for i in range(0, n8, 8):
+            a0 = abs(xs[i + 0])
+            a1 = abs(xs[i + 1])
+            a2 = abs(xs[i + 2])
+            a3 = abs(xs[i + 3])
+            a4 = abs(xs[i + 4])
+            a5 = abs(xs[i + 5])
+            a6 = abs(xs[i + 6])
+            a7 = abs(xs[i + 7])
+            s0 = max(s0, a0)
+            s1 = max(s1, a1)
+            s2 = max(s2, a2)
+            s3 = max(s3, a3)
+            s4 = max(s4, a4)
+            s5 = max(s5, a5)
+            s6 = max(s6, a6)
+            s7 = max(s7, a7)
+            t += ((a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)) + (
+                (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
+            )
+        for i in range(n8, n):
+            a = abs(xs[i])
+            s0 = max(s0, a)
+            t += a - a
+        r = max(max(max(s0, s1), max(s2, s3)), max(max(s4, s5), max(s6, s7)))
+    else:
+        for i in range(0, n8, 8):
+            a0 = abs(xs[i + 0])
+            a1 = abs(xs[i + 1])
+            a2 = abs(xs[i + 2])
+            a3 = abs(xs[i + 3])
+            a4 = abs(xs[i + 4])
+            a5 = abs(xs[i + 5])
+            a6 = abs(xs[i + 6])
+            a7 = abs(xs[i + 7])
+            s0 = min(s0, a0)
+            s1 = min(s1, a1)
+            s2 = min(s2, a2)
+            s3 = min(s3, a3)
+            s4 = min(s4, a4)
+            s5 = min(s5, a5)
+            s6 = min(s6, a6)
+            s7 = min(s7, a7)
+            t += ((a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)) + (
+                (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
+            )
+        for i in range(n8, n):
+            a = abs(xs[i])
+            s0 = min(s0, a)
+            t += a - a
+        r = min(min(min(s0, s1), min(s2, s3)), min(min(s4, s5), min(s6, s7)))
+    if t == 0:
+        return np.float64(r)
+    # a NaN or an inf somewhere: exact pass
+    s = 0.0 if mx else np.inf
+    for i in range(n):
+        v = np.float64(abs(xs[i]))
+        if v != v:
+            return np.nan
+        s = max(s, v) if mx else min(s, v)
+    return s
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _dacc(xs, ys, op, p):
     """Raw accumulation of ``op`` over d = xs - ys (1-D slices of one length)."""
     n = xs.size
@@ -68,23 +222,10 @@ def _dacc(xs, ys, op, p):
     elif op == OP_COUNTNZ:
         for i in range(n):
             s += np.float64(xs[i] != ys[i])
-    elif op == OP_MAX:
-        nn = 0
-        for i in range(n):
-            a = abs(np.float64(xs[i] - ys[i]))
-            s = max(s, a)
-            nn += a != a
-        if nn > 0:
-            s = np.nan
-    elif op == OP_MIN:
-        s = np.inf
-        nn = 0
-        for i in range(n):
-            a = abs(np.float64(xs[i] - ys[i]))
-            s = min(s, a)
-            nn += a != a
-        if nn > 0:
-            s = np.nan
+    elif op == OP_MAX or op == OP_MIN:
+        if n == 0:
+            return 0.0 if op == OP_MAX else np.inf
+        s = _absmax2(xs, ys, op == OP_MAX)
     elif p == 3.0:
         for i in range(n):
             a = abs(np.float64(xs[i] - ys[i]))
@@ -380,23 +521,10 @@ def _acc1(xs, op, p):
     elif op == OP_COUNTNZ:
         for i in range(n):
             s += np.float64(xs[i] != 0)
-    elif op == OP_MAX:
-        nn = 0
-        for i in range(n):
-            a = abs(np.float64(xs[i]))
-            s = max(s, a)
-            nn += a != a
-        if nn > 0:
-            s = np.nan
-    elif op == OP_MIN:
-        s = np.inf
-        nn = 0
-        for i in range(n):
-            a = abs(np.float64(xs[i]))
-            s = min(s, a)
-            nn += a != a
-        if nn > 0:
-            s = np.nan
+    elif op == OP_MAX or op == OP_MIN:
+        if n == 0:
+            return 0.0 if op == OP_MAX else np.inf
+        s = _absmax1(xs, op == OP_MAX)
     elif p == 3.0:
         for i in range(n):
             a = abs(np.float64(xs[i]))
