@@ -386,6 +386,14 @@ def test_fit_float32_multitarget_columns_chunked_numpy_y():
     np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-5)
 
 
+def test_estimator_fit_numpy_X_dask_y():
+    X, y, _ = _problem(n=800)
+    ref = Ridge(alpha=2.0).fit(X, y)
+    est = Ridge(alpha=2.0).fit(X, da.from_array(y, chunks=300))
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9)
+    assert est.intercept_ == pytest.approx(ref.intercept_, rel=1e-9)
+
+
 def test_fit_warm_start():
     X, y, _ = _problem()
     Xd, yd = da.from_array(X, chunks=(450, 15)), da.from_array(y, chunks=450)
@@ -461,7 +469,7 @@ def client():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=50,
         )
     c = Client(cluster)

@@ -100,8 +100,10 @@ def prepare(X: Any, y: Any, sample_weight: Any = None) -> tuple[Any, Any, Any]:
     _dask()
     import dask.array as da
 
-    if not is_dask(X):
-        X = da.from_array(np.asarray(X), chunks=(max(1, len(X)), -1))
+    if not is_dask(X):  # NumPy X with Dask y: chunk X as y is chunked
+        X = np.asarray(X)
+        rows = y.chunks[0] if is_dask(y) and X.ndim == 2 and y.shape[0] == len(X) else -1
+        X = da.from_array(X, chunks=(rows,) + (-1,) * (X.ndim - 1))
     if X.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {'scalar' if X.ndim == 0 else f'{X.ndim}D'} array instead"
@@ -441,7 +443,7 @@ def _cd(stats, l1, l2, w0, max_iter, est, cb, last_yty):
 
     w, gap, n_iter, hist = cd_gram(
         stats, l1, l2, np.asarray(w0, dtype=np.float64), max_iter, est.tol, est.positive,
-        callback=cb,
+        callback=cb, warn=False,  # the estimator warns, once
     )  # fmt: skip
     w = np.asarray(w, dtype=np.float64)
     b = float(stats.y_offset - stats.X_offset @ w) if est.fit_intercept else 0.0
