@@ -361,6 +361,19 @@ def convergence_warning(gap: float, tol: float, n_iter: int, solver: str) -> Non
     )
 
 
+def gram_stats_checked(est, X, y, sw):
+    """``gram_stats`` without a separate finiteness pass over X: its own pass detects NaN/inf,
+    and only then does ``check_all_finite`` run, for scikit-learn's message naming ``est``."""
+    from fastnorm.linear_model._gram import gram_stats
+
+    try:
+        return gram_stats(X, y, sample_weight=sw, fit_intercept=est.fit_intercept)
+    except ValueError as exc:
+        if "Input X contains" in str(exc):
+            check_all_finite(est, X)
+        raise
+
+
 def check_all_finite(est, X) -> None:
     """scikit-learn's NaN/inf check of X, with its messages (raises ValueError)."""
     from sklearn.utils.validation import _assert_all_finite
@@ -524,14 +537,13 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         return res.w, prob.intercept(res.w), res.gap, res.n_iter, res.objectives, conv
 
     def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
-        from fastnorm.linear_model._gram import cd_gram, gram_stats
+        from fastnorm.linear_model._gram import cd_gram
 
-        check_all_finite(self, X)
-        stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
+        stats = gram_stats_checked(self, X, y, sw)
         self._last_yty = float(stats.yty) / float(stats.n)
         w, gap, n_iter, hist = cd_gram(
             stats, l1, l2, np.asarray(w0, dtype=np.float64), max_iter, self.tol,
-            self.positive, callback=cb,
+            self.positive, callback=cb, warn=False,  # the estimator warns, once
         )  # fmt: skip
         w = np.asarray(w, dtype=np.float64)
         b = float(stats.y_offset - stats.X_offset @ w) if self.fit_intercept else 0.0

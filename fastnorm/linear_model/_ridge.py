@@ -149,11 +149,10 @@ default="auto"
     def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
         if self.positive:
             return super()._solve_gram(X, y, sw, l1, l2, w0, max_iter, cb)
-        from fastnorm.linear_model._base import check_all_finite
-        from fastnorm.linear_model._gram import gram_stats, ridge_gram
+        from fastnorm.linear_model._base import gram_stats_checked
+        from fastnorm.linear_model._gram import ridge_gram
 
-        check_all_finite(self, X)
-        stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
+        stats = gram_stats_checked(self, X, y, sw)
         self._last_yty = float(stats.yty) / float(stats.n)
         # stats carry weights normalised to sum n_samples: sum sw_n r^2 + alpha' ||w||^2 with
         # alpha' = l2 * n has the minimiser of sum sw_raw r^2 + alpha ||w||^2.
@@ -242,11 +241,9 @@ class LinearRegression(Ridge):
     def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
         if self.positive:  # NNLS: coordinate descent on the Gram system
             return FusedLinearModel._solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb)
-        from fastnorm.linear_model._base import check_all_finite
-        from fastnorm.linear_model._gram import gram_stats
+        from fastnorm.linear_model._base import gram_stats_checked
 
-        check_all_finite(self, X)
-        stats = gram_stats(X, y, sample_weight=sw, fit_intercept=self.fit_intercept)
+        stats = gram_stats_checked(self, X, y, sw)
         self._last_yty = float(stats.yty) / float(stats.n)
         G, Xty, n = np.asarray(stats.G), np.asarray(stats.Xty), float(stats.n)
         # Minimum-norm least squares through the eigen-decomposition of G: eigenvalues under
