@@ -250,6 +250,41 @@ def test_input_unchanged_and_numpy_input_chunks_not_copied():
     np.testing.assert_array_equal(a, before)
 
 
+def test_thread_pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    big = RNG.standard_normal((300_000,))
+    x = da.from_array(big, chunks=70_000)
+    ref = [np.linalg.norm(big, o) for o in (1, 2, 3, INF)]
+    with ThreadPoolExecutor(4) as ex:
+        futs = [ex.submit(lambda o: fastnorm.norm(x, o).compute(), o) for o in (1, 2, 3, INF) * 3]
+        got = [f.result(timeout=120) for f in futs]
+    for g, r in zip(got, ref * 3, strict=True):
+        assert float(g) == pytest.approx(r, rel=1e-12)
+
+
+def _child_norm(q):
+    import dask as _dask
+
+    with _dask.config.set(scheduler="sync"):
+        q.put(float(fastnorm.vector_norm(da.from_array(A2, chunks=5), ord=3).compute()))
+
+
+def test_fork():
+    import multiprocessing
+
+    fastnorm.vector_norm(X2, ord=3).compute()  # kernels started in the parent first
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_child_norm, args=(q,))
+    proc.start()
+    try:
+        got = q.get(timeout=120)
+    finally:
+        proc.join(timeout=60)
+    assert got == pytest.approx(float(np.linalg.norm(A2.ravel(), 3)), rel=1e-12)
+
+
 # ----------------------------------------------------------------------------- dist, normalize
 @pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
