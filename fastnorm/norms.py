@@ -25,6 +25,7 @@ _MASKS = {
 }
 _F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
 _FAST_DTYPES = (_F64, _F32)
+_NOSCALE, _NOSCALE2 = np.empty(0), np.empty((0, 0))  # ``scale`` for ops that ignore it
 _MIN_MSG = "zero-size array to reduction operation minimum which has no identity"
 
 
@@ -166,22 +167,29 @@ class _Plan:
         return raw.reshape(self.out_shape)
 
 
-def _raw(plan: _Plan, op: int, p: float) -> Any:
-    """Raw float64 accumulation(s) of ``op`` per the plan (kernel order)."""
+def _raw(plan: _Plan, op: int, p: float, scale: Any = None) -> Any:
+    """Raw float64 accumulation(s) of ``op`` per the plan (kernel order).
+
+    ``scale`` (OP_SCALED only): one divisor per output, in kernel order.
+    """
     v = plan.view
     if plan.kind == "flat":
-        return float(run(K.reduce_flat, plan.n, v, op, p))
-    if plan.kind == "allrows":
-        out = np.empty(v.shape[0])
-        run(K.reduce_rows, plan.n, v, op, p, out)
-        return float(out.sum())
-    if plan.kind == "rows":
-        out = np.empty(v.shape[0])
-        run(K.reduce_rows, plan.n, v, op, p, out)
-        return out
+        return float(run(K.reduce_flat, plan.n, v, op, p, 1.0 if scale is None else float(scale)))
+    if plan.kind in ("allrows", "rows"):
+        m = v.shape[0]
+        if scale is None:
+            sc = _NOSCALE
+        elif plan.kind == "allrows":
+            sc = np.full(m, float(scale))
+        else:
+            sc = np.ascontiguousarray(scale, dtype=np.float64)
+        out = np.empty(m)
+        run(K.reduce_rows, plan.n, v, op, p, sc, out)
+        return float(out.sum()) if plan.kind == "allrows" else out
     if plan.kind == "cols":
         out = np.empty((v.shape[0], v.shape[2]))
-        run(K.reduce_cols, plan.n, v, op, p, out)
+        sc = _NOSCALE2 if scale is None else np.ascontiguousarray(scale, float).reshape(out.shape)
+        run(K.reduce_cols, plan.n, v, op, p, sc, out)
         return out.reshape(-1)
     return np.zeros(math.prod(plan.out_shape))  # empty reduced axis: identity 0
 
@@ -210,24 +218,6 @@ def _raw_maxmin(plan: _Plan) -> tuple[Any, Any]:
     if plan.kind == "allrows":
         return mx.max(), mn.min()
     return mx, mn
-
-
-def _raw_scaled(plan: _Plan, p: float, scale: Any) -> Any:
-    v = plan.view
-    if plan.kind == "flat":
-        return run(K.reduce_flat_scaled, plan.n, v, p, float(scale))
-    if plan.kind == "allrows":
-        out = np.empty(v.shape[0])
-        run(K.reduce_rows_scaled, plan.n, v, p, np.full(v.shape[0], float(scale)), out)
-        return out.sum()
-    if plan.kind == "rows":
-        out = np.empty(v.shape[0])
-        run(K.reduce_rows_scaled, plan.n, v, p, np.ascontiguousarray(scale, float), out)
-        return out
-    out = np.empty((v.shape[0], v.shape[2]))
-    sc = np.ascontiguousarray(scale, float).reshape(out.shape)
-    run(K.reduce_cols_scaled, plan.n, v, p, sc, out)
-    return out.reshape(-1)
 
 
 def _power_sum(plan: _Plan, p: float, safe: bool) -> Any:
@@ -261,7 +251,7 @@ def _power_sum(plan: _Plan, p: float, safe: bool) -> Any:
         return res[()] if res.ndim == 0 else res
     # A power of two near max|x|: dividing by it is exact, so only the sum rounds.
     scale = np.where(redo, np.ldexp(1.0, np.frexp(np.where(redo, amax, 1.0))[1] - 1), 1.0)
-    scaled = np.asarray(_raw_scaled(plan, p, scale), dtype=np.float64)
+    scaled = np.asarray(_raw(plan, K.OP_SCALED, p, scale), dtype=np.float64)
     with np.errstate(over="ignore"):
         fixed = scale * (np.sqrt(scaled) if p == 2.0 else scaled ** (1.0 / p))
         res = np.where(redo, fixed, np.sqrt(raw_a) if p == 2.0 else raw_a ** (1.0 / p))
@@ -364,11 +354,11 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         dt = x.dtype
         if (dt is _F64 or dt is _F32) and (ord is None or type(ord) in (int, float)):
             if ord is None or ord == 2:
-                raw = run(K.reduce_flat, x.size, x, K.OP_SUMSQ, 2.0)
+                raw = run(K.reduce_flat, x.size, x, K.OP_SUMSQ, 2.0, 1.0)
                 if _TINY <= raw < math.inf or (dt is _F32 and raw < 1e76):
                     return dt.type(math.sqrt(raw))
             elif ord == 1:
-                return dt.type(run(K.reduce_flat, x.size, x, K.OP_SUMABS, 1.0))
+                return dt.type(run(K.reduce_flat, x.size, x, K.OP_SUMABS, 1.0, 1.0))
             elif ord == math.inf or (ord == -math.inf and x.size):
                 mx, mn = _raw_maxmin(_Plan(x, None))
                 return mx if ord > 0 else mn
@@ -434,10 +424,10 @@ def _rows_or_cols_fast(x: np.ndarray, ord: Any, axis: int) -> np.ndarray | None:
     op = K.OP_SUMABS if ord == 1 else K.OP_SUMSQ
     if abs(st[axis]) <= abs(st[1 - axis]):
         out = np.empty(m)
-        run(K.reduce_rows, x.size, x if axis == 1 else x.T, op, 2.0, out)
+        run(K.reduce_rows, x.size, x if axis == 1 else x.T, op, 2.0, _NOSCALE, out)
     else:
         out = np.empty((1, m))
-        run(K.reduce_cols, x.size, (x.T if axis == 1 else x)[None], op, 2.0, out)
+        run(K.reduce_cols, x.size, (x.T if axis == 1 else x)[None], op, 2.0, _NOSCALE2, out)
         out = out.reshape(m)
     if op == K.OP_SUMSQ:
         if dt is _F64 and not K.all_normal(out):

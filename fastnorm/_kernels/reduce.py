@@ -25,6 +25,7 @@ OP_SUMSQ = 0  # sum x**2
 OP_SUMABS = 1  # sum |x|
 OP_COUNTNZ = 2  # sum (x != 0)
 OP_POW = 3  # sum |x|**p
+OP_SCALED = 4  # sum (|x|/scale)**p, the overflow-safe second pass (no reassociation inside)
 
 _FM = set(FASTMATH)
 #: Columns per task in the ``cols`` layout: the accumulator row stays in L1.
@@ -150,31 +151,18 @@ def _nchunks(n):
 
 # ----------------------------------------------------------------------------- flat (1-D)
 @kernel
-def reduce_flat(x, op, p):
-    """Raw accumulation of ``op`` over a 1-D array."""
+def reduce_flat(x, op, p, scale):
+    """Raw accumulation of ``op`` over a 1-D array (``scale`` serves OP_SCALED)."""
     n = x.size
     nck = _nchunks(n)
     part = np.empty(nck)
     for c in prange(nck):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n)
-        part[c] = _acc(x[lo:hi], op, p)
-    s = 0.0
-    for c in range(nck):
-        s += part[c]
-    return s
-
-
-@kernel(fastmath=False)
-def reduce_flat_scaled(x, p, scale):
-    """sum((|x|/scale)**p) over a 1-D array, without reassociation."""
-    n = x.size
-    nck = _nchunks(n)
-    part = np.empty(nck)
-    for c in prange(nck):
-        lo = c * CHUNK
-        hi = min(lo + CHUNK, n)
-        part[c] = _acc_scaled(x[lo:hi], p, scale)
+        if op == OP_SCALED:
+            part[c] = _acc_scaled(x[lo:hi], p, scale)
+        else:
+            part[c] = _acc(x[lo:hi], op, p)
     s = 0.0
     for c in range(nck):
         s += part[c]
@@ -214,31 +202,9 @@ def maxmin_flat(u, mask, infbits, out):
 
 # ----------------------------------------------------------------------------- rows (m, n)
 @kernel
-def reduce_rows(x, op, p, out):
-    """out[r] = raw accumulation of ``op`` over x[r, :] for a 2-D ``(m, n)`` array."""
-    m, n = x.shape
-    nck = _nchunks(n)
-    if nck == 1:
-        for r in prange(m):
-            out[r] = _acc(x[r], op, p)
-        return
-    part = np.empty((m, nck))
-    for t in prange(m * nck):
-        r = t // nck
-        c = t - r * nck
-        lo = c * CHUNK
-        hi = min(lo + CHUNK, n)
-        part[r, c] = _acc(x[r, lo:hi], op, p)
-    for r in range(m):
-        s = 0.0
-        for c in range(nck):
-            s += part[r, c]
-        out[r] = s
-
-
-@kernel(fastmath=False)
-def reduce_rows_scaled(x, p, scale, out):
-    """out[r] = sum((|x[r, :]|/scale[r])**p), without reassociation."""
+def reduce_rows(x, op, p, scale, out):
+    """out[r] = raw accumulation of ``op`` over x[r, :] for a 2-D ``(m, n)`` array
+    (OP_SCALED divides row r by ``scale[r]``; other ops ignore ``scale``)."""
     m, n = x.shape
     nck = _nchunks(n)
     part = np.empty((m, nck))
@@ -247,7 +213,10 @@ def reduce_rows_scaled(x, p, scale, out):
         c = t - r * nck
         lo = c * CHUNK
         hi = min(lo + CHUNK, n)
-        part[r, c] = _acc_scaled(x[r, lo:hi], p, scale[r])
+        if op == OP_SCALED:
+            part[r, c] = _acc_scaled(x[r, lo:hi], p, scale[r])
+        else:
+            part[r, c] = _acc(x[r, lo:hi], op, p)
     for r in range(m):
         s = 0.0
         for c in range(nck):
@@ -290,8 +259,9 @@ def _cols_plan(n, m):
 
 
 @kernel
-def reduce_cols(x, op, p, out):
-    """out[k, j] = raw accumulation of ``op`` over x[k, :, j] for a 3-D ``(o, n, m)`` array."""
+def reduce_cols(x, op, p, scale, out):
+    """out[k, j] = raw accumulation of ``op`` over x[k, :, j] for a 3-D ``(o, n, m)`` array
+    (OP_SCALED divides by ``scale[k, j]``; other ops ignore ``scale``)."""
     o, n, m = x.shape
     if o == 0 or m == 0:
         return
@@ -306,36 +276,13 @@ def reduce_cols(x, op, p, out):
         c0 = cb * w
         c1 = min(c0 + w, m)
         acc = part[k, rb, c0:c1]
-        for i in range(rb * rows, r1):
-            _acc_row(x[k, i, c0:c1], acc, op, p)
-    for k in range(o):
-        for j in range(m):
-            out[k, j] = part[k, 0, j]
-        for rb in range(1, nrb):
-            for j in range(m):
-                out[k, j] += part[k, rb, j]
-
-
-@kernel(fastmath=False)
-def reduce_cols_scaled(x, p, scale, out):
-    """out[k, j] = sum((|x[k, :, j]|/scale[k, j])**p), without reassociation."""
-    o, n, m = x.shape
-    if o == 0 or m == 0:
-        return
-    w, ncb, rows, nrb = _cols_plan(n, m)
-    part = np.zeros((o, nrb, m))
-    for t in prange(o * nrb * ncb):
-        k = t // (nrb * ncb)
-        rem = t - k * nrb * ncb
-        rb = rem // ncb
-        cb = rem - rb * ncb
-        r1 = min(rb * rows + rows, n)
-        c0 = cb * w
-        c1 = min(c0 + w, m)
-        acc = part[k, rb, c0:c1]
-        sc = scale[k, c0:c1]
-        for i in range(rb * rows, r1):
-            _acc_row_scaled(x[k, i, c0:c1], acc, p, sc)
+        if op == OP_SCALED:
+            sc = scale[k, c0:c1]
+            for i in range(rb * rows, r1):
+                _acc_row_scaled(x[k, i, c0:c1], acc, p, sc)
+        else:
+            for i in range(rb * rows, r1):
+                _acc_row(x[k, i, c0:c1], acc, op, p)
     for k in range(o):
         for j in range(m):
             out[k, j] = part[k, 0, j]
