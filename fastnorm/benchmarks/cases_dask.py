@@ -30,9 +30,10 @@ import numpy as np
 
 __all__ = ["cases", "get_client"]
 
-#: 1-D norm sizes (elements); chunks of CHUNK elements (16 MiB of float64).
-NORM_SIZES = {"small": 1 << 20, "quick": 1 << 25, "full": 1 << 27}
-CHUNK = 1 << 21
+#: 1-D norm sizes (elements); chunks of CHUNK elements (32 MiB of float64: a task costs the
+#: scheduler ~1 ms or more on a busy machine, so smaller chunks measure Dask's overhead).
+NORM_SIZES = {"small": 1 << 20, "quick": 1 << 26, "full": 1 << 28}
+CHUNK = 1 << 22
 #: Lasso: rows (the size parameter) x LASSO_P features.
 LASSO_P = 50
 LASSO_SIZES = {"small": 20_000, "quick": 200_000, "full": 2_000_000}
@@ -51,7 +52,7 @@ def get_client() -> Any:
 
         address = os.environ.get("FASTNORM_DASK_SCHEDULER")
         if address:
-            client = Client(address)
+            client = Client(address, set_as_default=False)
         else:
             cluster = LocalCluster(
                 n_workers=2,
@@ -60,12 +61,21 @@ def get_client() -> Any:
                 dashboard_address=":0",
                 silence_logs=logging.ERROR,
             )
-            client = Client(cluster)
+            # not the process's default scheduler: the cases pass it explicitly, so importing
+            # the registry (e.g. in the test suite) leaves every other Dask call alone
+            client = Client(cluster, set_as_default=False)
             _STATE["cluster"] = cluster
         client.wait_for_workers(1, timeout=120)
         _STATE["client"] = client
         atexit.register(_close)
     return _STATE["client"]
+
+
+def _on_cluster() -> Any:
+    """Context in which ``.compute()``, ``dask.persist`` and the fits use the cluster."""
+    import dask
+
+    return dask.config.set(scheduler=get_client())
 
 
 def _close() -> None:
@@ -97,13 +107,15 @@ def _make_vec(n: int, dtype: Any, rng: np.random.Generator) -> tuple:
 def _fn_norm(x: Any, ord: Any = None) -> Any:
     import fastnorm
 
-    return fastnorm.norm(x, ord).compute()
+    with _on_cluster():
+        return fastnorm.norm(x, ord).compute()
 
 
 def _dask_norm(x: Any, ord: Any = None) -> Any:
     import dask.array as da
 
-    return da.linalg.norm(x, ord).compute()
+    with _on_cluster():
+        return da.linalg.norm(x, ord).compute()
 
 
 def _nbytes(args: tuple) -> int:
@@ -135,7 +147,8 @@ def _make_lasso(n: int, dtype: Any, rng: np.random.Generator) -> tuple:
 def _fn_lasso(X: Any, y: Any, Xn: Any, yn: Any) -> np.ndarray:
     from fastnorm.linear_model import Lasso
 
-    m = Lasso(alpha=LASSO_ALPHA).fit(X, y)
+    with _on_cluster():
+        m = Lasso(alpha=LASSO_ALPHA).fit(X, y)
     return np.append(m.coef_, m.intercept_)
 
 
@@ -157,7 +170,7 @@ def _daskml_lasso(X: Any, y: Any, Xn: Any, yn: Any) -> np.ndarray:
     # dask-glm minimises 0.5 ||y - Xw||^2 + lambda ||w||_1: lambda = n * alpha is
     # scikit-learn's (1/(2n)) scaling; C = 1 / lambda.
     m = LinearRegression(penalty="l1", C=1.0 / (LASSO_ALPHA * X.shape[0]), solver="proximal_grad")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _on_cluster():
         warnings.simplefilter("ignore")
         m.fit(X, y)
     return np.append(np.asarray(m.coef_, dtype=np.float64), float(m.intercept_))
