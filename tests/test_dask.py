@@ -561,6 +561,7 @@ def test_cluster_norms_dist_normalize(client):
 @pytest.mark.timeout(300)
 def test_cluster_fits(client):
     _worker_pids(client)
+    assert B.on_cluster()  # the chunks are persisted on the workers
     X, y, sw = _problem(n=4000, p=20, seed=1)
     Xd, yd = da.from_array(X, chunks=(500, 20)), da.from_array(y, chunks=500)
     swd = da.from_array(sw, chunks=500)

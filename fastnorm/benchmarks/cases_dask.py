@@ -90,8 +90,10 @@ def _close() -> None:
 def _persisted(x: Any) -> Any:
     from distributed import wait
 
-    x = get_client().persist(x)
-    wait(x)
+    client = get_client()
+    x = client.persist(x)
+    with client.as_current():
+        wait(x)
     return x
 
 

@@ -36,7 +36,7 @@ from fastnorm.linear_model._base import (
     convergence_warning,
 )
 
-__all__ = ["DaskPass", "dask_gram_stats", "fit", "is_dask"]
+__all__ = ["DaskPass", "dask_gram_stats", "fit", "is_dask", "on_cluster"]
 
 _DASK_MSG = "fitting on Dask arrays needs dask[array]: pip install fastnorm[dask]"
 #: Partial sums combined per task of the summation tree (fixed: results do not depend on the
@@ -57,6 +57,18 @@ def _dask() -> Any:
     except ImportError as exc:  # pragma: no cover
         raise ImportError(_DASK_MSG) from exc
     return dask
+
+
+def on_cluster() -> bool:
+    """True when Dask computes on a ``distributed`` cluster (a default ``Client``, or one set
+    as the scheduler).  Only then are the chunks persisted: on the local schedulers the data
+    already live in this process, or in a file (a memory map) that persisting would load
+    into memory in full; each epoch then reads the chunks from their source instead."""
+    import dask.base
+
+    sched = dask.base.get_scheduler()
+    owner = getattr(sched, "__self__", None)
+    return type(owner).__name__ == "Client" and type(owner).__module__.startswith("distributed")
 
 
 # ----------------------------------------------------------------------------- validation
@@ -242,8 +254,9 @@ class DaskPass:
         As returned by :func:`prepare`, or raw (then validated here).  ``y`` may be 2-D;
         ``target`` picks the column.
     persist : bool
-        Persist the chunks on the workers (``dask.persist``) now; set False when the caller
-        already persisted them.
+        Persist the chunks on the workers (``dask.persist``) now when computing on a
+        distributed cluster (see :func:`on_cluster`); set False when the caller already
+        persisted them.
     """
 
     def __init__(
@@ -259,7 +272,7 @@ class DaskPass:
         dask = _dask()
         if not _prepared:
             X, y, sample_weight = prepare(X, y, sample_weight)
-        if persist:
+        if persist and on_cluster():
             X, y, sample_weight = dask.persist(X, y, sample_weight)
         self.X, self.y, self.sw = X, y, sample_weight
         self.n_samples, self.n_features = (int(s) for s in X.shape)
@@ -365,7 +378,8 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
             "solver='sgd' visits rows one at a time and cannot run on Dask arrays; use "
             "solver='stream' or 'gram' (or compute X and y to NumPy arrays first)"
         )
-    X, y, sw = dask.persist(X, y, sw)  # one copy of the chunks on the workers, kept
+    if on_cluster():  # one copy of the chunks on the workers, kept for every epoch
+        X, y, sw = dask.persist(X, y, sw)
     n_targets = 1 if y.ndim == 1 else int(y.shape[1])
     passes = [DaskPass(X, y, sw, target=t, persist=False, _prepared=True) for t in range(n_targets)]
     raw_sum = passes[0].raw_sum
