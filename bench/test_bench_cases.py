@@ -25,7 +25,10 @@ def _params():
         for dt in c.dtypes:
             for impl in ["fastnorm", *c.baselines]:
                 dname = np.dtype(dt).name
-                out.append(pytest.param(c.name, dname, impl, id=f"{c.name}-{dname}-{impl}"))
+                # a cluster that loses its workers waits forever: fail instead of hanging
+                marks = [pytest.mark.timeout(300)] if c.group == "dask" else []
+                pid = f"{c.name}-{dname}-{impl}"
+                out.append(pytest.param(c.name, dname, impl, id=pid, marks=marks))
     return out
 
 

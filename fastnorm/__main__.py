@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="mode",
         action="store_const",
         const="quick",
-        help="quick sizes (the default): under a minute on 2 cores",
+        help="quick sizes, each case's first dtype, no dask group (the default; < 1 min)",
     )
     mode.add_argument(
         "--full",
@@ -212,14 +213,21 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    doc = run_benchmarks(opts, cases, argv=list(argv), log=log)
+    def write_json(doc: dict[str, Any]) -> None:
+        tmp = f"{args.json}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, default=_json_default)
+            f.write("\n")
+        os.replace(tmp, args.json)
+
+    doc = run_benchmarks(
+        opts, cases, argv=list(argv), log=log, on_row=write_json if args.json else None
+    )
     from fastnorm.benchmarks.report import format_report
 
     print(format_report(doc), flush=True)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, default=_json_default)
-            f.write("\n")
+        write_json(doc)
         log(f"wrote {args.json}")
     if args.plot:
         from fastnorm.benchmarks.plot import plot_report
@@ -227,6 +235,8 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
         plot_report(doc, args.plot)
         log(f"wrote {args.plot}")
     failed = sum(r["status"] != "ok" for r in doc["results"])
+    if doc.get("interrupted"):
+        return 130
     return 1 if failed else 0
 
 
@@ -252,12 +262,19 @@ def _cmd_info(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_warmup(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import fastnorm
     from fastnorm.benchmarks.machine import cache_dir
     from fastnorm.benchmarks.runner import warmup
 
+    t_norms = 0.0
+    if hasattr(fastnorm, "warmup") and (not args.group or "norms" in args.group):
+        # the library's own warm-up: norm kernels over the common dtypes and layouts
+        t_norms = fastnorm.warmup()
+        print(f"norm kernels (dtypes x layouts): {t_norms:.1f} s", flush=True)
     res = warmup(args.group, log=print)
     print(
-        f"warmed {res['cases']} cases in {res['seconds']:.1f} s; numba cache: {cache_dir()}",
+        f"warmed {res['cases']} benchmark cases in {t_norms + res['seconds']:.1f} s; "
+        f"numba cache: {cache_dir()}",
         flush=True,
     )
     for k, v in res["errors"].items():

@@ -32,7 +32,7 @@ def test_registry_is_well_formed():
     assert len(names) == len(set(names))
     for c in CASES:
         assert c.group in GROUPS, c.name
-        assert "/" in c.name and " " not in c.name, c.name
+        assert "/" in c.name, c.name
         assert {"quick", "full"} <= set(c.sizes), c.name
         assert 1 <= c.size("small") <= c.size("quick") <= c.size("full"), c.name
         assert c.baselines, c.name
@@ -49,9 +49,14 @@ def test_get_cases_patterns():
     assert all(c.group == "norms" for c in get_cases(None, ["norms"]))
 
 
+def _marks(case):
+    # a cluster that loses its workers waits forever in gather(): fail instead of hanging
+    return [pytest.mark.timeout(300)] if case.group == "dask" else []
+
+
 def _case_params():
     return [
-        pytest.param(c.name, np.dtype(d).name, id=f"{c.name}-{np.dtype(d).name}")
+        pytest.param(c.name, np.dtype(d).name, id=f"{c.name}-{np.dtype(d).name}", marks=_marks(c))
         for c in CASES
         for d in c.dtypes
     ]
@@ -388,8 +393,8 @@ def _sample_doc():
 def test_markdown_table_from_sample():
     md = report.markdown_table(_sample_doc())
     lines = md.splitlines()
-    assert lines[0].startswith("| case | size | dtype | fastnorm | numpy |")
-    assert "| norm/vec-l2 | 1e8 | float64 | 30 ms | 300 ms | 10.00x | 26.7 | 89% |" in md
+    assert lines[0].startswith("| case | size | dtype | fastnorm | baseline | baseline time |")
+    assert "| norm/vec-l2 | 1e8 | float64 | 30 ms | numpy | 300 ms | 10.00x | 26.7 | 89% |" in md
     assert "1e6x200" in md and "MISMATCH" in md
     assert "Test CPU" in md and "numpy 2.4" in md and "threads 2" in md
     assert "30.0 GB/s read" in md and "OPENBLAS_CORETYPE=Haswell" in md

@@ -78,15 +78,6 @@ def _f(x: float | None, spec: str, suffix: str = "") -> str:
     return "-" if x is None else f"{x:{spec}}{suffix}"
 
 
-def _baseline_names(rows: Sequence[dict[str, Any]]) -> list[str]:
-    names: list[str] = []
-    for r in rows:
-        for n in r["impls"]:
-            if n != "fastnorm" and n not in names:
-                names.append(n)
-    return names
-
-
 def _impl_cell(row: dict[str, Any], name: str) -> str:
     e = row["impls"].get(name)
     if e is None:
@@ -96,37 +87,65 @@ def _impl_cell(row: dict[str, Any], name: str) -> str:
     return e.get("status", "?")
 
 
+def _others_cell(row: dict[str, Any]) -> str:
+    """Baselines after the reference: ``name time (ratio)``, ``;``-separated."""
+    tf = row["impls"]["fastnorm"].get("median_s")
+    cells = []
+    for name, e in row["impls"].items():
+        if name in ("fastnorm", row.get("reference")):
+            continue
+        if e.get("status") == "ok" and e.get("median_s") and tf:
+            cells.append(f"{name} {fmt_time(e['median_s'])} ({e['median_s'] / tf:.2f}x)")
+        else:
+            cells.append(f"{name} {e.get('status', '?')}")
+    return "; ".join(cells)
+
+
+#: Columns of the per-row tables (text and markdown); the first three are left-aligned.
+COLUMNS = ["case", "size", "dtype", "fastnorm", "baseline", "baseline time", "speed-up"]
+COLUMNS += ["GB/s", "% of BW", "other baselines"]
+
+
 def _rows_table(rows: Sequence[dict[str, Any]], markdown: bool) -> list[list[str]]:
-    bnames = _baseline_names(rows)
-    head = ["case", "size", "dtype", "fastnorm", *bnames, "speed-up", "GB/s", "% of BW"]
-    out = [head]
+    out = [list(COLUMNS)]
     for r in rows:
         ok = r["status"] == "ok"
-        speed = _f(r.get("speedup"), ".2f", "x") if ok else r["status"].upper()
-        if ok and r.get("reference") and len(bnames) > 1 and r["reference"] != bnames[0]:
-            speed += f" vs {r['reference']}"
+        ref = r.get("reference") if ok else None
         pct = _f(r.get("pct_bw"), ".0f", "%")
         if ok and r.get("bw_kind") == "copy":
             pct += " (copy)"
+        if not ok:
+            first = next((n for n in r["impls"] if n != "fastnorm"), "-")
+            out.append(
+                [r["case"], fmt_shape(r), r["dtype"], "-", first, "-", r["status"].upper()]
+                + ["-", "-", ""]
+            )
+            continue
         out.append(
             [
                 r["case"],
                 fmt_shape(r),
                 r["dtype"],
-                _impl_cell(r, "fastnorm") if ok else "-",
-                *[_impl_cell(r, b) for b in bnames],
-                speed,
-                _f(r.get("gbps"), ".1f") if ok else "-",
-                pct if ok else "-",
+                _impl_cell(r, "fastnorm"),
+                ref or "-",
+                _impl_cell(r, ref) if ref else "-",
+                _f(r.get("speedup"), ".2f", "x"),
+                _f(r.get("gbps"), ".1f"),
+                pct,
+                _others_cell(r),
             ]
         )
     return out
 
 
+_TEXT_COLUMNS = ("case", "size", "dtype", "baseline", "other baselines")
+
+
 def _render(table: list[list[str]], markdown: bool) -> str:
+    left = [i < 3 or h in _TEXT_COLUMNS for i, h in enumerate(table[0])]
     if markdown:
         lines = ["| " + " | ".join(table[0]) + " |"]
-        aligns = ["---" if i < 3 else "---:" for i in range(len(table[0]))]
+        aligns = ["---" if lf else "---:" for lf in left]
         lines.append("|" + "|".join(aligns) + "|")
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in table[1:]]
         return "\n".join(lines)
@@ -134,7 +153,7 @@ def _render(table: list[list[str]], markdown: bool) -> str:
     lines = []
     for k, r in enumerate(table):
         cells = [
-            c.ljust(w) if i < 3 else c.rjust(w)
+            c.ljust(w) if left[i] else c.rjust(w)
             for i, (c, w) in enumerate(zip(r, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
@@ -171,8 +190,11 @@ def _errors(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 def _footnote(doc: dict[str, Any]) -> str:
     cfg = doc["config"]
+    rep = f"{cfg['repeat']}"
+    if cfg.get("row_budget_s"):
+        rep = f"up to {rep} (at least 3, fewer for calls slower than {cfg['row_budget_s']:g} s)"
     return (
-        f"Medians of {cfg['repeat']} interleaved repeats after a warm-up call; speed-up = first "
+        f"Medians of {rep} interleaved repeats after a warm-up call; speed-up = first "
         "baseline's median / fastnorm's (same arrays, same run); GB/s = bytes the call must "
         "move / fastnorm's median; % of BW = that over the streaming reference kernel timed "
         "in the same loop on an array of the same byte count (read, or copy for cases that "
@@ -206,6 +228,11 @@ def format_report(doc: dict[str, Any]) -> str:
             "skipped areas: " + ", ".join(f"{k} ({v})" for k, v in doc["skipped_areas"].items())
         )
     out.append(_footnote(doc))
+    if doc.get("interrupted"):
+        out.append("INTERRUPTED: the table holds the rows measured before the stop.")
+    cfg = doc["config"]
+    if cfg.get("mode") == "quick" and not cfg.get("only") and not cfg.get("groups"):
+        out.append("--quick leaves out the dask group (run it with --group dask).")
     out.append(f"total {doc.get('elapsed_s', 0):.1f} s")
     return "\n".join(out)
 

@@ -35,6 +35,10 @@ SCHEMA = "fastnorm-bench/1"
 #: Default repeats (samples per implementation) and minimum seconds per sample, per mode.
 REPEAT = {"small": 5, "quick": 5, "full": 7}
 MIN_TIME = {"small": 2e-3, "quick": 2e-3, "full": 1e-2}
+#: Seconds of timing per row before the default repeat count is cut (to no fewer than
+#: MIN_REPEAT): one slow baseline must not blow the --quick budget.  --repeat is exact.
+ROW_BUDGET = {"small": 0.5, "quick": 1.0, "full": 20.0}
+MIN_REPEAT = 3
 MAX_NUMBER = 100_000
 
 
@@ -56,11 +60,19 @@ class BenchOptions:
     def nrepeat(self) -> int:
         return self.repeat if self.repeat is not None else REPEAT[self.mode]
 
+    def row_budget(self) -> float | None:
+        return None if self.repeat is not None else ROW_BUDGET[self.mode]
+
     def sample_time(self) -> float:
         return self.min_time if self.min_time is not None else MIN_TIME[self.mode]
 
 
 # --------------------------------------------------------------------------- selection
+
+
+#: Groups a plain ``--quick`` leaves out (they start a cluster or write files; name them with
+#: ``--group`` or ``--only`` to run them).
+QUICK_SKIPS = ("dask",)
 
 
 def select_cases(opts: BenchOptions) -> list[Case]:
@@ -70,8 +82,10 @@ def select_cases(opts: BenchOptions) -> list[Case]:
     for p in pats:
         for c in get_cases(p, opts.groups):
             seen.setdefault(c.name, c)
-    # keep registry order
-    return [c for c in get_cases(None, opts.groups) if c.name in seen]
+    out = [c for c in get_cases(None, opts.groups) if c.name in seen]  # registry order
+    if opts.mode == "quick" and not opts.only and not opts.groups:
+        out = [c for c in out if c.group not in QUICK_SKIPS]
+    return out
 
 
 def case_sizes(case: Case, mode: str, sweep: int = 0) -> list[tuple[str, int]]:
@@ -85,10 +99,13 @@ def case_sizes(case: Case, mode: str, sweep: int = 0) -> list[tuple[str, int]]:
 
 
 def tasks_for(cases: Sequence[Case], opts: BenchOptions) -> list[tuple[Case, str, int, Any]]:
+    """(case, size label, size, dtype) in run order.  ``--quick`` without ``--dtype`` takes
+    each case's first dtype only (every extra dtype is another round of JIT compilation)."""
     out = []
     want = {np.dtype(d) for d in opts.dtypes} if opts.dtypes else None
     for c in cases:
-        for dt in c.dtypes:
+        dtypes = c.dtypes[:1] if (want is None and opts.mode == "quick") else c.dtypes
+        for dt in dtypes:
             if want is not None and np.dtype(dt) not in want:
                 continue
             for label, size in case_sizes(c, opts.mode, opts.sweep):
@@ -232,7 +249,15 @@ class _ThreadSetting:
 # --------------------------------------------------------------------------- one row
 
 
-def measure(
+def measure(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Check, then time, one case at one size and dtype (see :func:`_measure`)."""
+    t0 = time.perf_counter()
+    row = _measure(*args, **kwargs)
+    row["wall_s"] = time.perf_counter() - t0
+    return row
+
+
+def _measure(
     case: Case,
     size: int,
     dtype: Any,
@@ -242,8 +267,14 @@ def measure(
     data: _DataCache | None = None,
     stream: _Stream | None = None,
     size_label: str = "",
+    budget: float | None = None,
 ) -> dict[str, Any]:
-    """Check, then time, one case at one size and dtype.  Returns a result row (a dict)."""
+    """Check, then time, one case at one size and dtype.  Returns a result row (a dict).
+
+    ``repeat`` samples of every implementation, interleaved; with ``budget`` (seconds) the
+    repeat count is lowered, to no fewer than ``MIN_REPEAT``, when one round of samples
+    would take longer than ``budget / repeat``.
+    """
     import fastnorm
 
     data = data if data is not None else _DataCache(1)
@@ -266,6 +297,7 @@ def measure(
         "bw_kind": "copy" if "writes" in case.tags else "read",
         "bw_gbps": None,
         "pct_bw": None,
+        "wall_s": None,
     }
     try:
         args = data.get(case.make, size, dtype)
@@ -322,6 +354,11 @@ def measure(
     calls["_stream"] = (sfn, sargs)
     number["_stream"] = _number_for(_time_once(sfn, sargs, 1), min_time)
 
+    if budget is not None:
+        round_s = sum(number[n] * first[n] for n in timed)
+        if round_s > 0:
+            repeat = max(min(repeat, MIN_REPEAT), min(repeat, int(budget / round_s)))
+    row["repeat"] = repeat
     times: dict[str, list[float]] = {n: [] for n in calls}
     gc_was = gc.isenabled()
     gc.disable()
@@ -375,8 +412,15 @@ def run_benchmarks(
     cases: Sequence[Case] | None = None,
     argv: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Run the selected cases and return the whole report as a JSON-able dict."""
+    """Run the selected cases and return the whole report as a JSON-able dict.
+
+    ``on_row(doc)`` is called after every row with the report so far (``--json`` rewrites
+    its file then, so a long run that is stopped keeps what it measured).  Ctrl-C (SIGINT)
+    stops the run after the current row and returns what was measured, with
+    ``doc["interrupted"] = True``.
+    """
     from fastnorm.benchmarks.cases import SKIPPED
     from fastnorm.benchmarks.machine import machine_info
 
@@ -408,8 +452,22 @@ def run_benchmarks(
                 f"({s['nbytes'] / 2**20:.0f} MiB, {s['threads']} threads)"
             )
 
-    data, stream = _DataCache(2, opts.seed), _Stream()
+    cfg = asdict(opts)
+    cfg.update(repeat=repeat, min_time=min_time, row_budget_s=opts.row_budget())
     rows: list[dict[str, Any]] = []
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "argv": list(argv) if argv is not None else None,
+        "config": cfg,
+        "machine": info,
+        "stream": stream_hdr,
+        "skipped_areas": dict(SKIPPED),
+        "results": rows,
+        "interrupted": False,
+        "elapsed_s": 0.0,
+    }
+    data, stream = _DataCache(2, opts.seed), _Stream()
     bar = _progress(len(tasks) * len(opts.threads), opts.progress)
     try:
         for case, label, size, dt in tasks:
@@ -426,29 +484,25 @@ def run_benchmarks(
                         data=data,
                         stream=stream,
                         size_label=label,
+                        budget=opts.row_budget(),
                     )
                 rows.append(row)
+                doc["elapsed_s"] = time.perf_counter() - t_start
+                if on_row is not None:
+                    on_row(doc)
                 if bar is not None:
                     bar.update(1)
+    except KeyboardInterrupt:
+        doc["interrupted"] = True
+        if log:
+            log(f"interrupted after {len(rows)} of {len(tasks) * len(opts.threads)} rows")
     finally:
         if bar is not None:
             bar.close()
         data.clear()
         stream.clear()
-
-    cfg = asdict(opts)
-    cfg.update(repeat=repeat, min_time=min_time)
-    return {
-        "schema": SCHEMA,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "argv": list(argv) if argv is not None else None,
-        "config": cfg,
-        "machine": info,
-        "stream": stream_hdr,
-        "skipped_areas": dict(SKIPPED),
-        "results": rows,
-        "elapsed_s": time.perf_counter() - t_start,
-    }
+    doc["elapsed_s"] = time.perf_counter() - t_start
+    return doc
 
 
 # --------------------------------------------------------------------------- warm-up
