@@ -581,9 +581,9 @@ def test_cluster_fits(client):
 @pytest.mark.timeout(300)
 def test_killed_worker_during_norm(client, tmp_path):
     _worker_pids(client)
-    a = RNG.standard_normal((200_000, 8))
+    a = RNG.standard_normal((120_000, 8))  # < 10 MB: no "large graph" warning
     marker = str(tmp_path / "died")
-    x = da.from_array(a, chunks=(25_000, 8)).map_blocks(
+    x = da.from_array(a, chunks=(15_000, 8)).map_blocks(
         _die_once, marker, dtype=a.dtype, meta=np.empty((0, 0))
     )
     for ord in (1, 3):
