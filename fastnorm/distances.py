@@ -691,8 +691,9 @@ def cdist(XA: Any, XB: Any, ord: float = 2) -> np.ndarray:
     if op == K.OP_MAX:
         # the kernel's max drops NaN: recompute (numpy propagates it) the rows that hold a
         # NaN, or an inf (inf - inf is NaN)
-        for i in np.flatnonzero(~np.isfinite(A).all(axis=1)):
-            out[i] = np.max(np.abs(A[i] - B), axis=1)
-        for j in np.flatnonzero(~np.isfinite(B).all(axis=1)):
-            out[:, j] = np.max(np.abs(A - B[j]), axis=1)
+        with np.errstate(invalid="ignore"):
+            for i in np.flatnonzero(~np.isfinite(A).all(axis=1)):
+                out[i] = np.max(np.abs(A[i] - B), axis=1)
+            for j in np.flatnonzero(~np.isfinite(B).all(axis=1)):
+                out[:, j] = np.max(np.abs(A - B[j]), axis=1)
     return out
