@@ -682,6 +682,34 @@ def normalize_rows(x, out, op, p, safe, nrm):
     norm is 0), one row at a time while it is in cache.  ``x`` may have one row (broadcast)."""
     m = out.shape[0]
     sx = 1 if x.shape[0] > 1 else 0
+    n = out.shape[1]
+    if op == OP_SUMSQ or op == OP_SUMABS:
+        # inline (a helper call per short row costs ~30 ns); the rare rows whose one-pass sum
+        # over- or underflowed (zero rows included) go through _row_norm
+        for r in prange(m):
+            rx = r * sx
+            s = 0.0
+            if op == OP_SUMSQ:
+                for i in range(n):
+                    d = np.float64(x[rx, i])
+                    s += d * d
+            else:
+                for i in range(n):
+                    s += abs(np.float64(x[rx, i]))
+            if s > 1.7976931348623157e308 or s < TINY:
+                v = _row_norm(x, rx, op, p, safe)
+            elif op == OP_SUMSQ:
+                v = np.sqrt(s)
+            else:
+                v = s
+            nrm[r] = v
+            if v == 0.0:
+                for j in range(n):
+                    out[r, j] = x[rx, j]
+            else:
+                for j in range(n):
+                    out[r, j] = np.float64(x[rx, j]) / v
+        return
     for r in prange(m):
         v = _row_norm(x, r * sx, op, p, safe)
         nrm[r] = v
