@@ -51,7 +51,8 @@ def assert_same(got, want, rtol=1e-12):
 @pytest.mark.parametrize(
     "dtype, lay",
     [(np.float64, lay) for lay in ("C", "F", "strided", "neg")]
-    + [(np.float32, "C"), (np.float32, "strided")],  # (each layout pair is a compiled variant)
+    + [(np.float32, "C")],  # each layout pair is a compiled variant: float32 strided inputs
+    # are covered by the hypothesis test and the normalize tests
 )
 def test_dist_layouts_ords_axes(dtype, lay):
     X = layouts(rng().standard_normal((37, 23)).astype(dtype))[lay]
