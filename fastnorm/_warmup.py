@@ -14,8 +14,8 @@ __all__ = ["warmup"]
 
 
 def warmup(dtypes: Iterable[Any] = ("float64", "float32"), parallel: bool = True) -> float:
-    """Compile the norm kernels for the common dtypes and layouts, so that the first real call
-    pays no compilation.
+    """Compile the norm, ``dist`` and ``normalize`` kernels for the common dtypes and layouts,
+    so that the first real call pays no compilation.
 
     Kernels compile lazily on first use and are cached on disk (numba's ``__pycache__`` beside
     the package, or ``NUMBA_CACHE_DIR``); a warm-up in a fresh process with a warm cache
@@ -40,6 +40,7 @@ def warmup(dtypes: Iterable[Any] = ("float64", "float32"), parallel: bool = True
     >>> fastnorm.warmup(dtypes=["float64"], parallel=False) >= 0
     True
     """
+    from fastnorm.distances import dist, normalize
     from fastnorm.norms import norm
 
     t0 = time.perf_counter()
@@ -55,4 +56,8 @@ def warmup(dtypes: Iterable[Any] = ("float64", "float32"), parallel: bool = True
                 for axis in (0, 1):
                     for ord_ in (None, 1, np.inf, 3):
                         norm(A, ord_, axis=axis)
+            for ord_ in (None, 1, np.inf):
+                dist(x, x, ord_)
+                dist(X, X[0], ord_, axis=1)
+                normalize(X, ord_ if ord_ is not None else 2)
     return time.perf_counter() - t0
