@@ -40,19 +40,44 @@ def _acc(xs, op, p):
     s = 0.0
     n = xs.size
     if op == OP_SUMSQ:
-        for i in range(n):
+        # Two half-chunk streams in one loop: measured 20% faster than one stream (30 vs 24
+        # ms on 1e8 float64, 2 threads), the speed of a plain sum, i.e. memory-bound again.
+        h = n // 2
+        a = xs[:h]
+        b = xs[h : 2 * h]
+        s2 = 0.0
+        for i in range(h):
+            u = np.float64(a[i])
+            v = np.float64(b[i])
+            s += u * u
+            s2 += v * v
+        for i in range(2 * h, n):
             v = np.float64(xs[i])
             s += v * v
+        s += s2
     elif op == OP_SUMABS:
         for i in range(n):
             s += abs(np.float64(xs[i]))
     elif op == OP_COUNTNZ:
+        cnt = 0  # an integer count vectorises; a float one ran at 40% of the read speed
         for i in range(n):
-            s += np.float64(xs[i] != 0)
+            if xs[i] != 0:
+                cnt += 1
+        s = np.float64(cnt)
     elif p == 3.0:
-        for i in range(n):
-            a = abs(np.float64(xs[i]))
-            s += a * a * a
+        h = n // 2
+        a = xs[:h]
+        b = xs[h : 2 * h]
+        s2 = 0.0
+        for i in range(h):
+            u = abs(np.float64(a[i]))
+            v = abs(np.float64(b[i]))
+            s += u * u * u
+            s2 += v * v * v
+        for i in range(2 * h, n):
+            v = abs(np.float64(xs[i]))
+            s += v * v * v
+        s += s2
     elif p == 4.0:
         for i in range(n):
             a = np.float64(xs[i])
