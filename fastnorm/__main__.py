@@ -234,7 +234,7 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
         plot_report(doc, args.plot)
         log(f"wrote {args.plot}")
-    failed = sum(r["status"] != "ok" for r in doc["results"])
+    failed = sum(r["status"] in ("error", "mismatch") for r in doc["results"])
     if doc.get("interrupted"):
         return 130
     return 1 if failed else 0

@@ -25,7 +25,7 @@ CD_FEATURES = 64
 
 VEC_SIZES = {"small": 10_000, "quick": 4_000_000, "full": 100_000_000}
 MAT_SIZES = {"small": 50, "quick": 20_000, "full": 1_000_000}
-CD_SIZES = {"small": 200, "quick": 2000, "full": 2000}
+CD_SIZES = {"small": 200, "quick": 500, "full": 2000}
 DTYPES = (np.float64, np.float32)
 
 

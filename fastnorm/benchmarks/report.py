@@ -180,11 +180,14 @@ def _header(doc: dict[str, Any], threads: Any = None) -> str:
     return short_header(doc["machine"], threads)
 
 
-def _errors(rows: Sequence[dict[str, Any]]) -> list[str]:
+FAILED = ("error", "mismatch")
+
+
+def _errors(rows: Sequence[dict[str, Any]], status: Sequence[str] = FAILED) -> list[str]:
     return [
         f"  {r['case']} {fmt_shape(r)} {r['dtype']} ({r['threads']} threads): {r['error']}"
         for r in rows
-        if r["status"] != "ok"
+        if r["status"] in status
     ]
 
 
@@ -222,6 +225,11 @@ def format_report(doc: dict[str, Any]) -> str:
     if errs:
         out.append(f"{len(errs)} row(s) failed (not timed):")
         out += errs
+        out.append("")
+    skipped = _errors(rows, ("skipped",))
+    if skipped:
+        out.append(f"{len(skipped)} row(s) skipped (an optional extra is not installed):")
+        out += skipped
         out.append("")
     if doc.get("skipped_areas"):
         out.append(
@@ -295,7 +303,7 @@ def markdown_table(doc: dict[str, Any], threads: int | None = None) -> str:
     if env:
         parts.append("Environment: " + ", ".join(f"`{k}={v}`" for k, v in env.items()) + ".")
     parts.append(_footnote(doc))
-    if any(r["status"] != "ok" for r in sel):
+    if any(r["status"] in FAILED for r in sel):
         parts.append(
             "Rows marked MISMATCH or ERROR failed their correctness check and were not timed."
         )

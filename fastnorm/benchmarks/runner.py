@@ -160,6 +160,10 @@ def _err(exc: BaseException, limit: int = 300) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
+#: Pause between rounds of a row's interleaved repeats (see ``time_row``).
+SETTLE_S = 0.1
+
+
 def _time_once(fn: Callable, args: tuple, number: int) -> float:
     t0 = time.perf_counter()
     for _ in range(number):
@@ -323,6 +327,9 @@ def _measure(
         except Exception as exc:
             entry.update(status="error", error=_err(exc))
     fast = row["impls"]["fastnorm"]
+    if fast["status"] == "skipped":  # an optional extra (e.g. scikit-learn) is not installed
+        row.update(status="skipped", error=f"fastnorm: {fast['error']}")
+        return row
     if fast["status"] != "ok":
         row.update(status="error", error=f"fastnorm: {fast['error']}")
         return row
@@ -363,8 +370,15 @@ def _measure(
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(repeat):  # interleaved: every implementation sees the same conditions
-            for n, (fn, a) in calls.items():
+        # Interleaved: every implementation sees the same conditions.  fastnorm and the
+        # streaming reference go first in each round, after a pause: OpenBLAS's idle threads
+        # spin for ~0.1 s after a BLAS call (a numpy baseline) and would slow the next call.
+        order = ["fastnorm", "_stream"] + [n for n in calls if n not in ("fastnorm", "_stream")]
+        for i in range(repeat):
+            if i:
+                time.sleep(SETTLE_S)
+            for n in order:
+                fn, a = calls[n]
                 times[n].append(_time_once(fn, a, number[n]))
     finally:
         if gc_was:
