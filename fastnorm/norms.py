@@ -24,7 +24,6 @@ _MASKS = {
     4: (np.uint32, np.uint64(0x7FFFFFFF), np.uint64(0x7F800000)),
 }
 _F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
-_FAST_DTYPES = (_F64, _F32)
 _NOSCALE, _NOSCALE2 = np.empty(0), np.empty((0, 0))  # ``scale`` for ops that ignore it
 _MIN_MSG = "zero-size array to reduction operation minimum which has no identity"
 
@@ -53,7 +52,7 @@ def _as_float(x: Any) -> tuple[np.ndarray | None, np.ndarray]:
         work = work.astype(work.dtype.newbyteorder("="))
     if work.dtype == np.float16:
         work = work.astype(np.float32)  # numba has no float16 arithmetic; exact upcast
-    elif work.dtype.kind == "f" and work.dtype not in _FAST_DTYPES:  # longdouble
+    elif work.dtype.itemsize > (8 if kind == "f" else 16):  # (c)longdouble: numpy's own code
         return None, x
     return x, work
 

@@ -133,6 +133,16 @@ def test_dtypes(dtype, ord_):
     assert type(got) is type(np.linalg.norm(a))
 
 
+@pytest.mark.parametrize("dtype", [np.longdouble, np.clongdouble])
+def test_long_double_is_left_to_numpy(dtype):
+    a = (RNG.standard_normal((4, 5)) * 3).astype(dtype)
+    for ord_, axis in [(None, None), (1, 0), (np.inf, 1), (3, 1), ("fro", None)]:
+        got = fastnorm.norm(a, ord_, axis)
+        want = np.linalg.norm(a, ord_, axis)
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+        np.testing.assert_array_equal(got, want)
+
+
 def test_python_scalars_and_lists():
     check_same([3, 4])
     check_same([[1, 2], [3, 4]], "fro")
