@@ -361,6 +361,43 @@ def convergence_warning(gap: float, tol: float, n_iter: int, solver: str) -> Non
     )
 
 
+def cd_on_stats(est, stats, l1, l2, w0, max_iter, cb, last_yty):
+    """Gram coordinate descent for ``est`` on ready statistics (in memory or summed over Dask
+    chunks): ``(w, intercept, gap, n_iter, history, converged)``."""
+    from fastnorm.linear_model._gram import cd_gram
+
+    w, gap, n_iter, hist = cd_gram(
+        stats, l1, l2, np.asarray(w0, dtype=np.float64), max_iter, est.tol, est.positive,
+        callback=cb, warn=False,  # the estimator warns, once
+    )  # fmt: skip
+    w = np.asarray(w, dtype=np.float64)
+    b = float(stats.y_offset - stats.X_offset @ w) if est.fit_intercept else 0.0
+    conv = gap <= est.tol * last_yty or (cb is not None and n_iter < max_iter)
+    return w, b, float(gap), int(n_iter), list(hist), conv
+
+
+def set_fitted(est, dtype, y_ndim, coefs, intercepts, gaps, n_iters, paths, solver):
+    """Store the fitted attributes in scikit-learn's shapes (1-D y: scalars), in X's dtype."""
+    dtype = np.dtype(dtype)
+    check_finite_coef(coefs, intercepts)
+    if y_ndim == 1:
+        est.coef_ = coefs[0].astype(dtype)
+        est.intercept_ = dtype.type(intercepts[0]) if est.fit_intercept else 0.0
+        est.n_iter_ = n_iters[0]
+        est.objective_path_ = paths[0]
+        if est._reports_gap:
+            est.dual_gap_ = dtype.type(gaps[0])
+    else:
+        est.coef_ = coefs.astype(dtype)
+        est.intercept_ = intercepts.astype(dtype) if est.fit_intercept else 0.0
+        est.n_iter_ = n_iters
+        est.objective_path_ = paths
+        if est._reports_gap:
+            est.dual_gap_ = gaps.astype(dtype)
+    est.solver_ = solver
+    return est
+
+
 def gram_stats_checked(est, X, y, sw):
     """``gram_stats`` without a separate finiteness pass over X: its own pass detects NaN/inf,
     and only then does ``check_all_finite`` run, for scikit-learn's message naming ``est``."""
@@ -496,24 +533,7 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
             n_iters.append(it)
             paths.append(np.asarray(hist, dtype=np.float64) * scale)
 
-        dtype = X.dtype
-        check_finite_coef(coefs, intercepts)
-        if y.ndim == 1:
-            self.coef_ = coefs[0].astype(dtype)
-            self.intercept_ = dtype.type(intercepts[0]) if self.fit_intercept else 0.0
-            self.n_iter_ = n_iters[0]
-            self.objective_path_ = paths[0]
-            if self._reports_gap:
-                self.dual_gap_ = dtype.type(gaps[0])
-        else:
-            self.coef_ = coefs.astype(dtype)
-            self.intercept_ = intercepts.astype(dtype) if self.fit_intercept else 0.0
-            self.n_iter_ = n_iters
-            self.objective_path_ = paths
-            if self._reports_gap:
-                self.dual_gap_ = gaps.astype(dtype)
-        self.solver_ = solver
-        return self
+        return set_fitted(self, X.dtype, y.ndim, coefs, intercepts, gaps, n_iters, paths, solver)
 
     def _solve_one(self, solver, X, y, sw, l1, l2, w0, max_iter, cb):
         if solver == "gram":
@@ -537,15 +557,6 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
         return res.w, prob.intercept(res.w), res.gap, res.n_iter, res.objectives, conv
 
     def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
-        from fastnorm.linear_model._gram import cd_gram
-
         stats = gram_stats_checked(self, X, y, sw)
         self._last_yty = float(stats.yty) / float(stats.n)
-        w, gap, n_iter, hist = cd_gram(
-            stats, l1, l2, np.asarray(w0, dtype=np.float64), max_iter, self.tol,
-            self.positive, callback=cb, warn=False,  # the estimator warns, once
-        )  # fmt: skip
-        w = np.asarray(w, dtype=np.float64)
-        b = float(stats.y_offset - stats.X_offset @ w) if self.fit_intercept else 0.0
-        conv = gap <= self.tol * self._last_yty or (cb is not None and n_iter < max_iter)
-        return w, b, float(gap), int(n_iter), list(hist), conv
+        return cd_on_stats(self, stats, l1, l2, w0, max_iter, cb, self._last_yty)

@@ -31,9 +31,10 @@ from fastnorm.linear_model._base import (
     Moments,
     NumpyPass,
     Problem,
-    check_finite_coef,
+    cd_on_stats,
     choose_solver,
     convergence_warning,
+    set_fitted,
 )
 
 __all__ = ["DaskPass", "dask_gram_stats", "fit", "is_dask", "on_cluster"]
@@ -416,7 +417,9 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
             if isinstance(est, Ridge) and not est.positive:
                 w, b, gap, it, hist, conv = _ridge(stats, l2, est.fit_intercept)
             else:
-                w, b, gap, it, hist, conv = _cd(stats, l1, l2, w0, max_iter, est, cb, last_yty)
+                w, b, gap, it, hist, conv = cd_on_stats(
+                    est, stats, l1, l2, w0, max_iter, cb, last_yty
+                )
         else:
             from fastnorm.linear_model._stream import fista
 
@@ -431,38 +434,8 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
         n_iters.append(it)
         paths.append(np.asarray(hist, dtype=np.float64) * scale)
 
-    dtype = np.dtype(X.dtype)
-    check_finite_coef(coefs, intercepts)
     est.n_features_in_ = p
-    if y.ndim == 1:
-        est.coef_ = coefs[0].astype(dtype)
-        est.intercept_ = dtype.type(intercepts[0]) if est.fit_intercept else 0.0
-        est.n_iter_ = n_iters[0]
-        est.objective_path_ = paths[0]
-        if est._reports_gap:
-            est.dual_gap_ = dtype.type(gaps[0])
-    else:
-        est.coef_ = coefs.astype(dtype)
-        est.intercept_ = intercepts.astype(dtype) if est.fit_intercept else 0.0
-        est.n_iter_ = n_iters
-        est.objective_path_ = paths
-        if est._reports_gap:
-            est.dual_gap_ = gaps.astype(dtype)
-    est.solver_ = solver
-    return est
-
-
-def _cd(stats, l1, l2, w0, max_iter, est, cb, last_yty):
-    from fastnorm.linear_model._gram import cd_gram
-
-    w, gap, n_iter, hist = cd_gram(
-        stats, l1, l2, np.asarray(w0, dtype=np.float64), max_iter, est.tol, est.positive,
-        callback=cb, warn=False,  # the estimator warns, once
-    )  # fmt: skip
-    w = np.asarray(w, dtype=np.float64)
-    b = float(stats.y_offset - stats.X_offset @ w) if est.fit_intercept else 0.0
-    conv = gap <= est.tol * last_yty or (cb is not None and n_iter < max_iter)
-    return w, b, float(gap), int(n_iter), list(hist), conv
+    return set_fitted(est, X.dtype, y.ndim, coefs, intercepts, gaps, n_iters, paths, solver)
 
 
 def _ridge(stats, l2, fit_intercept):
