@@ -18,8 +18,10 @@ from fastnorm._config import run
 from fastnorm._kernels import distance as K
 from fastnorm.norms import (
     _TINY,
+    _axis_tuple,
     _cast,
     _is_dask,
+    _is_full_l2,
     _is_real_number,
     _vector_reduce,
     norm,
@@ -378,20 +380,12 @@ def dist(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = Fal
     yb = np.broadcast_to(ya, shape)
 
     if axis is None:
-        if (
-            ord is None
-            or (isinstance(ord, str) and ord in ("f", "fro") and nd == 2)
-            or (not isinstance(ord, str) and ord == 2 and nd == 1)
-        ):
+        if _is_full_l2(ord, nd):
             ret = _cast(_dist_reduce(xb, yb, None, None), dt)
             return np.reshape(ret, nd * [1]) if keepdims else ret
         axis = tuple(range(nd))
-    elif not isinstance(axis, tuple):
-        try:
-            axis = int(axis)
-        except Exception as e:
-            raise TypeError("'axis' must be None, an integer or a tuple of integers") from e
-        axis = (axis,)
+    else:
+        axis = _axis_tuple(axis)
 
     if len(axis) == 1:
         if isinstance(ord, str):

@@ -376,20 +376,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     nd = xa.ndim
 
     if axis is None:
-        if (
-            ord is None
-            or (_is_str(ord) and ord in ("f", "fro") and nd == 2)
-            or (not _is_str(ord) and ord == 2 and nd == 1)
-        ):
+        if _is_full_l2(ord, nd):
             ret = _cast(_vector_reduce(work, None, None), rdt)
             return np.reshape(ret, nd * [1]) if keepdims else ret
         axis = tuple(range(nd))
-    elif not isinstance(axis, tuple):
-        try:
-            axis = int(axis)
-        except Exception as e:
-            raise TypeError("'axis' must be None, an integer or a tuple of integers") from e
-        axis = (axis,)
+    else:
+        axis = _axis_tuple(axis)
 
     if len(axis) == 1:
         if _is_str(ord):
@@ -445,6 +437,26 @@ def _rows_or_cols_fast(x: np.ndarray, ord: Any, axis: int) -> np.ndarray | None:
             return None  # over/underflow, zeros or NaN: the general path sorts it out
         np.sqrt(out, out=out)
     return out if dt is _F64 else out.astype(_F32)
+
+
+def _is_full_l2(ord: Any, nd: int) -> bool:
+    """numpy's fast case with ``axis=None``: the 2-norm of all elements (ord None, 'fro'/'f'
+    on 2-D, or 2 on 1-D)."""
+    if ord is None:
+        return True
+    if _is_str(ord):
+        return ord in ("f", "fro") and nd == 2
+    return ord == 2 and nd == 1
+
+
+def _axis_tuple(axis: Any) -> tuple:
+    """A non-None ``axis`` argument as a tuple, with numpy's TypeError for anything else."""
+    if isinstance(axis, tuple):
+        return axis
+    try:
+        return (int(axis),)
+    except Exception as e:
+        raise TypeError("'axis' must be None, an integer or a tuple of integers") from e
 
 
 def _is_str(o: Any) -> bool:
