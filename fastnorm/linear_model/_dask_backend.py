@@ -126,15 +126,10 @@ def prepare(X: Any, y: Any, sample_weight: Any = None) -> tuple[Any, Any, Any]:
         raise ValueError(
             "X has unknown (NaN) chunk sizes; call X.compute_chunk_sizes() before fitting"
         )
+    from fastnorm.linear_model._gram import check_min_shape
+
     n, p = X.shape
-    if n < 1:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
-        )
-    if p < 1:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required."
-        )
+    check_min_shape(X.shape)
     if X.numblocks[1] > 1:  # chunked by rows only: each task needs whole rows
         X = X.rechunk({1: -1})
     X = X.map_blocks(_float_chunk, dtype=X.dtype if X.dtype.kind == "f" and

@@ -102,16 +102,18 @@ def _as_float_2d(X: Any) -> np.ndarray:
         raise ValueError("Complex data not supported")
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
-    n, p = X.shape
-    if n < 1:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
-        )
-    if p < 1:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required."
-        )
+    check_min_shape(X.shape)
     return X
+
+
+def check_min_shape(shape: tuple) -> None:
+    """scikit-learn's errors for a 2-D X with no samples or no features."""
+    for count, what in zip(shape, ("sample", "feature"), strict=True):
+        if count < 1:
+            raise ValueError(
+                f"Found array with 0 {what}(s) (shape={tuple(shape)}) while a minimum of 1 "
+                "is required."
+            )
 
 
 def _check_finite(a: np.ndarray, name: str) -> None:
