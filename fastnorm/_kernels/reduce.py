@@ -283,6 +283,18 @@ def _cols_plan(n, m):
     return w, ncb, rows, nrb
 
 
+@numba.njit(cache=True)
+def _cols_task(t, n, m, w, ncb, rows, nrb):
+    """Task ``t`` of the ``cols`` layout: (outer index, row block, its rows, its columns)."""
+    k = t // (nrb * ncb)
+    rem = t - k * nrb * ncb
+    rb = rem // ncb
+    cb = rem - rb * ncb
+    r0 = rb * rows
+    c0 = cb * w
+    return k, rb, r0, min(r0 + rows, n), c0, min(c0 + w, m)
+
+
 @kernel
 def reduce_cols(x, op, p, scale, out):
     """out[k, j] = raw accumulation of ``op`` over x[k, :, j] for a 3-D ``(o, n, m)`` array
@@ -293,20 +305,14 @@ def reduce_cols(x, op, p, scale, out):
     w, ncb, rows, nrb = _cols_plan(n, m)
     part = np.zeros((o, nrb, m))
     for t in prange(o * nrb * ncb):
-        k = t // (nrb * ncb)
-        rem = t - k * nrb * ncb
-        rb = rem // ncb
-        cb = rem - rb * ncb
-        r1 = min(rb * rows + rows, n)
-        c0 = cb * w
-        c1 = min(c0 + w, m)
+        k, rb, r0, r1, c0, c1 = _cols_task(t, n, m, w, ncb, rows, nrb)
         acc = part[k, rb, c0:c1]
         if op == OP_SCALED:
             sc = scale[k, c0:c1]
-            for i in range(rb * rows, r1):
+            for i in range(r0, r1):
                 _acc_row_scaled(x[k, i, c0:c1], acc, p, sc)
         else:
-            for i in range(rb * rows, r1):
+            for i in range(r0, r1):
                 _acc_row(x[k, i, c0:c1], acc, op, p)
     for k in range(o):
         for j in range(m):
@@ -326,16 +332,10 @@ def maxmin_cols(u, mask, infbits, out):
     pmx = np.zeros((o, nrb, m), dtype=np.uint64)
     pmn = np.full((o, nrb, m), np.uint64(0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
     for t in prange(o * nrb * ncb):
-        k = t // (nrb * ncb)
-        rem = t - k * nrb * ncb
-        rb = rem // ncb
-        cb = rem - rb * ncb
-        r1 = min(rb * rows + rows, n)
-        c0 = cb * w
-        c1 = min(c0 + w, m)
+        k, rb, r0, r1, c0, c1 = _cols_task(t, n, m, w, ncb, rows, nrb)
         amx = pmx[k, rb, c0:c1]
         amn = pmn[k, rb, c0:c1]
-        for i in range(rb * rows, r1):
+        for i in range(r0, r1):
             row = u[k, i, c0:c1]
             for j in range(c1 - c0):
                 v = np.uint64(row[j]) & mask
