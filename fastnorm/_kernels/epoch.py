@@ -59,9 +59,9 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  
     ``p`` entries, the same pass also writes the column moments of :func:`colstats_rows`
     into ``sum_out`` and ``sq_out`` (a solver's first epoch: no separate pass for the means).
 
-    Rows go four at a time: four dots share each load of ``w`` and one sweep of the private
-    gradient adds all four rows (a quarter of the gradient loads/stores of a row-at-a-time
-    loop; measured 1.2-1.8x faster on float64), the rows still in L1 from the dots.
+    Rows go four at a time: four dots, then one sweep of the private gradient adds all four
+    rows (a quarter of the gradient loads/stores of a row-at-a-time loop; measured 1.2-1.8x
+    faster on float64), the rows still in L1 from the dots.
     """
     n, p = X.shape
     nblk = (n + rpb - 1) // rpb
@@ -86,16 +86,20 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  
             x1 = X[i + 1]
             x2 = X[i + 2]
             x3 = X[i + 3]
+            # one dot loop per row: a single loop carrying four reductions ran at half the
+            # speed (2.0x numpy against 4.0x, float64 and float32, 200000 x 200, Zen 4)
             d0 = 0.0
+            for j in range(p):
+                d0 += x0[j] * w[j]
             d1 = 0.0
+            for j in range(p):
+                d1 += x1[j] * w[j]
             d2 = 0.0
+            for j in range(p):
+                d2 += x2[j] * w[j]
             d3 = 0.0
             for j in range(p):
-                wj = w[j]
-                d0 += x0[j] * wj
-                d1 += x1[j] * wj
-                d2 += x2[j] * wj
-                d3 += x3[j] * wj
+                d3 += x3[j] * w[j]
             y0 = np.float64(y[i])
             y1 = np.float64(y[i + 1])
             y2 = np.float64(y[i + 2])
