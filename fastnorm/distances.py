@@ -31,6 +31,8 @@ __all__ = ["cdist", "dist", "normalize"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _FAST = (_F32, _F64)
+#: Signed integers of each fast float's width (the bits of |x| for the max kernels).
+_BITS = {_F32: np.dtype(np.int32), _F64: np.dtype(np.int64)}
 
 
 # ----------------------------------------------------------------------------- joint plans
@@ -567,7 +569,12 @@ def normalize(
             if not ov.flags.writeable:
                 ov = _wview(out, ov)
             nk = np.empty(plan.shape[0])
-            run(K.normalize_rows, plan.n, xv, ov, op, p, safe, nk)
+            if op == K.OP_MAX and plan.shape[1] > 0:
+                bits = xv.view(_BITS[rdt])  # same itemsize: a view whatever the strides
+                mask = _BITS[rdt].type(np.iinfo(_BITS[rdt]).max)
+                run(K.normalize_rows_max, plan.n, xv, bits, mask, ov, nk)
+            else:
+                run(K.normalize_rows, plan.n, xv, ov, op, p, safe, nk)
             nrm = plan.finish(nk)
         else:
             nrm = np.asarray(_vector_reduce(work, ord, ax), dtype=np.float64)

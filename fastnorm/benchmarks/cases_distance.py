@@ -2,7 +2,9 @@
 
 Baselines are what users write today: ``np.linalg.norm(x - y)`` and ``norm(X - c, axis=1)``
 (a full-size temporary, then the norm), ``X / norm(X, axis=1, keepdims=True)`` and
-scikit-learn's ``normalize``, scipy's ``cdist``.  fastnorm is imported inside the callables
+scikit-learn's ``normalize``, scipy's ``cdist``.  ``normalize`` is timed twice: returning a
+new array (against a copy into a new array: fresh pages cost their first touch, for every
+side alike) and with ``out=`` a warm buffer (against a copy into a warm buffer).  fastnorm is imported inside the callables
 so that the registry imports on its own.
 """
 
@@ -40,6 +42,13 @@ def _centre(n: int, dtype: Any, rng: np.random.Generator) -> tuple:
 
 def _mat(n: int, dtype: Any, rng: np.random.Generator) -> tuple:
     return (rng.standard_normal((n, NCOLS), dtype=dtype),)
+
+
+def _mat_out(n: int, dtype: Any, rng: np.random.Generator) -> tuple:
+    """X and two warm output buffers, one for fastnorm and one for numpy (each side writes
+    its own, so the results can be compared)."""
+    X = rng.standard_normal((n, NCOLS), dtype=dtype)
+    return X, np.zeros_like(X), np.zeros_like(X)
 
 
 def _two_mats(n: int, dtype: Any, rng: np.random.Generator) -> tuple:
@@ -99,6 +108,16 @@ def _fn_normalize(X: Any, ord: Any = 2) -> Any:
 
 def _np_normalize(X: Any, ord: Any = 2) -> Any:
     return X / np.linalg.norm(X, ord=ord, axis=1, keepdims=True)
+
+
+def _fn_normalize_out(X: Any, out: Any, out_np: Any, ord: Any = 2) -> Any:
+    from fastnorm.distances import normalize
+
+    return normalize(X, ord, out=out)
+
+
+def _np_normalize_out(X: Any, out: Any, out_np: Any, ord: Any = 2) -> Any:
+    return np.divide(X, np.linalg.norm(X, ord=ord, axis=1, keepdims=True), out=out_np)
 
 
 def _sk_normalize(X: Any, ord: Any = 2) -> Any:
@@ -182,6 +201,21 @@ def cases() -> list[Case]:
                 "numpy": partial(_np_normalize, ord=o),
                 "sklearn": partial(_sk_normalize, ord=o),
             },
+            nbytes=_nbytes_rw,
+            sizes=MAT_SIZES,
+            dtypes=DTYPES,
+            check=check_same,
+            tags=frozenset({"writes", "allocates"}),
+        )
+        for o in (2, 1, np.inf)
+    )
+    out.extend(
+        Case(
+            name=f"normalize/rows-out-ord={_ord_name(o)}",
+            group="distance",
+            make=_mat_out,
+            fastnorm=partial(_fn_normalize_out, ord=o),
+            baselines={"numpy": partial(_np_normalize_out, ord=o)},
             nbytes=_nbytes_rw,
             sizes=MAT_SIZES,
             dtypes=DTYPES,

@@ -112,8 +112,8 @@ def _rows_table(rows: Sequence[dict[str, Any]], markdown: bool) -> list[list[str
         ok = r["status"] == "ok"
         ref = r.get("reference") if ok else None
         pct = _f(r.get("pct_bw"), ".0f", "%")
-        if ok and r.get("bw_kind") == "copy":
-            pct += " (copy)"
+        if ok and r.get("bw_kind") in ("copy", "copy-new"):
+            pct += " (copy)" if r["bw_kind"] == "copy" else " (new copy)"
         if not ok:
             first = next((n for n in r["impls"] if n != "fastnorm"), "-")
             out.append(
@@ -200,8 +200,8 @@ def _footnote(doc: dict[str, Any]) -> str:
         f"Medians of {rep} interleaved repeats after a warm-up call; speed-up = first "
         "baseline's median / fastnorm's (same arrays, same run); GB/s = bytes the call must "
         "move / fastnorm's median; % of BW = that over the streaming reference kernel timed "
-        "in the same loop on an array of the same byte count (read, or copy for cases that "
-        "write)."
+        "in the same loop on an array of the same byte count (read; for cases that write, "
+        "a copy into a warm buffer, or into a new array for calls that return one)."
     )
 
 
