@@ -4,8 +4,8 @@ Baselines are what users write today: ``np.linalg.norm(x - y)`` and ``norm(X - c
 (a full-size temporary, then the norm), ``X / norm(X, axis=1, keepdims=True)`` and
 scikit-learn's ``normalize``, scipy's ``cdist``.  ``normalize`` is timed twice: returning a
 new array (against a copy into a new array: fresh pages cost their first touch, for every
-side alike) and with ``out=`` a warm buffer (against a copy into a warm buffer).  fastnorm is imported inside the callables
-so that the registry imports on its own.
+side alike) and with ``out=`` a warm buffer (against a copy into a warm buffer).  fastnorm is
+imported inside the callables so that the registry imports on its own.
 """
 
 from __future__ import annotations
