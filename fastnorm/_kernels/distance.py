@@ -742,12 +742,7 @@ def normalize_rows_max(x, u, mask, out, nrm):
             cell[0] = mx
             v = np.float64(fcell[0])
             nrm[r] = v
-            if v == 0.0:
-                for j in range(n):
-                    out[r, j] = x[rx, j]
-            else:
-                for j in range(n):
-                    out[r, j] = np.float64(x[rx, j]) / v
+            _scale_row_at(x, rx, out, r, v)
 
 
 @kernel
