@@ -1,4 +1,4 @@
-"""Command line: ``python -m fastnorm {bench,info,warmup}`` (also the ``fastnorm`` script).
+"""Command line: ``python -m fastnorm {bench,info,warmup,plot}`` (also the ``fastnorm`` script).
 
 Examples
 --------
@@ -8,6 +8,7 @@ Examples
 ``python -m fastnorm bench --only norm/vec-l2 --sweep 6 --plot l2.png``  GB/s against size
 ``python -m fastnorm info``                          versions, threads, threading layer, cache
 ``python -m fastnorm warmup``                        compile (and cache) the kernels now
+``python -m fastnorm plot geometry -o l1-l2.png``    pictures (unit-balls, geometry, path, ...)
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fastnorm",
         description="fastnorm: numba-compiled norms, distances and regularised linear models.",
     )
-    sub = p.add_subparsers(dest="command", metavar="{bench,info,warmup}")
+    sub = p.add_subparsers(dest="command", metavar="{bench,info,warmup,plot}")
     sub.required = True
 
     b = sub.add_parser(
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     w.add_argument("--group", type=_csv, default=None, help="only these groups")
     w.set_defaults(func=_cmd_warmup)
+    _add_plot_parser(sub)
     return p
 
 
@@ -280,6 +282,87 @@ def _cmd_warmup(args: argparse.Namespace, argv: Sequence[str]) -> int:
     for k, v in res["errors"].items():
         _err(f"{k}: {v}")
     return 1 if res["errors"] else 0
+
+
+def _add_plot_parser(sub: Any) -> None:
+    """``plot``: the pictures of :mod:`fastnorm.plot`, written to a file."""
+    p = sub.add_parser(
+        "plot",
+        help="draw unit balls, the L1/L2 geometry, a regularisation path or a benchmark file",
+        description="Draw one of fastnorm.plot's figures into FILE (png, svg, pdf: by suffix).",
+    )
+    what = p.add_subparsers(dest="figure", metavar="{unit-balls,geometry,path,bench,subopt}")
+    what.required = True
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        q = what.add_parser(name, help=help, description=help)
+        q.add_argument("-o", "--output", metavar="FILE", required=True, help="image file")
+        q.add_argument("--dpi", type=_positive_int, default=120)
+        return q
+
+    q = add("unit-balls", "unit circles ||x||_p = 1 (or spheres with --dim 3)")
+    q.add_argument("--ord", type=_csv, default=["0.5", "1", "2", "inf"], help="p values")
+    q.add_argument("--dim", type=int, choices=(2, 3), default=2)
+    q = add("geometry", "loss contours meeting the penalty's region at the fitted optimum")
+    q.add_argument("--penalty", type=_csv, default=["l1", "l2"], help="l1, l2, elasticnet")
+    q.add_argument("--l1-ratio", type=float, default=0.5, help="elastic-net mix")
+    q = add("path", "coefficient path (and CV error with --cv) on a data set")
+    q.add_argument(
+        "--data", metavar="diabetes|FILE.npz", default="diabetes",
+        help="scikit-learn's bundled diabetes data (default) or an .npz with X and y",
+    )  # fmt: skip
+    q.add_argument("--l1-ratio", type=float, default=1.0, help="1 = Lasso, < 1 elastic net")
+    q.add_argument("--cv", type=int, default=0, help="K-fold LassoCV/ElasticNetCV: mark alpha_")
+    q = add("bench", "speed-ups and thread scaling from `fastnorm bench --json FILE`")
+    q.add_argument("json_file")
+    q.add_argument("--kind", choices=("speedup", "scaling", "bandwidth"), default=None)
+    q = add("subopt", "suboptimality against time per solver from a suboptimality JSON")
+    q.add_argument("json_file")
+    p.set_defaults(func=_cmd_plot)
+
+
+def _cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import fastnorm.plot as fp
+
+    try:
+        if args.figure == "unit-balls":
+            ords = [float(o) for o in args.ord]
+            fig = fp.unit_balls(ords, dim=args.dim)
+        elif args.figure == "geometry":
+            fig = fp.regularisation_geometry(args.penalty, l1_ratio=args.l1_ratio)
+        elif args.figure == "path":
+            import numpy as np
+
+            names = None
+            if args.data == "diabetes":
+                from sklearn.datasets import load_diabetes
+
+                d = load_diabetes()
+                X, y, names = d.data, d.target, list(d.feature_names)
+            else:
+                with np.load(args.data, allow_pickle=False) as f:
+                    X, y = f["X"], f["y"]
+            est = None
+            if args.cv:
+                from fastnorm.linear_model import ElasticNetCV, LassoCV
+
+                est = (
+                    LassoCV(cv=args.cv)
+                    if args.l1_ratio == 1.0
+                    else ElasticNetCV(l1_ratio=args.l1_ratio, cv=args.cv)
+                ).fit(X, y)
+            l1r = None if est is not None else args.l1_ratio
+            fig = fp.path(X, y, estimator=est, l1_ratio=l1r, feature_names=names)
+        elif args.figure == "bench":
+            fig = fp.benchmark(args.json_file, kind=args.kind)
+        else:
+            fig = fp.suboptimality(args.json_file)
+        fig.savefig(args.output, dpi=args.dpi)
+    except (ImportError, ValueError, TypeError, OSError, KeyError) as exc:
+        _err(str(exc))
+        return 2
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
