@@ -501,6 +501,10 @@ def regularisation_geometry(
                label=f"least squares ({w_ls[0]:.3g}, {w_ls[1]:.3g})")  # fmt: skip
         a.plot(*w_hat, marker="o", color="C3", ms=8, ls="none", gid="optimum", zorder=5,
                label=f"{type(est).__name__} fit ({w_hat[0]:.3g}, {w_hat[1]:.3g})")  # fmt: skip
+        zeros = [f"$w_{j + 1} = 0$" for j in range(2) if w_hat[j] == 0.0]
+        if zeros:  # the point of the picture: the optimum on a corner is exactly sparse
+            a.annotate(f"corner: {', '.join(zeros)} exactly", w_hat, xytext=(12, -22),
+                       textcoords="offset points", fontsize=8, color="C3")  # fmt: skip
         what = {"l1": "$\\|w\\|_1$", "l2": "$\\|w\\|_2$"}.get(
             pen, f"${l1_ratio:g}\\|w\\|_1 + {0.5 * (1 - l1_ratio):g}\\|w\\|_2^2$"
         )
@@ -687,8 +691,9 @@ def path(
         for a in axes:
             a.axvline(mark, color="k", ls="--", lw=1.2, gid="alpha",
                       label=f"alpha{'_' if cv else ''} = {mark:.3g}")  # fmt: skip
-            if a is axes[-1] or len(axes) == 1:
-                a.legend(fontsize=7, loc="best")
+            n_feat = len(a.get_legend_handles_labels()[0])
+            if n_feat <= 21:  # features (at most 20 are named) and the marker
+                a.legend(fontsize=7, loc="best", ncol=2 if n_feat > 7 else 1)
     return fig
 
 
