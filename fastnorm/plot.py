@@ -733,11 +733,14 @@ def convergence(estimator: Any, ax: Any = None) -> Figure:
             f"{type(estimator).__name__} has no objective_path_: convergence() draws fastnorm "
             "estimators' fit history"
         )
-    paths = estimator.objective_path_
-    paths = [paths] if isinstance(paths, np.ndarray) and paths.ndim == 1 else list(paths)
+
+    def per_target(h: Any) -> list[Any]:  # one history (1-D y) or one per target
+        return [h] if len(h) == 0 or np.ndim(h[0]) == 0 else list(h)
+
+    paths = per_target(estimator.objective_path_)
     gaps = getattr(estimator, "gap_path_", None)
     if gaps is not None:
-        gaps = [gaps] if isinstance(gaps, np.ndarray) and gaps.ndim == 1 else list(gaps)
+        gaps = per_target(gaps)
     fig, (a_obj, a_gap) = _panels(ax, 2, "convergence", (10.0, 4.0))
     many = len(paths) > 1
     for k, obj in enumerate(paths):
@@ -746,6 +749,9 @@ def convergence(estimator: Any, ax: Any = None) -> Figure:
         keep = sub > 0
         a_obj.plot(np.arange(obj.size)[keep], sub[keep], marker=".", gid="objective",
                    label=f"target {k}" if many else None)  # fmt: skip
+    if not a_obj.lines:  # e.g. Ridge: one direct solve, a history of one objective
+        a_obj.text(0.5, 0.5, f"{sum(len(p) for p in paths)} objective value(s): no decrease to "
+                   "draw", ha="center", transform=a_obj.transAxes, fontsize=8)  # fmt: skip
     a_obj.set_yscale("log")
     a_obj.set_xlabel("epoch")
     a_obj.set_ylabel("objective − lowest objective reached")
@@ -758,13 +764,16 @@ def convergence(estimator: Any, ax: Any = None) -> Figure:
         a_gap.set_title("duality gap per epoch")
     elif hasattr(estimator, "dual_gap_"):
         gap = np.atleast_1d(np.asarray(estimator.dual_gap_, dtype=np.float64))
-        it = np.atleast_1d(np.asarray(estimator.n_iter_))
-        a_gap.plot(it, gap, marker="o", ls="none", gid="gap", label="final dual_gap_")
+        last = np.array([len(p) - 1 for p in paths])  # the last epoch of each history
+        a_gap.plot(np.broadcast_to(last, gap.shape), gap, marker="o", ls="none", gid="gap",
+                   label="final dual_gap_")  # fmt: skip
         a_gap.set_title("final duality gap (per-epoch gap not recorded)", fontsize=9)
     else:
         a_gap.text(0.5, 0.5, "no duality gap recorded", ha="center", transform=a_gap.transAxes)
     a_gap.set_yscale("log")
-    a_gap.set_xlim(a_obj.get_xlim())  # the same epochs on both panels
+    right = max(len(p) for p in paths) - 0.5
+    for a in (a_obj, a_gap):  # the same epochs on both panels
+        a.set_xlim(-0.5, max(right, 0.5))
     a_gap.set_xlabel("epoch")
     a_gap.set_ylabel("duality gap")
     for a in (a_obj, a_gap):
