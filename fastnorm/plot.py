@@ -981,31 +981,37 @@ _SUBOPT_KEYS = ("problem", "solver", "time", "subopt")
 
 
 def suboptimality(source: Any, ax: Any = None) -> Figure:
-    """Relative suboptimality against time, one line per solver, one panel per problem.
+    """Relative suboptimality against time, one curve per solver, one panel per problem.
 
     Reads the ``"kind": "suboptimality"`` JSON (records of ``problem``, ``solver``, ``tol``,
     ``time`` in seconds, ``objective`` and relative ``subopt``), as the benchmarks' peers
-    comparison writes it.  Records that reached the best objective (``subopt <= 0``) are drawn
-    on a dotted floor line below the smallest positive value.
+    comparison writes it.  Each record (one fit at one ``tol``) is a dot; the curve is the
+    best suboptimality the solver reached within each time (the running minimum over its fits
+    sorted by time, a staircase), so noisy timings of a tolerance sweep do not zig-zag.
+    Fits that reached the best objective (``subopt <= 0``) sit on a dotted floor line below
+    the smallest positive value; ``config.target``, when present, is a dashed line.
 
     Parameters
     ----------
     source : str, path or dict
     ax : matplotlib Axes, one per problem, optional
+        By default a new figure with up to three panels a row.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Curves have gid ``"subopt"`` and the solver as label; dots gid ``"subopt_fits"``.
 
     Examples
     --------
     >>> from fastnorm.plot import suboptimality
+    >>> fits = [(1e-2, 0.1, 1e-3), (1e-3, 0.15, 1e-2), (1e-4, 0.2, 1e-6)]  # a noisy sweep
     >>> doc = {"kind": "suboptimality", "machine": {}, "records": [
     ...     {"problem": "tall", "solver": "fastnorm", "tol": t, "time": s, "objective": 1.0,
-    ...      "subopt": e} for t, s, e in [(1e-2, 0.1, 1e-3), (1e-4, 0.2, 1e-6)]]}
+    ...      "subopt": e} for t, s, e in fits]}
     >>> fig = suboptimality(doc)
-    >>> fig.axes[0].lines[0].get_xydata().tolist()
-    [[0.1, 0.001], [0.2, 1e-06]]
+    >>> [line.get_ydata().tolist() for line in fig.axes[0].lines if line.get_gid() == "subopt"]
+    [[0.001, 0.001, 1e-06]]
     """
     doc = _load_json(source, "suboptimality")
     recs = doc.get("records")
@@ -1023,24 +1029,38 @@ def suboptimality(source: Any, ax: Any = None) -> Figure:
         raise ValueError("the suboptimality file has no records")
     solvers = list(dict.fromkeys(r["solver"] for r in recs))
     color = {s: f"C{i % 10}" for i, s in enumerate(solvers)}
+    style = {s: ("-", "--", ":", "-.")[(i // 10) % 4] for i, s in enumerate(solvers)}
     pos = [float(r["subopt"]) for r in recs if float(r["subopt"]) > 0]
     floor = min(pos) / 10.0 if pos else 1e-16
-    fig, axes = _panels(ax, len(problems), "suboptimality", (5.0 * len(problems), 4.0))
+    target = (doc.get("config") or {}).get("target")
+    n = len(problems)
+    if ax is None:
+        ncols = min(3, n)
+        nrows = math.ceil(n / ncols)
+        fig = _new_figure((5.0 * ncols, 3.9 * nrows))
+        axes = [fig.add_subplot(nrows, ncols, i + 1) for i in range(n)]
+    else:
+        fig, axes = _panels(ax, n, "suboptimality", (0, 0))
     for a, prob in zip(axes, problems, strict=True):
         for s in solvers:
             rs = sorted((r for r in recs if r["problem"] == prob and r["solver"] == s),
                         key=lambda r: float(r["time"]))  # fmt: skip
             if rs:
-                t = [float(r["time"]) for r in rs]
-                e = [max(float(r["subopt"]), floor) for r in rs]
-                a.plot(t, e, marker="o", color=color[s], label=s, gid="subopt")
+                t = np.array([float(r["time"]) for r in rs])
+                e = np.maximum([float(r["subopt"]) for r in rs], floor)
+                lw = 2.0 if s.startswith("fastnorm") else 1.2
+                a.plot(t, np.minimum.accumulate(e), color=color[s], ls=style[s], lw=lw,
+                       drawstyle="steps-post", label=s, gid="subopt")  # fmt: skip
+                a.plot(t, e, "o", color=color[s], ms=3.5, alpha=0.6, gid="subopt_fits")
         if any(float(r["subopt"]) <= 0 for r in recs if r["problem"] == prob):
             a.axhline(floor, color="0.5", ls=":", lw=1, label="reached the best objective")
+        if target:
+            a.axhline(float(target), color="k", ls="--", lw=0.8, label=f"target {target:g}")
         a.set_xscale("log")
         a.set_yscale("log")
         a.set_xlabel("time (s)")
         a.set_ylabel("relative suboptimality")
         a.set_title(str(prob), fontsize=9)
         a.grid(True, which="both", alpha=0.3)
-        a.legend(fontsize=7)
+        a.legend(fontsize=6, loc="best")
     return fig

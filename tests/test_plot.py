@@ -473,36 +473,47 @@ def _subopt_doc():
     recs = []
     for prob in ("tall", "wide"):
         for solver, scale in (("fastnorm", 1.0), ("sklearn", 3.0)):
-            for tol, sub in ((1e-2, 1e-2), (1e-6, 1e-7), (1e-4, 1e-4)):
+            # a noisy sweep: the 1e-4 fit took longer than the 1e-6 one
+            for tol, time, sub in ((1e-2, 1.0, 1e-2), (1e-6, 2.0, 1e-7), (1e-4, 2.5, 1e-4)):
                 recs.append(
-                    {"problem": prob, "solver": solver, "tol": tol, "time": scale * -np.log(tol),
+                    {"problem": prob, "solver": solver, "tol": tol, "time": scale * time,
                      "objective": 1.0 + sub, "subopt": sub if scale > 1 or tol > 1e-6 else 0.0}
                 )  # fmt: skip
-    return {"kind": "suboptimality", "machine": {}, "records": recs}
+    return {"kind": "suboptimality", "machine": {}, "config": {"target": 1e-6}, "records": recs}
 
 
-def test_suboptimality_lines_are_the_records(tmp_path):
+def test_suboptimality_curves_are_the_records(tmp_path):
     doc = _subopt_doc()
     path = tmp_path / "s.json"
     path.write_text(json.dumps(doc))
     fig = fp.suboptimality(str(path))
     assert [ax.get_title() for ax in fig.axes] == ["tall", "wide"]
-    floor = 1e-7 / 10
+    floor = 1e-7 / 10  # below the smallest positive subopt: where subopt == 0 is drawn
     for ax in fig.axes:
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-        lines = {line.get_label(): line for line in _gid(ax, "subopt")}
-        assert set(lines) == {"fastnorm", "sklearn"}
-        for solver, line in lines.items():
+        curves = {line.get_label(): line for line in _gid(ax, "subopt")}
+        dots = _gid(ax, "subopt_fits")
+        assert set(curves) == {"fastnorm", "sklearn"} and len(dots) == 2
+        for (solver, curve), dot in zip(curves.items(), dots, strict=True):
             rs = sorted(
                 (r for r in doc["records"]
                  if r["problem"] == ax.get_title() and r["solver"] == solver),
                 key=lambda r: r["time"],
             )  # fmt: skip
-            np.testing.assert_array_equal(line.get_xdata(), [r["time"] for r in rs])
-            np.testing.assert_array_equal(line.get_ydata(), [max(r["subopt"], floor) for r in rs])
+            t = [r["time"] for r in rs]
+            e = [max(r["subopt"], floor) for r in rs]
+            np.testing.assert_array_equal(dot.get_xdata(), t)
+            np.testing.assert_array_equal(dot.get_ydata(), e)
+            np.testing.assert_array_equal(curve.get_xdata(), t)
+            np.testing.assert_array_equal(curve.get_ydata(), np.minimum.accumulate(e))
+        assert curves["fastnorm"].get_ydata().tolist() == [1e-2, floor, floor]
+        assert curves["sklearn"].get_ydata().tolist() == [1e-2, 1e-7, 1e-7]
+        targets = [ln for ln in ax.lines if ln.get_label() == "target 1e-06"]
+        assert len(targets) == 1 and targets[0].get_ydata()[0] == 1e-6
     fig = Figure()
     axes = fig.subplots(1, 2)
     assert fp.suboptimality(doc, ax=axes) is fig
+    assert len(_gid(axes[1], "subopt")) == 2
 
 
 def test_suboptimality_rejects_other_files():
