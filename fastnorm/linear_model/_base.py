@@ -170,14 +170,14 @@ class NumpyPass:
         return g, float(s[0]), float(s[1]), float(s[2])
 
     def sgd_epoch(
-        self, w, order, xm, y_off, lr, lam1, lam2, proximal, positive, batch, rsnap=None,
+        self, w, order, xm, y_off, lr, l1, l2, proximal, positive, batch, rsnap=None,
         gfull=None,
     ) -> int:  # fmt: skip
         """One SGD epoch in place on ``w`` (float64); see ``_kernels.epoch.sgd_epoch_rows``."""
         empty = np.empty(0)
         return _k.sgd_epoch_rows.serial(
-            self.X, self.y, self.sw, order, w, xm, float(y_off), float(lr), float(lam1),
-            float(lam2), bool(proximal), bool(positive), int(batch),
+            self.X, self.y, self.sw, order, w, xm, float(y_off), float(lr), float(l1),
+            float(l2), bool(proximal), bool(positive), int(batch),
             empty if rsnap is None else rsnap, empty if gfull is None else gfull,
         )  # fmt: skip
 
