@@ -33,6 +33,7 @@ import numpy as np
 
 from fastnorm._config import run
 from fastnorm._kernels import epoch as _k
+from fastnorm._kernels import penalty as _kp
 
 _SKLEARN_MSG = (
     "fastnorm.linear_model needs scikit-learn: pip install fastnorm[sklearn] "
@@ -284,13 +285,10 @@ def enet_gap(w, XtR, R_norm2, Ry, alpha, beta, positive) -> float:
         # cancellation, so tiny tolerances stay meaningful.
         grad = XtR - beta * w
         return float(grad @ grad) / (2.0 * beta)
-    XtA = XtR - beta * w
-    dual_norm = float(XtA.max()) if positive else float(np.abs(XtA).max())
-    l1 = float(np.abs(w).sum())
-    primal = 0.5 * (R_norm2 + beta * w_l2) + alpha * l1
-    scale = alpha / dual_norm if dual_norm > alpha else 1.0
-    dual = -0.5 * scale * scale * (R_norm2 + beta * w_l2) + scale * Ry
-    return primal - dual
+    XtA = np.ascontiguousarray(XtR - beta * w, dtype=np.float64)
+    dn = _kp.enet_dual_norm(XtA, float(alpha), bool(positive))
+    w_l1 = float(np.abs(w).sum())
+    return float(_kp.enet_gap(float(R_norm2), float(Ry), w_l1, w_l2, float(alpha), float(beta), dn))
 
 
 # ------------------------------------------------------------------------ validation
