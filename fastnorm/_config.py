@@ -25,6 +25,7 @@ __all__ = [
     "FASTMATH",
     "PARALLEL_MIN",
     "get_num_threads",
+    "helper",
     "kernel",
     "run",
     "set_num_threads",
@@ -106,6 +107,15 @@ def kernel(fn: Callable[..., Any] | None = None, *, fastmath: bool = True) -> An
     if fn is None:
         return lambda f: Kernel(f, fastmath)
     return Kernel(fn, fastmath)
+
+
+def helper(fn: Callable[..., Any] | None = None, *, inline: str = "always") -> Any:
+    """Decorator for a small serial device function called from kernels.  ``inline="always"``
+    (default): numba splices its IR into each caller, which compiles it with its own flags;
+    ``"never"``: a separate function, for larger pieces called from several places."""
+    if fn is None:
+        return lambda f: _njit(f, inline=inline, error_model="numpy")
+    return _njit(fn, inline=inline, error_model="numpy")
 
 
 class _State:

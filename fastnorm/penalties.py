@@ -1,6 +1,16 @@
-"""L1, L2 and elastic-net penalties: value, subgradient and proximal operator.
+"""L1, L2 and elastic-net penalties: value, subgradient, proximal operator and the pieces a
+solver's stopping rule needs, in one convention shared with every solver.
 
-Each penalty enters a gradient step on a loss ``L(w) = data_fit(w) + penalty(w)`` the way the
+Every penalty here is a separable elastic net with an optional sign constraint::
+
+    P(w) = l1 * ||w||_1 + 0.5 * l2 * ||w||^2      (and w >= 0 when ``positive``)
+
+which is scikit-learn's elastic-net scale (``l1 = alpha * l1_ratio``, ``l2 = alpha * (1 -
+l1_ratio)``).  :meth:`Penalty.lower` returns the scalars ``(l1, l2, positive)`` that the
+numba kernels take; the methods here are the numpy twins of the kernels' helpers in
+:mod:`fastnorm._kernels.penalty` (a test keeps the two equal, signed zeros and NaN included).
+
+Each penalty enters a gradient step on a loss ``L(w) = data_fit(w) + P(w)`` the way the
 update rule ``w <- w - lr * dL/dw`` says:
 
 * the plain (sub)gradient step adds ``lr * penalty.subgradient(w)`` to the data-fit step,
@@ -10,11 +20,10 @@ update rule ``w <- w - lr * dL/dw`` says:
   sets small weights to *exactly* zero, which the plain subgradient step never does (it makes
   them oscillate around zero).
 
-The penalties follow the written forms ``alpha * |w|`` and ``alpha * w**2`` (so the L2
-subgradient is ``2 * alpha * w``).  scikit-learn's elastic net writes the L2 part as
-``0.5 * alpha * (1 - l1_ratio) * ||w||^2``; :class:`ElasticNet` here follows scikit-learn so
-that ``fastnorm.linear_model.ElasticNet(alpha, l1_ratio)`` minimises
-``data_fit + ElasticNet(alpha, l1_ratio).value(w)``.
+.. versionchanged:: 0.2
+   ``L2(alpha)`` is ``0.5 * alpha * ||w||^2`` (gradient ``alpha * w``), the scale of
+   scikit-learn's elastic net and of every solver here; it was ``alpha * ||w||^2`` before.
+   ``L2(alpha / 2)`` gives the old values.  ``ElasticNet(alpha, 0)`` equals ``L2(alpha)``.
 
 No scikit-learn import: this module only needs numpy.
 """
@@ -33,12 +42,18 @@ def _check_alpha(alpha: object, name: str = "alpha") -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, Real):
         raise TypeError(f"{name} must be a real number, got {type(alpha).__name__}")
     alpha = float(alpha)
-    if not alpha >= 0.0:  # also catches NaN
+    if not 0.0 <= alpha < np.inf:  # also catches NaN
         raise ValueError(
             f"The '{name}' parameter must be a float in the range [0.0, inf). Got {alpha!r} "
             "instead."
         )
     return alpha
+
+
+def _check_bool(value: object, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
 
 
 def _as_float(w: ArrayLike) -> np.ndarray:
@@ -48,25 +63,82 @@ def _as_float(w: ArrayLike) -> np.ndarray:
     return w
 
 
-def _soft_threshold(w: np.ndarray, t: float) -> np.ndarray:
-    # "+ 0.0" turns the -0.0 of negative entries thresholded to zero into +0.0
-    return (np.sign(w) * np.maximum(np.abs(w) - t, 0.0) + 0.0).astype(w.dtype, copy=False)
-
-
 class Penalty:
-    """Base class: ``value``, ``subgradient`` and ``prox`` of a separable penalty."""
+    """Base class: a separable penalty ``l1 ||w||_1 + 0.5 l2 ||w||^2`` (+ ``w >= 0``).
 
-    def value(self, w: ArrayLike) -> float:  # pragma: no cover - abstract
+    Subclasses define :meth:`lower`; every other method follows from its three scalars, so a
+    new penalty of this family is one small class.
+    """
+
+    positive: bool = False
+
+    def lower(self) -> tuple[float, float, bool]:  # pragma: no cover - abstract
+        """``(l1, l2, positive)``: the scalars the kernels take."""
         raise NotImplementedError
 
-    def subgradient(self, w: ArrayLike) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    # -------------------------------------------------------------------- the numpy twins
+    def value(self, w: ArrayLike) -> float:
+        """``l1 * ||w||_1 + 0.5 * l2 * ||w||^2`` (float64 accumulation); ``inf`` when
+        ``positive`` and some ``w < 0`` (the constraint's indicator)."""
+        l1, l2, positive = self.lower()
+        w64 = _as_float(w).astype(np.float64, copy=False)
+        if positive and np.any(w64 < 0):
+            return float("inf")
+        return float(l1 * np.sum(np.abs(w64)) + 0.5 * l2 * np.sum(w64 * w64))
 
-    def prox(self, w: ArrayLike, step: float) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def subgradient(self, w: ArrayLike) -> np.ndarray:
+        """``l1 * sign(w) + l2 * w``: the element of the subdifferential a subgradient step
+        uses (0 from the L1 part at ``w == 0``).  ``positive`` does not enter: a subgradient
+        step enforces it by clipping."""
+        l1, l2, _ = self.lower()
+        w = _as_float(w)
+        return (l1 * np.sign(w) + l2 * w).astype(w.dtype, copy=False)
+
+    def prox(self, w: ArrayLike, step: float) -> np.ndarray:
+        """``argmin_u ||u - w||^2 / (2 step) + P(u)``: soft-threshold by ``step * l1`` (with
+        ``positive``: keep only what exceeds ``step * l1``), then shrink by
+        ``1 + step * l2``.  Exact ``+0.0`` where the threshold applies; NaN propagates."""
+        l1, l2, positive = self.lower()
+        v = _as_float(w)
+        t = step * l1
+        nan_or_zero = np.where(np.isnan(v), v, 0.0)
+        if positive:
+            r = np.where(v > t, v - t, nan_or_zero)
+        else:
+            r = np.where(v > t, v - t, np.where(v < -t, v + t, nan_or_zero))
+        return (r / (1.0 + step * l2)).astype(v.dtype, copy=False)
+
+    def subdiff_distance(self, w: ArrayLike, grad: ArrayLike) -> np.ndarray:
+        """Per coordinate, the distance of ``-grad`` to the subdifferential of ``P`` at ``w``:
+        0 where ``w`` is optimal given the data-fit gradient ``grad`` (stopping rules and
+        working-set scores).  With ``positive``, ``w < 0`` gives inf."""
+        l1, l2, positive = self.lower()
+        w = _as_float(w).astype(np.float64, copy=False)
+        g = np.asarray(grad, dtype=np.float64)
+        d = -g - l1 if positive else np.abs(g) - l1
+        at0 = np.where(d > 0, d, np.where(np.isnan(d), d, 0.0))
+        neg = np.full_like(w, np.inf) if positive else np.abs(g - l1 + l2 * w)
+        return np.where(w > 0, np.abs(g + l1 + l2 * w), np.where(w < 0, neg, at0))
+
+    def dual_norm(self, v: ArrayLike) -> float:
+        """``max(l1, max_j |v_j|)`` (``max_j v_j`` with ``positive``): ``v * l1 / dual_norm``
+        is the dual-feasible rescaling of ``v = X^T R - l2 w`` in the duality gap."""
+        l1, _, positive = self.lower()
+        v = np.asarray(v, dtype=np.float64).reshape(-1)
+        if v.size == 0:
+            return float(l1)
+        m = float(np.max(v)) if positive else float(np.max(np.abs(v)))
+        return max(float(l1), m)
+
+    # ---------------------------------------------------------------------------- plumbing
+    def _params(self) -> dict:
+        d = dict(self.__dict__)
+        if not d.get("positive", False):
+            d.pop("positive", None)
+        return d
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+        args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
         return f"{type(self).__name__}({args})"
 
     def __eq__(self, other: object) -> bool:
@@ -82,6 +154,8 @@ class L1(Penalty):
     Parameters
     ----------
     alpha : float, >= 0
+    positive : bool, default=False
+        Constrain ``w >= 0``.
 
     Notes
     -----
@@ -101,72 +175,58 @@ class L1(Penalty):
     array([ 0.5, -0.5,  0. ])
     >>> pen.prox([1.0, -0.2, 0.3], step=1.0)
     array([0.5, 0. , 0. ])
+    >>> L1(0.5, positive=True).prox([1.0, -2.0], step=1.0)
+    array([0.5, 0. ])
+    >>> pen.lower()
+    (0.5, 0.0, False)
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, *, positive: bool = False) -> None:
         self.alpha = _check_alpha(alpha)
+        self.positive = _check_bool(positive, "positive")
 
-    def value(self, w: ArrayLike) -> float:
-        """``alpha * sum(|w|)`` (accumulated in float64)."""
-        w = _as_float(w)
-        return float(self.alpha * np.sum(np.abs(w), dtype=np.float64))
-
-    def subgradient(self, w: ArrayLike) -> np.ndarray:
-        """``alpha * sign(w)``: +alpha for w > 0, -alpha for w < 0, 0 at 0."""
-        w = _as_float(w)
-        return (self.alpha * np.sign(w)).astype(w.dtype, copy=False)
-
-    def prox(self, w: ArrayLike, step: float) -> np.ndarray:
-        """Soft-thresholding: ``argmin_u 0.5 ||u - w||^2 + step * alpha * ||u||_1``."""
-        w = _as_float(w)
-        return _soft_threshold(w, step * self.alpha)
+    def lower(self) -> tuple[float, float, bool]:
+        return self.alpha, 0.0, self.positive
 
 
 class L2(Penalty):
-    """L2 penalty ``alpha * sum(w**2)`` (ridge, as written ``lambda * w^2``).
+    """L2 penalty ``0.5 * alpha * sum(w**2)`` (scikit-learn's elastic-net scale).
 
     Parameters
     ----------
     alpha : float, >= 0
+    positive : bool, default=False
+        Constrain ``w >= 0``.
 
     Notes
     -----
-    In the update ``w <- w - lr * dL/dw`` the L2 term contributes ``lr * 2 * alpha * w``
-    (``subgradient``, here the gradient): weight decay by the factor ``1 - 2 * lr * alpha``.
-    The proximal form is the shrinkage ``prox(v, lr) = v / (1 + 2 * lr * alpha)``, which never
+    In the update ``w <- w - lr * dL/dw`` the L2 term contributes ``lr * alpha * w``
+    (``subgradient``, here the gradient): weight decay by the factor ``1 - lr * alpha``.
+    The proximal form is the shrinkage ``prox(v, lr) = v / (1 + lr * alpha)``, which never
     reaches exact zeros.  scikit-learn's ``Ridge(alpha)`` objective ``||y - Xw||^2 +
-    alpha ||w||^2`` uses this penalty with the same ``alpha``.
+    alpha ||w||^2`` is twice ``0.5 ||y - Xw||^2 + L2(alpha).value(w)``.
+
+    .. versionchanged:: 0.2
+       The value was ``alpha * sum(w**2)``; ``L2(alpha / 2)`` gives it now.
 
     Examples
     --------
     >>> from fastnorm.penalties import L2
     >>> pen = L2(0.5)
     >>> pen.value([1.0, -2.0])
-    2.5
+    1.25
     >>> pen.subgradient([1.0, -2.0])
-    array([ 1., -2.])
+    array([ 0.5, -1. ])
     >>> pen.prox([3.0, -1.5], step=1.0)
-    array([ 1.5 , -0.75])
+    array([ 2., -1.])
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, *, positive: bool = False) -> None:
         self.alpha = _check_alpha(alpha)
+        self.positive = _check_bool(positive, "positive")
 
-    def value(self, w: ArrayLike) -> float:
-        """``alpha * sum(w**2)`` (accumulated in float64)."""
-        w = _as_float(w)
-        w64 = w.astype(np.float64, copy=False)
-        return float(self.alpha * np.sum(w64 * w64))
-
-    def subgradient(self, w: ArrayLike) -> np.ndarray:
-        """``2 * alpha * w``."""
-        w = _as_float(w)
-        return (2.0 * self.alpha * w).astype(w.dtype, copy=False)
-
-    def prox(self, w: ArrayLike, step: float) -> np.ndarray:
-        """Shrinkage: ``argmin_u 0.5 ||u - w||^2 + step * alpha * ||u||^2``."""
-        w = _as_float(w)
-        return (w / (1.0 + 2.0 * step * self.alpha)).astype(w.dtype, copy=False)
+    def lower(self) -> tuple[float, float, bool]:
+        return 0.0, self.alpha, self.positive
 
 
 class ElasticNet(Penalty):
@@ -177,7 +237,9 @@ class ElasticNet(Penalty):
     ----------
     alpha : float, >= 0
     l1_ratio : float in [0, 1]
-        1 gives the L1 penalty ``L1(alpha)``; 0 gives ``L2(alpha / 2)``.
+        1 gives ``L1(alpha)``; 0 gives ``L2(alpha)``.
+    positive : bool, default=False
+        Constrain ``w >= 0``.
 
     Notes
     -----
@@ -196,9 +258,13 @@ class ElasticNet(Penalty):
     array([ 1.5, -1. ,  0. ])
     >>> pen.prox([2.0, 0.25], step=1.0)
     array([1., 0.])
+    >>> pen.lower()
+    (0.5, 0.5, False)
     """
 
-    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5) -> None:
+    def __init__(
+        self, alpha: float = 1.0, l1_ratio: float = 0.5, *, positive: bool = False
+    ) -> None:
         self.alpha = _check_alpha(alpha)
         if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, Real):
             raise TypeError(f"l1_ratio must be a real number, got {type(l1_ratio).__name__}")
@@ -209,6 +275,7 @@ class ElasticNet(Penalty):
                 f"Got {l1_ratio!r} instead."
             )
         self.l1_ratio = l1_ratio
+        self.positive = _check_bool(positive, "positive")
 
     @property
     def l1(self) -> float:
@@ -220,18 +287,5 @@ class ElasticNet(Penalty):
         """Weight of ``0.5 * ||w||^2``: ``alpha * (1 - l1_ratio)``."""
         return self.alpha * (1.0 - self.l1_ratio)
 
-    def value(self, w: ArrayLike) -> float:
-        """``l1 * ||w||_1 + 0.5 * l2 * ||w||^2`` (accumulated in float64)."""
-        w64 = _as_float(w).astype(np.float64, copy=False)
-        return float(self.l1 * np.sum(np.abs(w64)) + 0.5 * self.l2 * np.sum(w64 * w64))
-
-    def subgradient(self, w: ArrayLike) -> np.ndarray:
-        """``l1 * sign(w) + l2 * w`` (0 from the L1 part at w == 0)."""
-        w = _as_float(w)
-        return (self.l1 * np.sign(w) + self.l2 * w).astype(w.dtype, copy=False)
-
-    def prox(self, w: ArrayLike, step: float) -> np.ndarray:
-        """Soft-threshold by ``step * l1``, then shrink by ``1 + step * l2``."""
-        w = _as_float(w)
-        out = _soft_threshold(w, step * self.l1) / (1.0 + step * self.l2)
-        return out.astype(w.dtype, copy=False)
+    def lower(self) -> tuple[float, float, bool]:
+        return self.l1, self.l2, self.positive

@@ -379,8 +379,8 @@ def test_sgd_kernel_rules():
     zeros, e = np.zeros(5), np.empty(0)
     for proximal in (True, False):
         w = np.zeros(5)
-        for _ in range(5):
-            K.sgd_epoch_rows(X, y, e, order, w, zeros, 0.0, 0.01, 0.5, 0.0, proximal, False, 1,
+        for _ in range(5):  # l1 = 0.25: the notes' lam1 = 0.5 on twice the objective
+            K.sgd_epoch_rows(X, y, e, order, w, zeros, 0.0, 0.01, 0.25, 0.0, proximal, False, 1,
                              e, e)  # fmt: skip
         assert abs(w[0] - 1.75) < 0.1
         assert ((w[1:] == 0).sum() >= 2) == proximal

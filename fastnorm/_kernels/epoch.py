@@ -25,6 +25,7 @@ import numpy as np
 from numba import prange
 
 from fastnorm._config import kernel
+from fastnorm._kernels.penalty import enet_grad, prox_enet, uses_helpers
 
 __all__ = [
     "block_rows",
@@ -331,19 +332,22 @@ def read_sum_rows(X, rpb):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def sgd_epoch_rows(  # noqa: PLR0913
-    X, y, sw, order, w, xm, y_off, lr, lam1, lam2, proximal, positive, batch, rsnap, gfull
+    X, y, sw, order, w, xm, y_off, lr, l1, l2, proximal, positive, batch, rsnap, gfull
 ):
     """One epoch of (mini-batch) SGD on the centred least-squares loss, in place on ``w``.
 
-    Per batch ``B`` of rows (taken in the sequence ``order``) with residuals
-    ``r_i = (x_i - xm) . w + y_off - y_i``:
+    The notes' per-sample loss ``(w x + b - y)^2`` plus the penalty is twice the objective
+    ``(1/(2n)) sum sw r^2 + P(w)`` with ``P(w) = l1 |w|_1 + 0.5 l2 ||w||^2`` (the one penalty
+    convention of :mod:`fastnorm._kernels.penalty`).  Per batch ``B`` of rows (taken in the
+    sequence ``order``) with residuals ``r_i = (x_i - xm) . w + y_off - y_i``:
 
         grad = mean_i 2 * sw_i * r_i * (x_i - xm)              (the notes' 2 (wx + b - y) x)
-        subgradient variant:  w <- w - lr * (grad + lam1 * sign(w) + 2 * lam2 * w)
-        proximal variant:     w <- soft(w - lr * grad, lr * lam1) / (1 + 2 * lr * lam2)
+        subgradient variant:  w <- w - lr * (grad + 2 * enet_grad(w, l1, l2))
+        proximal variant:     w <- prox_enet(w - lr * grad, 2 * lr, l1, l2, positive)
 
-    ``positive`` clips at zero after each update (prox of the non-negativity constraint).
+    ``positive`` also clips the subgradient variant at zero after each update.
 
     Variance reduction (prox-SVRG) when ``rsnap`` has ``n`` entries: ``rsnap`` holds the
     residuals at a snapshot ``w~`` and ``gfull`` the full gradient there (both from the fused
@@ -362,6 +366,7 @@ def sgd_epoch_rows(  # noqa: PLR0913
     for j in range(p):
         c += xm[j] * w[j]
     nb = (n + batch - 1) // batch
+    step = 2.0 * lr  # the prox step of P for a step lr on twice the objective
     for k in range(nb):
         lo = k * batch
         hi = min(lo + batch, n)
@@ -389,24 +394,11 @@ def sgd_epoch_rows(  # noqa: PLR0913
                 gj += gfull[j]
             wj = w[j]
             if proximal:
-                v = wj - lr * gj
-                t1 = lr * lam1
-                if v > t1:
-                    v = v - t1
-                elif v < -t1:
-                    v = v + t1
-                else:
-                    v = 0.0
-                v = v / (1.0 + 2.0 * lr * lam2)
+                v = prox_enet(wj - lr * gj, step, l1, l2, positive)
             else:
-                s = 0.0
-                if wj > 0.0:
-                    s = lam1
-                elif wj < 0.0:
-                    s = -lam1
-                v = wj - lr * (gj + s + 2.0 * lam2 * wj)
-            if positive and v < 0.0:
-                v = 0.0
+                v = wj - lr * (gj + 2.0 * enet_grad(wj, l1, l2))
+                if positive and v < 0.0:
+                    v = 0.0
             w[j] = v
             c += xm[j] * v
     bad = 0

@@ -29,11 +29,17 @@ each group owns a private ``(pp, pp)`` accumulator; groups are summed in a fixed
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import prange
 
-from fastnorm._config import kernel
+from fastnorm._config import helper, kernel
+from fastnorm._kernels.penalty import (
+    cd_solve,
+    enet_dual_norm,
+    enet_gap,
+    enet_value,
+    uses_helpers,
+)
 
 
 def gram_rows(pp: int) -> int:
@@ -217,9 +223,10 @@ def _sum_contig(x):
 # same update order, gap, gap-safe screening and stopping rule; float64 throughout).
 
 
-@numba.njit(cache=True, fastmath=False, inline="never", error_model="numpy")
+@helper(inline="never")
+@uses_helpers
 def _gap_enet_gram(w, alpha, beta, Qw, q, y_norm2, XtA, positive):
-    """Duality gap (in sklearn's n-scaled units) and the dual norm of X^T R - beta w."""
+    """Duality gap (in sklearn's n-scaled units) and ``enet_dual_norm`` of X^T R - beta w."""
     p = w.shape[0]
     w_l2_norm2 = 0.0
     if beta > 0:
@@ -242,21 +249,16 @@ def _gap_enet_gram(w, alpha, beta, Qw, q, y_norm2, XtA, positive):
         gap = R_norm2 + 0.5 * beta * w_l2_norm2 - Ry
         gap += 1 / (2 * beta) * dn
         return gap, dn
-    dn = 0.0 if p == 0 else -np.inf
     w_l1 = 0.0
     for j in range(p):
         XtA[j] = q[j] - Qw[j] - beta * w[j]
-        v = XtA[j] if positive else abs(XtA[j])
-        if v > dn:
-            dn = v
         w_l1 += abs(w[j])
-    primal = 0.5 * (R_norm2 + beta * w_l2_norm2) + alpha * w_l1
-    scale = alpha / dn if dn > alpha else 1.0
-    dual = -0.5 * (scale**2) * (R_norm2 + beta * w_l2_norm2) + scale * Ry
-    return primal - dual, dn
+    dn = enet_dual_norm(XtA, alpha, positive)
+    return enet_gap(R_norm2, Ry, w_l1, w_l2_norm2, alpha, beta, dn), dn
 
 
-@numba.njit(cache=True, fastmath=False, inline="never", error_model="numpy")
+@helper(inline="never")
+@uses_helpers
 def _screen(Q, w, Qw, XtA, alpha, beta, gap, dn, active, excluded, first):
     """Gap-safe screening (Fercoq et al., Eq. 11), as in scikit-learn; returns n_active."""
     p = w.shape[0]
@@ -270,7 +272,7 @@ def _screen(Q, w, Qw, XtA, alpha, beta, gap, dn, active, excluded, first):
                 continue
         elif excluded[j]:
             continue
-        xj_theta = XtA[j] / max(alpha, dn)
+        xj_theta = XtA[j] / dn  # dn = max(alpha, dual norm): enet_dual_norm
         d_j = (1 - abs(xj_theta)) / np.sqrt(Q[j, j] + beta)
         if d_j <= radius:
             active[n_active] = j
@@ -286,7 +288,8 @@ def _screen(Q, w, Qw, XtA, alpha, beta, gap, dn, active, excluded, first):
     return n_active
 
 
-@numba.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+@kernel(fastmath=False)
+@uses_helpers
 def cd_gram_epochs(
     Q, q, y_norm2, alpha, beta, w, Qw, XtA, active, excluded, state, tol, d_w_tol, positive,
     screening, it0, it1, obj_hist, gap_hist, n,
@@ -331,10 +334,7 @@ def cd_gram_epochs(
                 continue
             w_j = w[j]
             tmp = q[j] - Qw[j] + w_j * qjj
-            if positive and tmp < 0:
-                new = 0.0
-            else:
-                new = np.sign(tmp) * max(abs(tmp) - alpha, 0.0) / (qjj + beta)
+            new = cd_solve(tmp, qjj, alpha, beta, positive)
             w[j] = new
             if new != w_j:
                 d = new - w_j
@@ -348,16 +348,12 @@ def cd_gram_epochs(
                 w_max = abs(new)
         # objective and gap after this epoch (O(p): Qw is maintained)
         g_e, dn = _gap_enet_gram(w, alpha, beta, Qw, q, y_norm2, XtA, positive)
-        l1 = 0.0
-        l2 = 0.0
         wqw = 0.0
         qw = 0.0
         for k in range(p):
-            l1 += abs(w[k])
-            l2 += w[k] * w[k]
             wqw += w[k] * Qw[k]
             qw += w[k] * q[k]
-        obj_hist[n_iter] = (0.5 * (y_norm2 + wqw - 2.0 * qw) + alpha * l1 + 0.5 * beta * l2) / n
+        obj_hist[n_iter] = (0.5 * (y_norm2 + wqw - 2.0 * qw) + enet_value(w, alpha, beta)) / n
         gap_hist[n_iter] = g_e / n
         if w_max == 0.0 or d_w_max / w_max <= d_w_tol or n_iter == state[3] - 1:
             gap = g_e

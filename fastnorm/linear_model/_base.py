@@ -33,6 +33,7 @@ import numpy as np
 
 from fastnorm._config import run
 from fastnorm._kernels import epoch as _k
+from fastnorm._kernels import penalty as _kp
 
 _SKLEARN_MSG = (
     "fastnorm.linear_model needs scikit-learn: pip install fastnorm[sklearn] "
@@ -170,14 +171,14 @@ class NumpyPass:
         return g, float(s[0]), float(s[1]), float(s[2])
 
     def sgd_epoch(
-        self, w, order, xm, y_off, lr, lam1, lam2, proximal, positive, batch, rsnap=None,
+        self, w, order, xm, y_off, lr, l1, l2, proximal, positive, batch, rsnap=None,
         gfull=None,
     ) -> int:  # fmt: skip
         """One SGD epoch in place on ``w`` (float64); see ``_kernels.epoch.sgd_epoch_rows``."""
         empty = np.empty(0)
         return _k.sgd_epoch_rows.serial(
-            self.X, self.y, self.sw, order, w, xm, float(y_off), float(lr), float(lam1),
-            float(lam2), bool(proximal), bool(positive), int(batch),
+            self.X, self.y, self.sw, order, w, xm, float(y_off), float(lr), float(l1),
+            float(l2), bool(proximal), bool(positive), int(batch),
             empty if rsnap is None else rsnap, empty if gfull is None else gfull,
         )  # fmt: skip
 
@@ -284,13 +285,10 @@ def enet_gap(w, XtR, R_norm2, Ry, alpha, beta, positive) -> float:
         # cancellation, so tiny tolerances stay meaningful.
         grad = XtR - beta * w
         return float(grad @ grad) / (2.0 * beta)
-    XtA = XtR - beta * w
-    dual_norm = float(XtA.max()) if positive else float(np.abs(XtA).max())
-    l1 = float(np.abs(w).sum())
-    primal = 0.5 * (R_norm2 + beta * w_l2) + alpha * l1
-    scale = alpha / dual_norm if dual_norm > alpha else 1.0
-    dual = -0.5 * scale * scale * (R_norm2 + beta * w_l2) + scale * Ry
-    return primal - dual
+    XtA = np.ascontiguousarray(XtR - beta * w, dtype=np.float64)
+    dn = _kp.enet_dual_norm(XtA, float(alpha), bool(positive))
+    w_l1 = float(np.abs(w).sum())
+    return float(_kp.enet_gap(float(R_norm2), float(Ry), w_l1, w_l2, float(alpha), float(beta), dn))
 
 
 # ------------------------------------------------------------------------ validation

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fastnorm._kernels.penalty import prox_enet_array
 from fastnorm.linear_model._base import Problem
 
 __all__ = ["SolveResult", "fista", "sgd"]
@@ -48,14 +49,11 @@ class SolveResult:
 
 
 def _prox(v: np.ndarray, step: float, l1: float, l2: float, positive: bool) -> np.ndarray:
-    t = step * l1
-    if positive:
-        out = np.maximum(v - t, 0.0)
-    else:
-        out = np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
-    if l2:
-        out /= 1.0 + step * l2
-    return out + 0.0  # no negative zeros
+    """The elastic-net prox of every coordinate (the kernels' own ``prox_enet``)."""
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    out = np.empty_like(v)
+    prox_enet_array.serial(v, float(step), float(l1), float(l2), bool(positive), out)
+    return out
 
 
 def _raise_nonfinite() -> None:
@@ -165,7 +163,8 @@ def sgd(
     """Per-sample / mini-batch proximal SGD with the notes' update rule.
 
     The notes' per-sample loss ``(w x + b - y)^2 + lam1 |w| + lam2 w^2`` averages to twice
-    the scikit-learn objective when ``lam1 = 2 * l1`` and ``lam2 = l2``; the intercept is
+    the scikit-learn objective when ``lam1 = 2 * l1`` and ``lam2 = l2`` (the kernel takes
+    ``l1``, ``l2`` in the one penalty convention and applies the factor); the intercept is
     handled by centring on the fly with the column means.  Each epoch is one serial sweep of
     the per-sample (or per-batch) rule in a random row order, then one fused pass that
     measures the objective and the duality gap and, with ``variance_reduction`` (prox-SVRG),
@@ -203,7 +202,6 @@ def sgd(
     lr0 = float(eta0)
     xm = np.ascontiguousarray(prob.X_off, dtype=np.float64)
     y_off = prob.y_off
-    lam1, lam2 = 2.0 * prob.l1, prob.l2
     best_obj = obj
     retries = 0
     k = 0
@@ -212,10 +210,10 @@ def sgd(
         order = rng.permutation(n).astype(np.int64)
         w_try = w.copy()
         if variance_reduction:
-            bad = data.sgd_epoch(w_try, order, xm, y_off, lr, lam1, lam2, True, prob.positive,
+            bad = data.sgd_epoch(w_try, order, xm, y_off, lr, prob.l1, prob.l2, True, prob.positive,
                                  batch, r_snap, 2.0 * grad)  # fmt: skip
         else:
-            bad = data.sgd_epoch(w_try, order, xm, y_off, lr, lam1, lam2, True, prob.positive,
+            bad = data.sgd_epoch(w_try, order, xm, y_off, lr, prob.l1, prob.l2, True, prob.positive,
                                  batch)  # fmt: skip
         k += 1
         r_new = np.empty(n)
