@@ -934,7 +934,17 @@ def benchmark(source: Any, kind: str | None = None, ax: Any = None) -> Figure:
     Examples
     --------
     >>> from fastnorm.plot import benchmark
-    >>> fig = benchmark("bench/results/scaling-2core.json")  # doctest: +SKIP
+    >>> row = {"case": "norm/vec-l2", "dtype": "float64", "size": 10, "nbytes": 80,
+    ...        "status": "ok", "reference": "numpy"}
+    >>> doc = {"schema": "fastnorm-bench/1", "results": [
+    ...     {**row, "threads": 1, "speedup": 1.5, "impls": {"fastnorm": {"median_s": 2.0}}},
+    ...     {**row, "threads": 2, "speedup": 2.8, "impls": {"fastnorm": {"median_s": 1.1}}}]}
+    >>> fig = benchmark(doc)  # bars at the most threads, and the thread scaling
+    >>> [float(bar.get_width()) for bar in fig.axes[0].patches]
+    [2.8]
+    >>> [line.get_ydata().round(3).tolist() for line in fig.axes[1].lines
+    ...  if line.get_gid() == "scaling"]
+    [[1.0, 1.818]]
     """
     doc = _bench_doc(source)
     rows = [r for r in doc["results"] if r.get("status") == "ok"]

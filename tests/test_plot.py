@@ -577,3 +577,10 @@ def test_make_figures_script_regenerates_the_readme_images(tmp_path):
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     for n in names:
         assert f"docs/{n}" in readme
+
+
+def test_cli_plot_without_matplotlib(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["plot", "unit-balls", "-o", str(tmp_path / "x.png")]) == 2
+    assert "pip install fastnorm[plot]" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
