@@ -586,3 +586,13 @@ def test_cli_plot_without_matplotlib(tmp_path, monkeypatch, capsys):
     assert main(["plot", "unit-balls", "-o", str(tmp_path / "x.png")]) == 2
     assert "pip install fastnorm[plot]" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_path_marks_a_fitted_lasso_and_passes_through_its_coef(data):
+    X, y = data
+    est = Lasso(alpha=0.1).fit(X, y)
+    fig = fp.path(X, y, estimator=est, alphas=[1.0, 0.1, 0.01])
+    (mark,) = _gid(fig.axes[0], "alpha")
+    assert mark.get_xdata()[0] == 0.1
+    at = np.array([line.get_ydata()[1] for line in _coef_lines(fig.axes[0])])
+    np.testing.assert_allclose(at, est.coef_, rtol=0, atol=1e-4)  # both at tol=1e-4
