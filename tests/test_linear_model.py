@@ -33,7 +33,7 @@ from fastnorm.linear_model import (  # noqa: E402
     Ridge,
     fused_epoch,
 )
-from fastnorm.linear_model._base import NumpyPass  # noqa: E402
+from fastnorm.linear_model._data import NumpyPass  # noqa: E402
 from fastnorm.penalties import L1, L2  # noqa: E402
 from fastnorm.penalties import ElasticNet as ENetPenalty  # noqa: E402
 
@@ -328,10 +328,15 @@ def test_objective_path_decreases_to_optimum():
 
 
 def test_auto_solver_choice():
+    # exact coordinate descent (scikit-learn's algorithm) whenever p <= 2048, whatever n
     X, y = _make("n>>p")
     assert Lasso(alpha=0.1).fit(X, y).solver_ == "gram"
     X, y = _make("p>n")
-    assert Lasso(alpha=0.1).fit(X, y).solver_ == "stream"
+    assert Lasso(alpha=0.1).fit(X, y).solver_ == "gram"
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 2049))
+    m = Lasso(alpha=0.5).fit(X, X[:, 0])
+    assert m.solver_ == "stream"
 
 
 @pytest.mark.parametrize("Est", [Lasso, ElasticNet])
@@ -349,7 +354,7 @@ def test_sgd_solver(Est, batch_size):
 
 
 def test_sgd_plain_rule_solver():
-    from fastnorm.linear_model._base import NumpyPass, Problem
+    from fastnorm.linear_model._problem import Problem
     from fastnorm.linear_model._stream import sgd
 
     X, y = _make("n>>p")

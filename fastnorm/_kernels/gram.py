@@ -257,6 +257,20 @@ def _gap_enet_gram(w, alpha, beta, Qw, q, y_norm2, XtA, positive):
     return enet_gap(R_norm2, Ry, w_l1, w_l2_norm2, alpha, beta, dn), dn
 
 
+@helper
+def _rand_int(end, state):
+    """scikit-learn's ``rand_int(end, seed)``: its 32-bit xorshift ``our_rand_r`` on the seed
+    in ``state[4]``, modulo ``end`` (same sequence as scikit-learn for the same seed)."""
+    s = state[4]
+    if s == 0:
+        s = 1
+    s ^= (s << 13) & 0xFFFFFFFF
+    s ^= s >> 17
+    s ^= (s << 5) & 0xFFFFFFFF
+    state[4] = s
+    return (s % 2147483648) % end
+
+
 @helper(inline="never")
 @uses_helpers
 def _screen(Q, w, Qw, XtA, alpha, beta, gap, dn, active, excluded, first):
@@ -294,12 +308,14 @@ def cd_gram_epochs(
     Q, q, y_norm2, alpha, beta, w, Qw, XtA, active, excluded, state, tol, d_w_tol, positive,
     screening, it0, it1, obj_hist, gap_hist, n,
 ):  # fmt: skip
-    """Epochs ``it0 .. it1-1`` of cyclic coordinate descent (sklearn's enet gram solver).
+    """Epochs ``it0 .. it1-1`` of coordinate descent (sklearn's enet gram solver, cyclic or
+    random selection).
 
     ``alpha``, ``beta`` and ``tol`` are in sklearn's n-scaled units (``alpha = l1_reg * n``,
-    ``tol = tol * y_norm2``; ``d_w_tol`` is the user's tol).  ``state`` (int64[4]) carries
+    ``tol = tol * y_norm2``; ``d_w_tol`` is the user's tol).  ``state`` (int64[6]) carries
     n_active, the "initialised" flag, the result flag (0 running, 1 converged, 2 stopped at
-    max_iter) and max_iter across calls, so a Python
+    max_iter), max_iter, the seed of the random selection and its on/off flag across calls,
+    so a Python
     loop can call this one epoch at a time (for a callback) with results identical to one call.
     ``obj_hist[e]`` gets the objective (1/(2n))||y - Xw||^2 + pen after epoch e and
     ``gap_hist[e]`` the duality gap / n at that point (always computed: it costs O(p) here).
@@ -307,6 +323,7 @@ def cd_gram_epochs(
     """
     p = w.shape[0]
     gap = tol + 1.0
+    random = state[5] != 0
     if state[1] == 0:
         # initial Qw, gap check and first screening (sklearn does this before its loop)
         for k in range(p):
@@ -328,7 +345,8 @@ def cd_gram_epochs(
         w_max = 0.0
         d_w_max = 0.0
         for f_iter in range(n_active):
-            j = active[f_iter] if screening else f_iter
+            jj = _rand_int(n_active, state) if random else f_iter
+            j = active[jj] if screening else jj
             qjj = Q[j, j]
             if qjj == 0.0:
                 continue

@@ -8,6 +8,7 @@ from numbers import Real
 import numpy as np
 
 from fastnorm.linear_model._base import (
+    AUTO_GRAM_MAX_P,
     COMMON_CONSTRAINTS,
     FusedLinearModel,
     Interval,
@@ -28,9 +29,10 @@ _SOLVER_DOC = """
         ``"stream"``: accelerated proximal gradient with restart; each epoch is one fused
         parallel pass over the rows of X giving the residual, gradient, objective and
         duality gap.  ``"sgd"``: per-sample (or mini-batch) proximal SGD with the update
-        ``w <- w - lr * (2 (w x + b - y) x + penalty gradient)``; approximate, one extra
-        fused pass per epoch measures the gap.  ``"auto"`` picks ``"gram"`` when
-        n_samples >= 2 * n_features and n_features <= 2048, else ``"stream"``.
+        ``w <- w - lr * (2 (w x + b - y) x + penalty gradient)``; one extra fused pass per
+        epoch measures the gap.  ``"auto"`` picks ``"gram"`` (exact coordinate descent,
+        scikit-learn's algorithm) when n_features <= 2048 whatever n_samples, else
+        ``"stream"``.  Every solver stops on scikit-learn's duality-gap criterion.
     verbose : int, default=0
         Print the objective and the gap after every epoch.
     callback : callable ``(epoch, objective, gap) -> bool`` or None
@@ -40,13 +42,15 @@ _SOLVER_DOC = """
     eta0 : float or None, default=None
         Initial learning rate of the ``"sgd"`` solver (None: from the data's scale).
     random_state : int, RandomState instance or None, default=None
-        Row order of the ``"sgd"`` solver.
+        Row order of the ``"sgd"`` solver, coordinate order of ``selection="random"``.
     precompute : bool or "auto", default=False
         scikit-learn's switch for the Gram matrix: True makes ``solver="auto"`` use the
         ``"gram"`` solver whatever the shape (a user-supplied Gram array is not supported).
     selection : {"cyclic", "random"}, default="cyclic"
-        Accepted for compatibility with scikit-learn; the coordinate-descent sweeps of the
-        ``"gram"`` solver are always cyclic (the result is the same optimum)."""
+        Coordinate order of the ``"gram"`` solver, as in scikit-learn: ``"random"`` updates
+        a coordinate drawn at random (seeded by ``random_state``, scikit-learn's generator)
+        at each step.  The other solvers have no coordinates to select and raise ValueError
+        with it (also ``"auto"`` when it resolves to ``"stream"``)."""
 
 _ATTR_DOC = """
     Attributes
@@ -156,19 +160,49 @@ class ElasticNet(FusedLinearModel):
 
         return sparse.csr_array(np.atleast_2d(self.coef_))
 
-    def _resolve_solver(self, n, p):
-        if self.solver == "auto" and self.precompute is True:
-            return "gram"
-        return super()._resolve_solver(n, p)
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        """Fit the model.
 
-    def _penalty(self, raw_sum, n):
+        Parameters
+        ----------
+        X : ndarray or Dask array of shape (n_samples, n_features)
+            float32 or float64 data; C- or F-contiguous arrays (and read-only memmaps) are
+            used in place, never copied nor modified.  Other dtypes are converted to float64.
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Rescaled internally to sum to n_samples (as scikit-learn does).
+        check_input : bool, default=True
+            Accepted as scikit-learn's: validation never copies X here and is cheap, so it
+            always runs.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return super().fit(X, y, sample_weight)
+
+    def _solver_key(self, n, p, backend):
+        solver = self.solver
+        if solver == "auto":
+            solver = "gram" if p <= AUTO_GRAM_MAX_P or self.precompute is True else "stream"
+        if self.selection == "random" and solver != "gram":
+            raise ValueError(
+                f"selection='random' chooses coordinates of coordinate descent; solver="
+                f"{solver!r} has none. Use solver='gram' (or 'auto'), or selection='cyclic'."
+            )
+        return solver
+
+    def _lower(self, raw_sum, n, k):
         if self.alpha == 0:
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are advised to use "
                 "the LinearRegression estimator",
-                stacklevel=3,
+                stacklevel=4,
             )
-        return self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
+        l1 = self.alpha * self.l1_ratio
+        l2 = self.alpha * (1.0 - self.l1_ratio)
+        return np.full(k, l1), np.full(k, l2)
 
 
 class Lasso(ElasticNet):

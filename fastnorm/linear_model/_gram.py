@@ -35,6 +35,10 @@ import numpy as np
 
 from fastnorm._config import run
 from fastnorm._kernels.gram import _gram_aug_rows, cd_gram_epochs, gram_rows
+from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_sw, prepare_y
+
+#: scikit-learn's bound of its rand_r generator (``sklearn.utils._random.RAND_R_MAX``).
+RAND_R_MAX = 2147483647
 
 __all__ = ["GramStats", "cd_gram", "gram_stats", "ridge_gram"]
 
@@ -83,79 +87,6 @@ class GramStats(NamedTuple):
     dtype: Any
 
 
-def _sparse_check(a: Any, name: str) -> None:
-    if hasattr(a, "tocsr") or type(a).__module__.startswith("scipy.sparse"):
-        raise TypeError(
-            f"Sparse data was passed for {name}, but dense data is required. Use '.toarray()' "
-            "to convert to a dense numpy array."
-        )
-
-
-def _as_float_2d(X: Any) -> np.ndarray:
-    _sparse_check(X, "X")
-    X = np.asarray(X)  # memmap -> ndarray view, no copy
-    if X.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array, got {'scalar' if X.ndim == 0 else f'{X.ndim}D'} array instead"
-        )
-    if X.dtype.kind == "c":
-        raise ValueError("Complex data not supported")
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    check_min_shape(X.shape)
-    return X
-
-
-def check_min_shape(shape: tuple) -> None:
-    """scikit-learn's errors for a 2-D X with no samples or no features."""
-    for count, what in zip(shape, ("sample", "feature"), strict=True):
-        if count < 1:
-            raise ValueError(
-                f"Found array with 0 {what}(s) (shape={tuple(shape)}) while a minimum of 1 "
-                "is required."
-            )
-
-
-def _check_finite(a: np.ndarray, name: str) -> None:
-    if np.isnan(a).any():
-        raise ValueError(f"Input {name} contains NaN.")
-    if not np.isfinite(a).all():
-        raise ValueError(
-            f"Input {name} contains infinity or a value too large for {np.dtype(a.dtype)!r}."
-        )
-
-
-def _prepare_y(y: Any, n: int) -> np.ndarray:
-    _sparse_check(y, "y")
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y should be a 1d array, got an array of shape {y.shape} instead.")
-    if y.shape[0] != n:
-        raise ValueError(
-            f"Found input variables with inconsistent numbers of samples: [{n}, {y.shape[0]}]"
-        )
-    y = np.ascontiguousarray(y, dtype=np.float64)  # n floats: cheap, X is never copied
-    return y
-
-
-def _prepare_sw(sample_weight: Any, n: int) -> tuple[np.ndarray | None, float]:
-    if sample_weight is None:
-        return None, 1.0
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim == 0:
-        sw = np.full(n, float(sw))
-    if sw.ndim != 1 or sw.shape[0] != n:
-        raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(n,)}!")
-    _check_finite(sw, "sample_weight")
-    total = float(np.sum(sw))
-    if total <= 0:
-        raise ValueError("The sum of sample_weight must be positive.")
-    scale = n / total
-    return np.ascontiguousarray(sw * scale), scale
-
-
 def gram_stats(X: Any, y: Any, sample_weight: Any = None, fit_intercept: bool = True) -> GramStats:
     """Weighted, centred Gram matrix and cross-products of ``(X, y)`` in one pass over X.
 
@@ -193,10 +124,10 @@ def gram_stats(X: Any, y: Any, sample_weight: Any = None, fit_intercept: bool = 
     >>> st.X_offset, st.y_offset, st.n
     (array([3., 6.]), 2.3333333333333335, 3.0)
     """
-    X = _as_float_2d(X)
+    X = as_float_2d(X)
     n, p = X.shape
-    yv = _prepare_y(y, n)
-    sw, sw_scale = _prepare_sw(sample_weight, n)
+    yv = prepare_y(y, n)
+    sw, sw_scale = prepare_sw(sample_weight, n)
     shift, y_shift = _pick_shift(X, yv, fit_intercept)
     S = _aug_gram(X, yv, sw, shift, y_shift)
     if not np.isfinite(S).all():
@@ -241,8 +172,8 @@ def _aug_gram(
 
 def _raise_nonfinite(X: np.ndarray, yv: np.ndarray) -> None:
     # find the culprit only now: the fused pass already propagated NaN/inf
-    _check_finite(X, "X")
-    _check_finite(yv, "y")
+    check_finite(X, "X")
+    check_finite(yv, "y")
     raise ValueError("Input contains values too large to square in float64; rescale the data.")
 
 
@@ -325,7 +256,10 @@ def cd_gram(
     *,
     screening: bool = True,
     warn: bool = True,
-) -> tuple[np.ndarray, float, int, np.ndarray]:
+    selection: str = "cyclic",
+    random_state: Any = None,
+    gap_history: bool = False,
+) -> tuple:
     """Elastic-net coordinate descent on the Gram system (scikit-learn's Gram solver).
 
     Minimises ``(1/(2n)) ||y - Xw||^2 + l1_reg ||w||_1 + 0.5 l2_reg ||w||^2`` (X, y centred
@@ -355,6 +289,13 @@ def cd_gram(
         Gap-safe screening as scikit-learn does (same iterates either way up to rounding).
     warn : bool
         Emit scikit-learn's ConvergenceWarning (with the gap) when ``max_iter`` is reached.
+    selection : {"cyclic", "random"}
+        ``"random"``: each update picks a coordinate uniformly at random (with replacement),
+        with scikit-learn's generator seeded as scikit-learn seeds it from ``random_state``.
+    random_state : int, RandomState instance or None
+        Seeds ``selection="random"``.
+    gap_history : bool
+        Also return the duality gap over n after each epoch.
 
     Returns
     -------
@@ -365,6 +306,8 @@ def cd_gram(
         Epochs run (0 when ``w0`` already satisfies the gap), as scikit-learn counts them.
     history : ndarray (n_iter,) float64
         Objective after each epoch.
+    gaps : ndarray (n_iter,) float64
+        Only with ``gap_history``: the duality gap over n after each epoch.
 
     Examples
     --------
@@ -408,7 +351,12 @@ def cd_gram(
     XtA = np.empty(p)
     active = np.arange(p, dtype=np.int64)
     excluded = np.zeros(p, dtype=np.uint8)
-    state = np.array([p, 0, 0, max_iter], dtype=np.int64)
+    if selection not in ("cyclic", "random"):
+        raise ValueError(f"selection should be either random or cyclic, got {selection!r}.")
+    seed = 0
+    if selection == "random":
+        seed = int(_check_random_state(random_state).randint(0, RAND_R_MAX))
+    state = np.array([p, 0, 0, max_iter, seed, selection == "random"], dtype=np.int64)
     obj = np.full(max_iter, np.nan)
     gaps = np.full(max_iter, np.nan)
     args = (G, q, float(stats.yty), alpha, beta, w, Qw, XtA, active, excluded, state)
@@ -439,7 +387,19 @@ def cd_gram(
             " values. The input data may contain large values and need to"
             " be preprocessed."
         )
+    if gap_history:
+        return w, float(gap) / n, int(n_iter), obj[:n_iter].copy(), gaps[:n_iter].copy()
     return w, float(gap) / n, int(n_iter), obj[:n_iter].copy()
+
+
+def _check_random_state(seed: Any) -> np.random.RandomState:
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    if seed is None:
+        return np.random.mtrand._rand
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.random.RandomState(seed)
+    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
 
 
 def ridge_gram(stats: GramStats, alpha: float) -> np.ndarray:

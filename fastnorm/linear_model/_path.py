@@ -15,15 +15,14 @@ import numpy as np
 
 from fastnorm.linear_model._gram import (
     GramStats,
-    _as_float_2d,
     _aug_gram,
     _finish_stats,
     _pick_shift,
-    _prepare_y,
     _raise_nonfinite,
     cd_gram,
     gram_stats,
 )
+from fastnorm.linear_model._validation import as_float_2d, prepare_y
 
 try:  # the CV estimators are scikit-learn estimators; the path functions do not need it
     from sklearn.base import RegressorMixin
@@ -109,6 +108,8 @@ def _path_on_stats(
     tol: float,
     positive: bool,
     verbose: Any = False,
+    selection: str = "cyclic",
+    random_state: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Warm-started coordinate descent over ``alphas`` (descending) on one GramStats."""
     p = stats.Xty.shape[0]
@@ -118,8 +119,9 @@ def _path_on_stats(
     w = np.zeros(p) if coef_init is None else np.asarray(coef_init, dtype=np.float64)
     for i, alpha in enumerate(alphas):
         w, gap, n_iter, _ = cd_gram(
-            stats, alpha * l1_ratio, alpha * (1.0 - l1_ratio), w, max_iter, tol, positive
-        )
+            stats, alpha * l1_ratio, alpha * (1.0 - l1_ratio), w, max_iter, tol, positive,
+            selection=selection, random_state=random_state,
+        )  # fmt: skip
         coefs[:, i] = w
         gaps[i] = gap
         n_iters.append(n_iter)
@@ -183,7 +185,8 @@ def enet_path(
     return_n_iter : bool
     positive : bool
     **params
-        ``tol`` (1e-4), ``max_iter`` (1000), ``selection`` ('cyclic' only).
+        ``tol`` (1e-4), ``max_iter`` (1000), ``selection`` ('cyclic' or 'random', as in
+        scikit-learn) and ``random_state``.
 
     Returns
     -------
@@ -206,25 +209,25 @@ def enet_path(
     tol = params.pop("tol", 1e-4)
     max_iter = params.pop("max_iter", 1000)
     selection = params.pop("selection", "cyclic")
-    params.pop("random_state", None)
+    random_state = params.pop("random_state", None)
     sample_weight = params.pop("sample_weight", None)
     params.pop("X_offset", None)
     params.pop("X_scale", None)
     params.pop("do_screening", None)
     if params:
         raise ValueError("Unexpected parameters in params", params.keys())
-    if selection != "cyclic":
-        raise ValueError("selection should be 'cyclic' (fastnorm has no random selection).")
+    if selection not in ("cyclic", "random"):
+        raise ValueError("selection should be either random or cyclic.")
     if positive and np.ndim(y) > 1 and np.shape(y)[1] > 1:
         raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
 
-    Xa = _as_float_2d(X)
+    Xa = as_float_2d(X)
     n, p = Xa.shape
     if hasattr(precompute, "__array__") and not isinstance(precompute, (str, bool)):
         G = np.ascontiguousarray(precompute, dtype=np.float64)
         if G.shape != (p, p):
             raise ValueError(f"Gram matrix has shape {G.shape}, expected {(p, p)}.")
-        yv = _prepare_y(y, n)
+        yv = prepare_y(y, n)
         Xty = (
             np.asarray(Xy, dtype=np.float64).reshape(-1)
             if Xy is not None
@@ -239,7 +242,7 @@ def enet_path(
     a = _resolve_alphas(alphas, n_alphas, stats.Xty, stats.n, l1_ratio, eps, positive,
                         "enet_path")  # fmt: skip
     coefs, gaps, n_iters = _path_on_stats(
-        stats, a, l1_ratio, coef_init, max_iter, tol, positive, verbose
+        stats, a, l1_ratio, coef_init, max_iter, tol, positive, verbose, selection, random_state
     )
     if return_n_iter:
         return a, coefs, gaps, n_iters
@@ -321,9 +324,23 @@ class _GramCV(RegressorMixin, LinearModel):
     def _get_l1_ratios(self) -> np.ndarray:
         return np.atleast_1d(np.asarray(getattr(self, "l1_ratio", 1.0), dtype=np.float64))
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+    def get_metadata_routing(self) -> Any:
+        """Metadata routing as scikit-learn's CV estimators: ``fit(**params)`` reaches the
+        splitter's ``split`` (e.g. ``groups=``) when metadata routing is enabled."""
+        from sklearn.utils._metadata_requests import MetadataRouter, MethodMapping
+
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        )
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> Any:
         """Fit the model along a path of alphas, choosing alpha (and l1_ratio) by
-        cross-validation, then refit on all the data.
+        cross-validation, then refit on all the data (through the estimator).
 
         X is read once for all folds: each test fold's statistics are accumulated (a
         contiguous fold, as KFold makes, is read in place; other splitters gather the fold's
@@ -336,11 +353,23 @@ class _GramCV(RegressorMixin, LinearModel):
         y : array_like (n_samples,)
         sample_weight : float or array_like (n_samples,), optional
             Used for fitting and for the weighted test MSE of each fold, as scikit-learn does.
+        **params
+            Routed to the CV splitter (e.g. ``groups``) when scikit-learn's metadata routing
+            is enabled (``sklearn.set_config(enable_metadata_routing=True)``), as
+            scikit-learn's estimator does; an error otherwise.
 
         Returns
         -------
         self
         """
+        from sklearn.utils._metadata_requests import _raise_for_params
+        from sklearn.utils.metadata_routing import (
+            _manual_routing,
+            _routing_enabled,
+            process_routing,
+        )
+
+        _raise_for_params(params, self, "fit")
         self._validate_params()
         X, y = validate_data(
             self, X, y, accept_sparse=False, dtype=[np.float64, np.float32],
@@ -350,21 +379,22 @@ class _GramCV(RegressorMixin, LinearModel):
             if y.shape[1] > 1:
                 raise ValueError(f"For multi-task outputs, use MultiTask{type(self).__name__}")
             y = column_or_1d(y, warn=True)
-        X = _as_float_2d(X)
+        X = as_float_2d(X)
         n, p = X.shape
-        yv = _prepare_y(y, n)
-        if isinstance(sample_weight, numbers.Number):
-            sample_weight = None
+        yv = prepare_y(y, n)
         sw = None
         if sample_weight is not None:
             sw = np.ascontiguousarray(
                 _check_sample_weight(sample_weight, X, dtype=np.float64), dtype=np.float64
             )
-        if self.selection != "cyclic":
-            raise ValueError("fastnorm's cross-validated models support selection='cyclic'.")
         l1_ratios = self._get_l1_ratios()
         fit_intercept = bool(self.fit_intercept)
-        folds = list(check_cv(self.cv).split(X, yv))
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+        else:
+            routed = _manual_routing({"splitter": {}})
+        folds = list(check_cv(self.cv).split(X, yv, **routed.splitter.split))
+        rs = self.random_state
 
         shift, y_shift = _pick_shift(X, yv, fit_intercept)
         S_test = []
@@ -413,7 +443,8 @@ class _GramCV(RegressorMixin, LinearModel):
                     )
                 st = stats_of(S_train, n_train)
                 W, _, _ = _path_on_stats(st, grid, float(l1r), None, self.max_iter, self.tol,
-                                         self.positive, self.verbose)  # fmt: skip
+                                         self.positive, self.verbose, self.selection,
+                                         rs)  # fmt: skip
                 W = W.astype(np.float64)
                 b = st.y_offset - st.X_offset @ W if fit_intercept else np.zeros(grid.size)
                 te = _finish_stats(S_k, shift, y_shift, True, n_test, 1.0, X.dtype)
@@ -436,18 +467,24 @@ class _GramCV(RegressorMixin, LinearModel):
         else:
             self.alphas_ = np.asarray(grids[0])
 
-        w, gap, n_iter, _ = cd_gram(
-            full, self.alpha_ * best_l1r, self.alpha_ * (1.0 - best_l1r), None,
-            self.max_iter, self.tol, self.positive,
+        # the refit is the estimator's own fit, on the statistics already computed
+        from fastnorm.linear_model._coordinate import ElasticNet
+        from fastnorm.linear_model._data import NumpyBackend
+        from fastnorm.linear_model._fit import fit_on
+
+        model = ElasticNet(
+            alpha=self.alpha_, l1_ratio=best_l1r, fit_intercept=fit_intercept,
+            max_iter=self.max_iter, tol=self.tol, positive=self.positive, solver="gram",
+            selection=self.selection, random_state=rs,
         )  # fmt: skip
-        dtype = X.dtype
-        self.coef_ = w.astype(dtype)
-        if fit_intercept:
-            self.intercept_ = dtype.type(full.y_offset - full.X_offset @ w)
-        else:
-            self.intercept_ = 0.0
-        self.dual_gap_ = dtype.type(gap)
-        self.n_iter_ = n_iter
+        raw_sum = float(sw.sum()) if sw is not None else float(n)
+        swn = None if sw is None else sw * (n / raw_sum)
+        backend = NumpyBackend(model, X, yv[:, None], swn, raw_sum, fit_intercept, 1, {0: full})
+        fit_on(model, backend)
+        self.coef_ = model.coef_
+        self.intercept_ = model.intercept_
+        self.dual_gap_ = model.dual_gap_
+        self.n_iter_ = model.n_iter_
         return self
 
 
@@ -456,9 +493,11 @@ _CV_DOC = """
     X is read once for every fold (a fold's training Gram matrix is the total minus the
     held-out fold's), and the held-out errors come from the held-out statistics, so the cost
     beyond one pass over X is independent of n_samples.  Same parameters, attributes and
-    selection rule as scikit-learn's estimator of the same name; ``precompute``, ``copy_X``,
-    ``n_jobs`` and ``random_state`` are accepted for compatibility (X is never copied, the
-    Gram matrix is always used); ``selection`` must be ``'cyclic'``.
+    selection rule as scikit-learn's estimator of the same name (``selection="random"`` with
+    ``random_state`` as in scikit-learn); ``precompute``, ``copy_X`` and ``n_jobs`` are
+    accepted for compatibility (X is never copied, the Gram matrix is always used, the folds
+    share one pass over X instead of jobs).  The final refit is
+    :class:`~fastnorm.linear_model.ElasticNet`'s own fit on the statistics of the full data.
 
     Attributes
     ----------

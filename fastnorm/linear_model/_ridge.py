@@ -7,26 +7,17 @@ from numbers import Integral, Real
 import numpy as np
 
 from fastnorm.linear_model._base import (
+    AUTO_GRAM_MAX_P,
     COMMON_CONSTRAINTS,
-    SOLVERS,
     FusedLinearModel,
     Interval,
     StrOptions,
-    choose_solver,
 )
+from fastnorm.linear_model._solvers import RIDGE_PUBLIC, SKLEARN_RIDGE_SOLVERS
 
-#: scikit-learn's Ridge solver names, mapped onto ours (so that a swapped import keeps working):
-#: the exact direct solvers become the Gram solve, the iterative ones the streaming solver,
-#: the stochastic ones SGD.
-SKLEARN_RIDGE_SOLVERS = {
-    "svd": "gram",
-    "cholesky": "gram",
-    "lsqr": "stream",
-    "sparse_cg": "stream",
-    "lbfgs": "stream",
-    "sag": "sgd",
-    "saga": "sgd",
-}
+#: Largest direct system (``min(n, p)^2`` float64) ``solver="auto"`` builds; beyond it the
+#: streaming solver runs (and ``solver_`` says so).
+DIRECT_BYTES = 1 << 31
 
 __all__ = ["LinearRegression", "Ridge"]
 
@@ -49,19 +40,21 @@ class Ridge(FusedLinearModel):
         ``tol * ||y - mean(y)||^2``.
     warm_start : bool, default=False
     positive : bool, default=False
-        Non-negative coefficients (``"gram"`` then hands over to ``"stream"``, whose gap is
-        the duality gap of the constrained problem).
+        Non-negative coefficients (the direct solvers then hand over to ``"stream"``, whose
+        gap is the duality gap of the constrained problem).
     copy_X : bool, default=True
         Accepted for compatibility: X is never modified nor copied.
     solver : {"auto", "gram", "stream", "sgd"} or a scikit-learn Ridge solver name, \
 default="auto"
-        scikit-learn's names map to ours: ``"svd"``/``"cholesky"`` -> ``"gram"``,
-        ``"lsqr"``/``"sparse_cg"``/``"lbfgs"`` -> ``"stream"``, ``"sag"``/``"saga"`` -> ``"sgd"``.
-        ``"gram"``: one fused pass builds the Gram matrix, then a p x p solve (exact);
-        ``"stream"``: accelerated gradient, one fused pass per epoch; ``"sgd"``: the notes'
-        update rule ``w <- w - lr * (2 (w x + b - y) x + 2 alpha' w)``.  ``"auto"``:
-        ``"gram"`` when n_samples >= 2 * n_features and n_features <= 2048, else
-        ``"stream"``.
+        ``"auto"``, ``"svd"`` and ``"cholesky"``: exact, as scikit-learn's default: one fused
+        pass builds the p x p Gram matrix and Cholesky solves it (``solver_ == "gram"``), or,
+        when n_features > n_samples, the n x n dual (kernel ridge) system is solved
+        (``solver_ == "dual"``).  ``"auto"`` alone falls back to ``"stream"`` when that
+        system would exceed 2 GiB.  ``"gram"``: always the p x p system.
+        ``"lsqr"``/``"sparse_cg"``/``"lbfgs"`` -> ``"stream"``: accelerated gradient, one
+        fused pass per epoch; ``"sag"``/``"saga"`` -> ``"sgd"``: the notes' update rule
+        ``w <- w - lr * (2 (w x + b - y) x + 2 alpha' w)``.  The same choice is made for
+        NumPy and Dask input.
     verbose, callback, batch_size, eta0, random_state
         As in :class:`fastnorm.linear_model.Lasso`.
 
@@ -90,14 +83,22 @@ default="auto"
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         **COMMON_CONSTRAINTS,
-        "solver": [StrOptions(set(SOLVERS) | set(SKLEARN_RIDGE_SOLVERS))],
+        "solver": [StrOptions(RIDGE_PUBLIC)],
     }
 
-    def _resolve_solver(self, n, p):
+    def _solver_key(self, n, p, backend):
         solver = SKLEARN_RIDGE_SOLVERS.get(self.solver, self.solver)
-        solver = choose_solver(solver, n, p, getattr(self, "_auto_gram_any_n", False))
-        # positive=True: the accelerated projected gradient (its gap is the constrained one)
-        return "stream" if self.positive and solver == "gram" else solver
+        if solver not in ("auto", "direct", "gram"):
+            return solver
+        if self.positive:  # the accelerated projected gradient (its gap is the constrained one)
+            return "stream"
+        if solver == "gram":
+            return "ridge_gram"
+        if solver == "auto" and min(n, p) ** 2 * 8 > DIRECT_BYTES:
+            return "stream"
+        # exact, as scikit-learn's default: Cholesky on the p x p Gram matrix, or on the
+        # n x n kernel matrix when p > n
+        return "ridge_gram" if p <= n else "ridge_dual"
 
     def __init__(
         self,
@@ -131,37 +132,19 @@ default="auto"
         self.eta0 = eta0
 
     # (1/(2n)) sum sw_n r^2 + 0.5 l2 ||w||^2, times 2 * raw_sum, is sum sw_raw r^2 + alpha ||w||^2
-    def _penalty(self, raw_sum, n):
+    def _lower(self, raw_sum, n, k):
         alpha = np.asarray(self.alpha, dtype=np.float64).ravel()
-        n_targets = self._n_targets
-        if alpha.shape[0] not in (1, n_targets):
+        if alpha.shape[0] not in (1, k):
             raise ValueError(
                 "Number of targets and number of penalties do not correspond: "
-                f"{alpha.shape[0]} != {n_targets}"
+                f"{alpha.shape[0]} != {k}"
             )
         if not np.all(alpha >= 0):
             raise ValueError("alpha values must be non-negative")
-        return 0.0, alpha / raw_sum
+        return np.zeros(k), np.broadcast_to(alpha / raw_sum, (k,))
 
     def _obj_scale(self, raw_sum, n):
         return 2.0 * raw_sum
-
-    def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
-        if self.positive:
-            return super()._solve_gram(X, y, sw, l1, l2, w0, max_iter, cb)
-        from fastnorm.linear_model._base import gram_stats_checked
-        from fastnorm.linear_model._gram import ridge_gram
-
-        stats = gram_stats_checked(self, X, y, sw)
-        self._last_yty = float(stats.yty) / float(stats.n)
-        # stats carry weights normalised to sum n_samples: sum sw_n r^2 + alpha' ||w||^2 with
-        # alpha' = l2 * n has the minimiser of sum sw_raw r^2 + alpha ||w||^2.
-        w = np.asarray(ridge_gram(stats, l2 * float(stats.n)), dtype=np.float64)
-        b = float(stats.y_offset - stats.X_offset @ w) if self.fit_intercept else 0.0
-        G, Xty, n = np.asarray(stats.G), np.asarray(stats.Xty), float(stats.n)
-        rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
-        obj = 0.5 * rss / n + 0.5 * l2 * float(w @ w)  # scaled by 2 * raw_sum in fit
-        return w, b, 0.0, 1, [obj], True  # n_iter_ = 1: one pass and one solve
 
 
 class LinearRegression(Ridge):
@@ -198,7 +181,6 @@ class LinearRegression(Ridge):
     (array([1., 2.]), 3.0)
     """
 
-    _auto_gram_any_n = True
     _parameter_constraints: dict = {
         **{k: v for k, v in Ridge._parameter_constraints.items() if k != "alpha"},
         "n_jobs": [None, Integral],
@@ -235,24 +217,17 @@ class LinearRegression(Ridge):
         self.eta0 = eta0
         self.random_state = random_state
 
-    def _penalty(self, raw_sum, n):
-        return 0.0, 0.0
+    _squeeze_single_target = False  # scikit-learn's LinearRegression keeps coef_ (1, p)
 
-    def _solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb):
+    def _lower(self, raw_sum, n, k):
+        return np.zeros(k), np.zeros(k)
+
+    def _solver_key(self, n, p, backend):
+        solver = SKLEARN_RIDGE_SOLVERS.get(self.solver, self.solver)
+        if solver not in ("auto", "direct", "gram"):
+            return solver
         if self.positive:  # NNLS: coordinate descent on the Gram system
-            return FusedLinearModel._solve_gram(self, X, y, sw, l1, l2, w0, max_iter, cb)
-        from fastnorm.linear_model._base import gram_stats_checked
-
-        stats = gram_stats_checked(self, X, y, sw)
-        self._last_yty = float(stats.yty) / float(stats.n)
-        G, Xty, n = np.asarray(stats.G), np.asarray(stats.Xty), float(stats.n)
-        # Minimum-norm least squares through the eigen-decomposition of G: eigenvalues under
-        # G's rounding level (p * eps * max) count as zero, so a rank-deficient X gives the
-        # minimum-norm solution, as scikit-learn's lstsq does (a Cholesky can succeed on a
-        # numerically singular G and return another solution).
-        lam, V = np.linalg.eigh(G)
-        keep = lam > max(lam.max(initial=0.0), 0.0) * G.shape[0] * np.finfo(np.float64).eps
-        w = V[:, keep] @ ((V[:, keep].T @ Xty) / lam[keep])
-        b = float(stats.y_offset - stats.X_offset @ w) if self.fit_intercept else 0.0
-        rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
-        return w, b, 0.0, 1, [0.5 * max(rss, 0.0) / n], True
+            return "gram"
+        if solver == "auto" and p > AUTO_GRAM_MAX_P:
+            return "stream"
+        return "lstsq"  # minimum-norm least squares on the Gram matrix

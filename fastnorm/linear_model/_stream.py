@@ -17,35 +17,24 @@
     ``w <- w - lr * (2 (w x + b - y) x + penalty gradient)`` (or its proximal form that reaches
     exact zeros), one fused pass per epoch for the objective and the gap.
 
-Both take a :class:`~fastnorm.linear_model._base.Problem`, which reaches the data only through
-its data-pass object (``moments()`` and ``epoch(w, b)``): a Dask backend plugs in there.
+Both take a :class:`~fastnorm.linear_model._problem.Problem`, which reaches the data only
+through its data fit and data pass (``moments()`` and ``epoch(w, b)``): a Dask backend plugs
+in there.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from fastnorm._kernels.penalty import prox_enet_array
-from fastnorm.linear_model._base import Problem
+from fastnorm.linear_model._problem import Problem, SolveResult
 
-__all__ = ["SolveResult", "fista", "sgd"]
+__all__ = ["fista", "sgd"]
 
 _TINY = 1e-300
-
-
-@dataclass
-class SolveResult:
-    w: np.ndarray
-    gap: float  # duality gap / n (scikit-learn's dual_gap_)
-    n_iter: int  # passes over X after the starting point
-    objectives: list[float] = field(default_factory=list)
-    gaps: list[float] = field(default_factory=list)
-    converged: bool = False
-    stopped: bool = False  # the callback asked to stop
 
 
 def _prox(v: np.ndarray, step: float, l1: float, l2: float, positive: bool) -> np.ndarray:
@@ -63,12 +52,12 @@ def _raise_nonfinite() -> None:
     )
 
 
-def _diag(prob: Problem) -> np.ndarray:
-    m = prob.data.moments()
-    d = m.colsq / prob.n
-    if prob.fit_intercept:
-        d = d - prob.X_off * prob.X_off
-    return np.maximum(d, 0.0)
+def _check_random_state(seed):
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    if seed is None:
+        return np.random.mtrand._rand
+    return np.random.RandomState(seed)
 
 
 def _report(verbose, solver, k, obj, gap) -> None:
@@ -96,7 +85,7 @@ def fista(
     if gap <= thr:
         res.converged = True
         return res
-    d = _diag(prob)
+    d = prob.diag()
     # max diagonal of the Hessian: a lower bound of its largest eigenvalue (raised below)
     L = max(float(d.max()) if d.size else 0.0, _TINY)
     x_prev, g_prev = x, grad
@@ -176,9 +165,7 @@ def sgd(
     data = prob.data
     if not hasattr(data, "sgd_epoch"):
         raise NotImplementedError("solver='sgd' needs in-memory data (a NumpyPass)")
-    from sklearn.utils import check_random_state
-
-    rng = check_random_state(random_state)
+    rng = _check_random_state(random_state)
     n = data.n_samples
     batch = int(min(max(batch_size, 1), max(n, 1)))
     w = np.array(w0, dtype=np.float64)
@@ -193,7 +180,7 @@ def sgd(
     if gap <= thr:
         res.converged = True
         return res
-    d = _diag(prob)
+    d = prob.diag()
     trace = float(d.sum()) if d.size else 0.0
     dmax = float(d.max()) if d.size else 0.0
     if eta0 is None:

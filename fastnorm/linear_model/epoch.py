@@ -7,6 +7,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from fastnorm.linear_model._data import NumpyPass
+from fastnorm.linear_model._validation import validate_epoch_input
+
 __all__ = ["EpochResult", "fused_epoch"]
 
 
@@ -89,34 +92,11 @@ def fused_epoch(
     >>> round(res.objective, 4)
     0.0472
     """
-    from fastnorm.linear_model._base import NumpyPass
-
-    X = np.asarray(X)
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead")
-    n, p = X.shape
-    y = np.asarray(y, dtype=np.float64)
-    if y.shape != (n,):
-        raise ValueError(
-            f"Found input variables with inconsistent numbers of samples: [{n}, {y.shape[0]}]"
-        )
-    if not isinstance(coef, np.ndarray) or coef.shape != (p,):
-        raise ValueError(f"coef must be an ndarray of shape ({p},)")
-    sw = None
-    if sample_weight is not None:
-        sw = np.asarray(sample_weight, dtype=np.float64)
-        if sw.shape != (n,):
-            raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(n,)}!")
-    if residual is not None and (
-        residual.shape != (n,) or residual.dtype != np.float64 or not residual.flags.c_contiguous
-    ):
-        raise ValueError(f"residual must be a C-contiguous float64 array of shape ({n},)")
+    X, y, sw = validate_epoch_input(X, y, coef, sample_weight, residual)
     data = NumpyPass(X, y, sw)
     w = np.asarray(coef, dtype=np.float64)
     g, s_r, s_rr, _ = data.epoch(w, float(intercept), residual)
-    total = float(sw.sum()) if sw is not None else float(n)
+    total = float(sw.sum()) if sw is not None else float(X.shape[0])
     total = total if total > 0 else 1.0
     loss = s_rr / total
     grad = 2.0 * g / total

@@ -1,0 +1,197 @@
+"""The solver registry: each solver states what it needs from the data and returns a
+:class:`~fastnorm.linear_model._problem.SolveResult`.
+
+A solver is ``solve(backend, t, task) -> SolveResult`` for target ``t``, where ``backend`` (a
+:class:`~fastnorm.linear_model._data.NumpyBackend` or a Dask backend) gives, according to
+``needs``:
+
+``"pass"``
+    ``backend.problem(t, task)``: a :class:`~fastnorm.linear_model._problem.Problem` whose
+    data fit runs fused passes over X (every backend);
+``"rows"``
+    the same, plus row-wise updates (``problem.data.sgd_epoch``; in-memory arrays only);
+``"gram"``
+    ``backend.gram(t)``: :class:`~fastnorm.linear_model._gram.GramStats` (one pass);
+``"kernel"``
+    ``backend.kernel()`` and ``backend.rmatvec(A)``: the centred n x n kernel matrix and
+    ``X_c^T A`` (the dual form when p > n).
+
+Adding a solver is one call, in the solver's own module::
+
+    from fastnorm.linear_model._solvers import Solver, register
+    register(Solver("workset", needs="pass", solve=solve_workset))
+
+and one import line in ``fastnorm/linear_model/__init__.py`` so that the module runs (the
+estimators then accept ``solver="workset"``: :func:`names` lists what is registered).  A
+new data fit plugs in through :class:`~fastnorm.linear_model._problem.Problem` (its
+``datafit`` part; see :mod:`fastnorm.linear_model._datafit` for the interface).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastnorm.linear_model._gram import cd_gram, ridge_gram
+from fastnorm.linear_model._problem import SolveResult, Task
+from fastnorm.linear_model._stream import fista, sgd
+
+__all__ = ["PUBLIC", "RIDGE_PUBLIC", "SKLEARN_RIDGE_SOLVERS", "Solver", "get", "names", "register"]
+
+
+@dataclass(frozen=True)
+class Solver:
+    """A registered solver.
+
+    ``name`` is what ``solver_`` reports; ``needs`` one of ``"pass"``, ``"rows"``,
+    ``"gram"``, ``"kernel"``; ``l1``: whether it handles an L1 term; ``positive``: whether it
+    handles ``w >= 0``; ``exact``: a direct solve (no tolerance).
+    """
+
+    name: str
+    needs: str
+    solve: Callable[..., SolveResult]
+    l1: bool = True
+    positive: bool = True
+    exact: bool = False
+
+
+_REGISTRY: dict[str, Solver] = {}
+
+#: scikit-learn's Ridge solver names, mapped onto ours (so that a swapped import keeps
+#: working): the exact direct solvers become the direct solve, the iterative ones the
+#: streaming solver, the stochastic ones SGD.
+SKLEARN_RIDGE_SOLVERS = {
+    "svd": "direct",
+    "cholesky": "direct",
+    "lsqr": "stream",
+    "sparse_cg": "stream",
+    "lbfgs": "stream",
+    "sag": "sgd",
+    "saga": "sgd",
+}
+
+#: The ``solver=`` values the estimators accept.  These sets are what their parameter
+#: constraints hold (by reference), so a solver registered later is accepted too.
+PUBLIC: set[str] = {"auto"}
+RIDGE_PUBLIC: set[str] = {"auto", *SKLEARN_RIDGE_SOLVERS}
+
+
+def register(solver: Solver, key: str | None = None) -> Solver:
+    """Add ``solver`` under ``key``; without a key it is public: ``solver=solver.name``."""
+    _REGISTRY[key or solver.name] = solver
+    if key is None:
+        PUBLIC.add(solver.name)
+        RIDGE_PUBLIC.add(solver.name)
+    return solver
+
+
+def get(key: str) -> Solver:
+    return _REGISTRY[key]
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_REGISTRY)
+
+
+# ---------------------------------------------------------------------------- built-ins
+def _cd_gram(backend, t: int, task: Task) -> SolveResult:
+    stats = backend.gram(t)
+    w, gap, n_iter, hist, ghist = cd_gram(
+        stats, task.l1, task.l2, task.w0, task.max_iter, task.tol, task.positive,
+        callback=task.callback, warn=False, selection=task.selection,
+        random_state=task.random_state, gap_history=True,
+    )  # fmt: skip
+    w = np.asarray(w, dtype=np.float64)
+    b = float(stats.y_offset - stats.X_offset @ w) if task.fit_intercept else 0.0
+    gap_tol = task.tol * float(stats.yty) / float(stats.n)
+    stopped = task.callback is not None and n_iter < task.max_iter and gap > gap_tol
+    conv = gap <= gap_tol or stopped
+    return SolveResult(w, float(gap), int(n_iter), list(hist), list(ghist), conv, stopped, b,
+                       gap_tol)  # fmt: skip
+
+
+def _iterative(kind: str) -> Callable[..., SolveResult]:
+    def solve(backend, t: int, task: Task) -> SolveResult:
+        prob = backend.problem(t, task)
+        if kind == "sgd":
+            res = sgd(prob, task.w0, task.max_iter, task.tol, task.callback, task.verbose,
+                      batch_size=task.batch_size, eta0=task.eta0,
+                      random_state=task.random_state)  # fmt: skip
+        else:
+            res = fista(prob, task.w0, task.max_iter, task.tol, task.callback, task.verbose)
+        res.intercept = prob.intercept(res.w)
+        res.gap_tol = prob.gap_tol(task.tol)
+        res.converged = res.converged or res.stopped
+        return res
+
+    return solve
+
+
+def _ridge_result(w, b, rss, n, l2) -> SolveResult:
+    obj = 0.5 * max(rss, 0.0) / n + 0.5 * l2 * float(w @ w)
+    return SolveResult(w, 0.0, 1, [obj], [0.0], True, False, b, 0.0)
+
+
+def _ridge_gram(backend, t: int, task: Task) -> SolveResult:
+    """Cholesky on the (p x p) Gram system: exact, one pass over X."""
+    stats = backend.gram(t)
+    # stats carry weights normalised to sum n_samples: sum sw_n r^2 + alpha' ||w||^2 with
+    # alpha' = l2 * n has the minimiser of sum sw_raw r^2 + alpha ||w||^2.
+    w = np.asarray(ridge_gram(stats, task.l2 * float(stats.n)), dtype=np.float64)
+    b = float(stats.y_offset - stats.X_offset @ w) if task.fit_intercept else 0.0
+    G, Xty = np.asarray(stats.G), np.asarray(stats.Xty)
+    rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
+    return _ridge_result(w, b, rss, float(stats.n), task.l2)
+
+
+def _ridge_dual(backend, t: int, task: Task) -> SolveResult:
+    """The n x n dual system ``(K + a I) c = y_c``, ``w = X_c^T c`` (kernel ridge form, as
+    scikit-learn's Cholesky solver does when p > n): exact."""
+    ks = backend.kernel()
+    a = task.l2 * ks.n
+    A = ks.K.copy()
+    A.flat[:: A.shape[0] + 1] += a
+    yq = ks.Yq[:, t]
+    c = _solve_pos(A, yq)
+    w = backend.rmatvec(c[:, None])[:, 0]
+    b = float(ks.y_off[t] - ks.X_off @ w) if task.fit_intercept else 0.0
+    r = yq - ks.K @ c  # the weighted residual, from the dual solution: no pass over X
+    return _ridge_result(w, b, float(r @ r), ks.n, task.l2)
+
+
+def _solve_pos(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    import scipy.linalg as sla
+
+    try:
+        return sla.solve(A, b, assume_a="pos", overwrite_a=False)
+    except (np.linalg.LinAlgError, ValueError):  # singular (alpha = 0, rank-deficient)
+        return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def _lstsq_gram(backend, t: int, task: Task) -> SolveResult:
+    """Minimum-norm least squares through the eigen-decomposition of the Gram matrix."""
+    stats = backend.gram(t)
+    G, Xty = np.asarray(stats.G), np.asarray(stats.Xty)
+    # eigenvalues under G's rounding level (p * eps * max) count as zero, so a rank-deficient
+    # X gives the minimum-norm solution, as scikit-learn's lstsq does (a Cholesky can succeed
+    # on a numerically singular G and return another solution)
+    lam, V = np.linalg.eigh(G)
+    keep = lam > max(lam.max(initial=0.0), 0.0) * G.shape[0] * np.finfo(np.float64).eps
+    w = V[:, keep] @ ((V[:, keep].T @ Xty) / lam[keep])
+    b = float(stats.y_offset - stats.X_offset @ w) if task.fit_intercept else 0.0
+    rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
+    return _ridge_result(w, b, rss, float(stats.n), 0.0)
+
+
+register(Solver("gram", needs="gram", solve=_cd_gram))
+register(Solver("stream", needs="pass", solve=_iterative("stream")))
+register(Solver("sgd", needs="rows", solve=_iterative("sgd")))
+register(Solver("gram", needs="gram", solve=_ridge_gram, l1=False, positive=False, exact=True),
+         key="ridge_gram")  # fmt: skip
+register(Solver("dual", needs="kernel", solve=_ridge_dual, l1=False, positive=False,
+                exact=True), key="ridge_dual")  # fmt: skip
+register(Solver("gram", needs="gram", solve=_lstsq_gram, l1=False, positive=False, exact=True),
+         key="lstsq")  # fmt: skip
