@@ -78,7 +78,9 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
     ``_obj_scale(raw_sw_sum, n)``
         the factor from that scale to the estimator's own objective;
     ``_solver_key(n, p, backend)``
-        the registry key of the solver to run (``"auto"`` resolved).
+        the registry key of the solver to run (``"auto"`` resolved);
+    ``_solver_tol(key)``
+        the tolerance handed to it (default: ``tol``).
     """
 
     _reports_gap = True
@@ -93,6 +95,11 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
 
     def _solver_key(self, n: int, p: int, backend) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _solver_tol(self, key: str) -> float:
+        """The ``tol`` the solver ``key`` is given (the estimator's, in scikit-learn's
+        duality-gap scale)."""
+        return self.tol
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.

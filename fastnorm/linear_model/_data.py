@@ -189,6 +189,11 @@ class NumpyBackend:
         except ValueError as exc:
             if "Input X contains" in str(exc):
                 check_all_finite(self.owner, self.X)
+            if "too large to square" in str(exc):  # finite X whose squares overflow
+                raise ValueError(
+                    "Coordinate descent iterations resulted in non-finite parameter values. "
+                    "The input data may contain large values and need to be preprocessed."
+                ) from exc
             raise
 
     def kernel(self) -> KernelStats:

@@ -45,7 +45,8 @@ def fit_on(est: Any, backend: Any) -> Any:
     n, p, k = backend.n, backend.p, backend.k
     l1s, l2s = est._lower(backend.raw_sum, n, k)
     scale = est._obj_scale(backend.raw_sum, n)
-    solver = get(est._solver_key(n, p, backend))
+    key = est._solver_key(n, p, backend)
+    solver = get(key)
     if solver.needs not in backend.provides:
         raise NotImplementedError(
             f"solver={solver.name!r} needs {solver.needs!r} access to X, which "
@@ -77,7 +78,7 @@ def fit_on(est: Any, backend: Any) -> Any:
             l1=float(l1s[t]), l2=float(l2s[t]), positive=bool(est.positive),
             fit_intercept=bool(est.fit_intercept),
             w0=w_init[t].copy() if w_init is not None else np.zeros(p),
-            max_iter=int(max_iter), tol=float(est.tol), callback=cb,
+            max_iter=int(max_iter), tol=float(est._solver_tol(key)), callback=cb,
             verbose=int(getattr(est, "verbose", 0) or 0),
             batch_size=int(getattr(est, "batch_size", 1)), eta0=getattr(est, "eta0", None),
             random_state=getattr(est, "random_state", None),

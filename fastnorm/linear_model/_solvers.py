@@ -61,17 +61,12 @@ class Solver:
 _REGISTRY: dict[str, Solver] = {}
 
 #: scikit-learn's Ridge solver names, mapped onto ours (so that a swapped import keeps
-#: working): the exact direct solvers become the direct solve, the iterative ones the
-#: streaming solver, the stochastic ones SGD.
-SKLEARN_RIDGE_SOLVERS = {
-    "svd": "direct",
-    "cholesky": "direct",
-    "lsqr": "stream",
-    "sparse_cg": "stream",
-    "lbfgs": "stream",
-    "sag": "sgd",
-    "saga": "sgd",
-}
+#: working): all of them to the exact direct solve, which meets the accuracy each of them
+#: promises at its ``tol`` (our iterative solvers' ``tol`` is the duality-gap criterion of
+#: the elastic net, not the residual or gradient tolerance of lsqr, cg, lbfgs or sag).
+SKLEARN_RIDGE_SOLVERS = dict.fromkeys(
+    ("svd", "cholesky", "lsqr", "sparse_cg", "lbfgs", "sag", "saga"), "direct"
+)
 
 #: The ``solver=`` values the estimators accept.  These sets are what their parameter
 #: constraints hold (by reference), so a solver registered later is accepted too.
