@@ -303,3 +303,30 @@ def test_solver_registry_hook():
         _solvers._REGISTRY.pop("probe-solver")
         _solvers.PUBLIC.discard("probe-solver")
         _solvers.RIDGE_PUBLIC.discard("probe-solver")
+
+
+@pytest.mark.filterwarnings(
+    "ignore::RuntimeWarning", "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+def test_validation_messages_match_sklearn():
+    X, y, _ = _data(30, 3)
+    for alphas in ([1, -1, 2], [1, 2, "1"]):
+        with pytest.raises((ValueError, TypeError)) as ours:
+            LassoCV(alphas=alphas, cv=3).fit(X, y)
+        with pytest.raises((ValueError, TypeError)) as ref:
+            sk.LassoCV(alphas=alphas, cv=3).fit(X, y)
+        assert type(ours.value) is type(ref.value) and str(ours.value) == str(ref.value)
+    for path in ("lasso_path", "enet_path"):
+        with pytest.raises(TypeError) as ours:  # InvalidParameterError is a TypeError too
+            getattr(fastnorm.linear_model, path)(X, y, alphas="1")
+        with pytest.warns(FutureWarning, match="'n_alphas' was deprecated"):
+            a = getattr(fastnorm.linear_model, path)(X, y, n_alphas=7)[0]
+        assert a.shape == (7,)
+        with pytest.warns(FutureWarning, match="'alphas=None' is deprecated"):
+            getattr(fastnorm.linear_model, path)(X, y, alphas=None)
+    big = np.finfo(np.float64).max * np.random.default_rng(0).uniform(size=(10, 2))
+    with pytest.raises(ValueError) as ours:
+        ElasticNet(alpha=0.1).fit(big, np.ones(10))
+    with pytest.raises(ValueError) as ref:
+        sk.ElasticNet(alpha=0.1).fit(big, np.ones(10))
+    assert str(ours.value).split(".")[0] == str(ref.value).split(".")[0]
