@@ -330,3 +330,23 @@ def test_validation_messages_match_sklearn():
     with pytest.raises(ValueError) as ref:
         sk.ElasticNet(alpha=0.1).fit(big, np.ones(10))
     assert str(ours.value).split(".")[0] == str(ref.value).split(".")[0]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["stream", "gram"])
+def test_warm_start_continues(solver):
+    # issue 16: warm starts restarted the momentum, so 5 + 5 epochs differed from 10
+    X, y, _ = _data(300, 40, seed=6)
+    X[:, 1] = X[:, 0] + 0.01 * X[:, 2]
+    kw = dict(alpha=0.05, solver=solver, tol=1e-14)
+    once = ElasticNet(max_iter=10, **kw).fit(X, y)
+    twice = ElasticNet(max_iter=5, warm_start=True, **kw).fit(X, y)
+    twice.fit(X, y)
+    if solver == "stream":  # momentum, step and previous iterate continue: the same bits
+        np.testing.assert_array_equal(once.coef_, twice.coef_)
+    else:  # coordinate descent re-screens at a new start: equal to rounding
+        np.testing.assert_allclose(once.coef_, twice.coef_, rtol=1e-12, atol=1e-14)
+    # a changed coef_ is a new start, not a continuation
+    twice.coef_ = twice.coef_ * 0.5
+    twice.fit(X, y)
+    assert not np.array_equal(twice.coef_, once.coef_)

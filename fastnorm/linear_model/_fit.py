@@ -56,10 +56,16 @@ def fit_on(est: Any, backend: Any) -> Any:
         )
     max_iter = est.max_iter if est.max_iter is not None else est._default_max_iter
     w_init = None
+    states = [None] * k
     if est.warm_start and hasattr(est, "coef_"):
         c = np.asarray(est.coef_, dtype=np.float64).reshape(-1, p)
         if c.shape[0] == k:
             w_init = c
+            # the solver's own state (momentum) continues where the last fit stopped when
+            # coef_ is still its result (the solver checks) and the same solver runs
+            prev = getattr(est, "solver_state_", None)
+            if prev is not None and len(prev) == k and getattr(est, "solver_", None) == solver.name:
+                states = list(prev)
     cb = est.callback
     if cb is not None and scale != 1.0:
         user_cb = cb
@@ -73,6 +79,7 @@ def fit_on(est: Any, backend: Any) -> Any:
     n_iters: list = []
     paths: list = []
     gap_paths: list = []
+    new_states: list = []
     for t in range(k):
         task = Task(
             l1=float(l1s[t]), l2=float(l2s[t]), positive=bool(est.positive),
@@ -82,7 +89,7 @@ def fit_on(est: Any, backend: Any) -> Any:
             verbose=int(getattr(est, "verbose", 0) or 0),
             batch_size=int(getattr(est, "batch_size", 1)), eta0=getattr(est, "eta0", None),
             random_state=getattr(est, "random_state", None),
-            selection=getattr(est, "selection", "cyclic"),
+            selection=getattr(est, "selection", "cyclic"), state=states[t],
         )  # fmt: skip
         res = solver.solve(backend, t, task)
         if not res.converged:
@@ -93,6 +100,8 @@ def fit_on(est: Any, backend: Any) -> Any:
         n_iters.append(res.n_iter)
         paths.append(np.asarray(res.objectives, dtype=np.float64) * scale)
         gap_paths.append(np.asarray(res.gaps, dtype=np.float64) * scale)
+        new_states.append(res.state)
+    est.solver_state_ = new_states if any(s is not None for s in new_states) else None
     return set_fitted(est, backend, coefs, intercepts, gaps, n_iters, paths, gap_paths,
                       solver.name)  # fmt: skip
 

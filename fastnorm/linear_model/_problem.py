@@ -33,6 +33,7 @@ class Task:
     eta0: float | None = None
     random_state: Any = None
     selection: str = "cyclic"
+    state: Any = None  # a previous result's ``state`` to continue from (warm start)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class SolveResult:
     stopped: bool = False  # the callback asked to stop
     intercept: float = 0.0
     gap_tol: float = 0.0  # the gap / n at which the solver stops (scikit-learn's tol scale)
+    state: Any = None  # what a warm start continues from (momentum etc.), or None
 
 
 @dataclass

@@ -116,7 +116,8 @@ def _iterative(kind: str) -> Callable[..., SolveResult]:
                       batch_size=task.batch_size, eta0=task.eta0,
                       random_state=task.random_state)  # fmt: skip
         else:
-            res = fista(prob, task.w0, task.max_iter, task.tol, task.callback, task.verbose)
+            res = fista(prob, task.w0, task.max_iter, task.tol, task.callback, task.verbose,
+                        state=task.state)  # fmt: skip
         res.intercept = prob.intercept(res.w)
         res.gap_tol = prob.gap_tol(task.tol)
         res.converged = res.converged or res.stopped
