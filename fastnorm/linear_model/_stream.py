@@ -35,6 +35,9 @@ from fastnorm.linear_model._problem import Problem, SolveResult
 __all__ = ["fista", "sgd"]
 
 _TINY = 1e-300
+#: An objective increase below this (relative) is rounding, not a reason to restart the
+#: momentum: the decision must not flip with the last bits of a sum (NumPy vs Dask chunks).
+_RESTART_RTOL = 1e-13
 
 
 def _prox(v: np.ndarray, step: float, l1: float, l2: float, positive: bool) -> np.ndarray:
@@ -126,7 +129,7 @@ def fista(
         if not accepted:
             break  # max_iter hit during backtracking: keep the last accepted iterate
         # adaptive restart (O'Donoghue & Candes): gradient scheme, plus any objective increase
-        if float((yv - x_new) @ (x_new - x)) > 0.0 or obj_new > obj:
+        if float((yv - x_new) @ (x_new - x)) > 0.0 or obj_new > obj + _RESTART_RTOL * abs(obj):
             t = 1.0
         else:
             t = t_next
