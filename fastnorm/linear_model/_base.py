@@ -14,7 +14,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 from fastnorm.linear_model._data import NumpyPass  # noqa: F401  (re-export for bench/)
-from fastnorm.linear_model._datafit import Moments  # noqa: F401
+from fastnorm.linear_model._datafit import Moments, Quadratic  # noqa: F401
 from fastnorm.linear_model._fit import fit as _fit
 from fastnorm.linear_model._solvers import PUBLIC
 
@@ -86,6 +86,9 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
     _reports_gap = True
     _default_max_iter = 1000
     _squeeze_single_target = True  # y (n, 1) -> coef_ (p,), as scikit-learn's Lasso/Ridge
+    #: The data fit of the pass-based solvers (``fastnorm.linear_model._datafit``): a new
+    #: estimator (logistic) sets its own class here; the fit loop is unchanged.
+    _datafit = Quadratic
 
     def _lower(self, raw_sum: float, n: int, k: int):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -171,7 +171,13 @@ class NumpyBackend:
 
     def problem(self, t: int, task) -> Problem:
         prob = Problem.from_pass(
-            self.data_pass(t), task.l1, task.l2, task.positive, task.fit_intercept, task.w0
+            self.data_pass(t),
+            task.l1,
+            task.l2,
+            task.positive,
+            task.fit_intercept,
+            task.w0,
+            task.datafit,
         )
         if not prob.datafit.finite():
             check_all_finite(self.owner, self.X)

@@ -90,6 +90,7 @@ def fit_on(est: Any, backend: Any) -> Any:
             batch_size=int(getattr(est, "batch_size", 1)), eta0=getattr(est, "eta0", None),
             random_state=getattr(est, "random_state", None),
             selection=getattr(est, "selection", "cyclic"), state=states[t],
+            datafit=est._datafit,
         )  # fmt: skip
         res = solver.solve(backend, t, task)
         if not res.converged:
