@@ -83,7 +83,13 @@ def _enet_obj(X, y, coef, b, alpha, l1_ratio, sw=None):
         ElasticNet(solver="stream", l1_ratio=0.2),
         Ridge(solver="stream", tol=1e-10),
         LinearRegression(),
-    ]
+    ],
+    # scikit-learn marks the same check for its own Ridge: a direct solve has n_iter_ None
+    expected_failed_checks=lambda est: (
+        {"check_non_transformer_estimators_n_iter": "direct solve: n_iter_ is None"}
+        if type(est).__name__ == "Ridge" and est.solver == "auto"
+        else {}
+    ),
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -89,6 +89,8 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
     #: The data fit of the pass-based solvers (``fastnorm.linear_model._datafit``): a new
     #: estimator (logistic) sets its own class here; the fit loop is unchanged.
     _datafit = Quadratic
+    #: ``n_iter_`` after a direct (exact) solve.
+    _direct_n_iter: int | None = 1
 
     def _lower(self, raw_sum: float, n: int, k: int):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -103,6 +103,8 @@ def fit_on(est: Any, backend: Any) -> Any:
         gap_paths.append(np.asarray(res.gaps, dtype=np.float64) * scale)
         new_states.append(res.state)
     est.solver_state_ = new_states if any(s is not None for s in new_states) else None
+    if solver.exact:  # a direct solve has no iterations (Ridge: None, as scikit-learn)
+        n_iters = [est._direct_n_iter] * k
     return set_fitted(est, backend, coefs, intercepts, gaps, n_iters, paths, gap_paths,
                       solver.name)  # fmt: skip
 

@@ -64,8 +64,8 @@ default="auto"
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
-    n_iter_ : int or list of int
-        Epochs of the iterative solvers; 1 for ``"gram"`` (one pass, one solve).
+    n_iter_ : None, int or list of int
+        Epochs of the iterative solvers; None for the direct solves (as scikit-learn).
     objective_path_ : ndarray or list of ndarray
         ``||y - Xw - b||^2 + alpha ||w||^2`` after each epoch.
     solver_ : str
@@ -82,6 +82,7 @@ default="auto"
     """
 
     _reports_gap = False
+    _direct_n_iter = None  # scikit-learn's Ridge: n_iter_ is None for its direct solvers
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         **COMMON_CONSTRAINTS,
@@ -229,6 +230,7 @@ class LinearRegression(Ridge):
         self.random_state = random_state
 
     _squeeze_single_target = False  # scikit-learn's LinearRegression keeps coef_ (1, p)
+    _direct_n_iter = 1  # it has a max_iter here, so the estimator checks want n_iter_ >= 1
 
     def _lower(self, raw_sum, n, k):
         return np.zeros(k), np.zeros(k)
