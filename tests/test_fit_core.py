@@ -350,3 +350,11 @@ def test_warm_start_continues(solver):
     twice.coef_ = twice.coef_ * 0.5
     twice.fit(X, y)
     assert not np.array_equal(twice.coef_, once.coef_)
+
+
+def test_verbose_reports_every_solver(capsys):
+    X, y, _ = _data(80, 5)
+    for solver in ("gram", "stream"):
+        Lasso(alpha=0.1, solver=solver, verbose=1, tol=1e-8).fit(X, y)
+        out = capsys.readouterr().out
+        assert f"[fastnorm {solver}] epoch" in out and "gap" in out

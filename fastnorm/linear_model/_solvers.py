@@ -94,15 +94,23 @@ def names() -> tuple[str, ...]:
 # ---------------------------------------------------------------------------- built-ins
 def _cd_gram(backend, t: int, task: Task) -> SolveResult:
     stats = backend.gram(t)
+    callback = task.callback
+    if task.verbose:  # the same report as the streaming solvers, after each sweep
+        user_cb = task.callback
+
+        def callback(e, obj, gap):
+            print(f"[fastnorm gram] epoch {e + 1:4d}  objective {obj:.10e}  gap {gap:.3e}")
+            return user_cb(e, obj, gap) if user_cb is not None else False
+
     w, gap, n_iter, hist, ghist = cd_gram(
         stats, task.l1, task.l2, task.w0, task.max_iter, task.tol, task.positive,
-        callback=task.callback, warn=False, selection=task.selection,
+        callback=callback, warn=False, selection=task.selection,
         random_state=task.random_state, gap_history=True,
     )  # fmt: skip
     w = np.asarray(w, dtype=np.float64)
     b = float(stats.y_offset - stats.X_offset @ w) if task.fit_intercept else 0.0
     gap_tol = task.tol * float(stats.yty) / float(stats.n)
-    stopped = task.callback is not None and n_iter < task.max_iter and gap > gap_tol
+    stopped = callback is not None and n_iter < task.max_iter and gap > gap_tol
     conv = gap <= gap_tol or stopped
     return SolveResult(w, float(gap), int(n_iter), list(hist), list(ghist), conv, stopped, b,
                        gap_tol)  # fmt: skip
