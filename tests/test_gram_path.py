@@ -371,7 +371,7 @@ def test_lasso_path_matches_sklearn(name, positive):
 def test_enet_path_matches_sklearn():
     X, y = _synthetic(n=400, p=10, corr=0.5)
     for l1_ratio in (0.2, 0.8):
-        a, c, g = enet_path(X, y, l1_ratio=l1_ratio, n_alphas=30, tol=1e-10, max_iter=10**5)
+        a, c, g = enet_path(X, y, l1_ratio=l1_ratio, alphas=30, tol=1e-10, max_iter=10**5)
         a2, c2, g2 = sk_enet_path(
             X, y, l1_ratio=l1_ratio, alphas=30, tol=1e-10, max_iter=10**5, precompute=True
         )
@@ -382,8 +382,8 @@ def test_enet_path_matches_sklearn():
     np.testing.assert_array_equal(a, [1.0, 0.1, 0.01])
     assert c.dtype == np.float32 and c.shape == (10, 3)
     # F-ordered input and a precomputed Gram give the same path
-    a3, c3, _ = lasso_path(np.asfortranarray(X), y, n_alphas=10)
-    a4, c4, _ = lasso_path(X, y, n_alphas=10, precompute=X.T @ X, Xy=X.T @ y)
+    a3, c3, _ = lasso_path(np.asfortranarray(X), y, alphas=10)
+    a4, c4, _ = lasso_path(X, y, alphas=10, precompute=X.T @ X, Xy=X.T @ y)
     np.testing.assert_allclose(c3, c4, rtol=1e-9, atol=1e-12)
 
 
@@ -405,7 +405,9 @@ def test_path_bad_input():
         lasso_path(Xn, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        lasso_path(X, y, n_alphas=5)  # no deprecation noise for the documented signature
+        lasso_path(X, y, alphas=5)  # no deprecation noise for the documented signature
+    with pytest.warns(FutureWarning, match="n_alphas"):  # deprecated as in scikit-learn 1.9
+        lasso_path(X, y, n_alphas=5)
 
 
 # ------------------------------------------------------------------------ LassoCV/ElasticNetCV

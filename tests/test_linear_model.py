@@ -83,7 +83,13 @@ def _enet_obj(X, y, coef, b, alpha, l1_ratio, sw=None):
         ElasticNet(solver="stream", l1_ratio=0.2),
         Ridge(solver="stream", tol=1e-10),
         LinearRegression(),
-    ]
+    ],
+    # scikit-learn marks the same check for its own Ridge: a direct solve has n_iter_ None
+    expected_failed_checks=lambda est: (
+        {"check_non_transformer_estimators_n_iter": "direct solve: n_iter_ is None"}
+        if type(est).__name__ == "Ridge" and est.solver == "auto"
+        else {}
+    ),
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
@@ -597,12 +603,13 @@ def test_sklearn_parameter_names_accepted():
     ref = sk.Lasso(alpha=0.1, precompute=True, selection="random", random_state=0, **TIGHT)
     np.testing.assert_allclose(m.coef_, ref.fit(X, y).coef_, atol=1e-6)
     X, y = _make("n>>p")
-    for name, ours in [("cholesky", "gram"), ("svd", "gram"), ("lsqr", "stream"), ("sag", "sgd")]:
+    # every scikit-learn Ridge solver name gets the exact direct solve
+    for name, ours in [("cholesky", "gram"), ("svd", "gram"), ("lsqr", "gram"), ("sag", "gram")]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             r = Ridge(alpha=1.0, solver=name, random_state=0).fit(X, y)
         assert r.solver_ == ours
-        np.testing.assert_allclose(r.coef_, sk.Ridge(alpha=1.0).fit(X, y).coef_, atol=2e-3)
+        np.testing.assert_allclose(r.coef_, sk.Ridge(alpha=1.0).fit(X, y).coef_, atol=1e-10)
 
 
 @pytest.mark.parametrize("solver", ["stream", "gram"])

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from fastnorm._config import kernel
+from fastnorm._config import helper, kernel
 from fastnorm._kernels.penalty import enet_grad, prox_enet, uses_helpers
 
 __all__ = [
@@ -49,6 +49,33 @@ def block_rows(n_features: int, layout: str) -> int:
     if layout == "C":
         return max(16, ((1 << 16) // p) & ~3)  # a multiple of 4 (the kernel's row group)
     return max(64, (1 << 15) // p)
+
+
+@helper
+def _moments4(X, sw, has_sw, i, ma, mq):
+    """Add rows ``i .. i+3`` of C-ordered X to the weighted column sums ``ma`` and sums of
+    squares ``mq`` (one helper for both kernels that compute moments: the same bits)."""
+    x0 = X[i]
+    x1 = X[i + 1]
+    x2 = X[i + 2]
+    x3 = X[i + 3]
+    if has_sw:
+        c0 = sw[i]
+        c1 = sw[i + 1]
+        c2 = sw[i + 2]
+        c3 = sw[i + 3]
+    else:
+        c0 = 1.0
+        c1 = 1.0
+        c2 = 1.0
+        c3 = 1.0
+    for j in range(x0.shape[0]):
+        v0 = np.float64(x0[j])
+        v1 = np.float64(x1[j])
+        v2 = np.float64(x2[j])
+        v3 = np.float64(x3[j])
+        ma[j] += (c0 * v0 + c1 * v1) + (c2 * v2 + c3 * v3)
+        mq[j] += (c0 * v0 * v0 + c1 * v1 * v1) + (c2 * v2 * v2 + c3 * v3 * v3)
 
 
 @kernel
@@ -130,23 +157,7 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  
             for j in range(p):
                 g[j] += (q0 * x0[j] + q1 * x1[j]) + (q2 * x2[j] + q3 * x3[j])
             if stats:  # column moments while the four rows are in L1
-                if has_sw:
-                    c0 = sw[i]
-                    c1 = sw[i + 1]
-                    c2 = sw[i + 2]
-                    c3 = sw[i + 3]
-                else:
-                    c0 = 1.0
-                    c1 = 1.0
-                    c2 = 1.0
-                    c3 = 1.0
-                for j in range(p):
-                    v0 = np.float64(x0[j])
-                    v1 = np.float64(x1[j])
-                    v2 = np.float64(x2[j])
-                    v3 = np.float64(x3[j])
-                    ma[j] += (c0 * v0 + c1 * v1) + (c2 * v2 + c3 * v3)
-                    mq[j] += (c0 * v0 * v0 + c1 * v1 * v1) + (c2 * v2 * v2 + c3 * v3 * v3)
+                _moments4(X, sw, has_sw, i, ma, mq)
             i += 4
         while i < hi:
             xi = X[i]
@@ -261,7 +272,12 @@ def epoch_lsq_cols(XT, y, sw, w, b, rpb, g_out, s_out, r_out):  # noqa: PLR0913
 
 @kernel
 def colstats_rows(X, sw, rpb, sum_out, sq_out):
-    """Weighted column sums ``X.T @ sw`` and sums of squares ``(X**2).T @ sw``, C order."""
+    """Weighted column sums ``X.T @ sw`` and sums of squares ``(X**2).T @ sw``, C order.
+
+    Same blocks, row grouping and sums (``_moments4``) as the moments
+    :func:`epoch_lsq_rows` computes in its first pass, so the moments are the same bits
+    whichever kernel computed them (a warm start then continues a fit exactly).
+    """
     n, p = X.shape
     nblk = (n + rpb - 1) // rpb
     part = np.zeros((nblk, 2, p), dtype=np.float64)
@@ -269,15 +285,20 @@ def colstats_rows(X, sw, rpb, sum_out, sq_out):
     for blk in prange(nblk):
         lo = blk * rpb
         hi = min(lo + rpb, n)
-        a = part[blk, 0]
-        q = part[blk, 1]
-        for i in range(lo, hi):
+        ma = part[blk, 0]
+        mq = part[blk, 1]
+        i = lo
+        while i + 4 <= hi:
+            _moments4(X, sw, has_sw, i, ma, mq)
+            i += 4
+        while i < hi:
             xi = X[i]
-            s = sw[i] if has_sw else 1.0
+            c = sw[i] if has_sw else 1.0
             for j in range(p):
                 v = np.float64(xi[j])
-                a[j] += s * v
-                q[j] += s * v * v
+                ma[j] += c * v
+                mq[j] += c * v * v
+            i += 1
     for j in range(p):
         sum_out[j] = 0.0
         sq_out[j] = 0.0

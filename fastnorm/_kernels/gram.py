@@ -239,6 +239,26 @@ def _gap_enet_gram(w, alpha, beta, Qw, q, y_norm2, XtA, positive):
         wQw += w[j] * Qw[j]
     R_norm2 = y_norm2 + wQw - 2.0 * q_dot_w
     Ry = y_norm2 - q_dot_w
+    if alpha == 0 and positive:
+        # w >= 0 (as fastnorm.linear_model._datafit.enet_gap): the conjugate of
+        # beta/2 ||w||^2 + (w >= 0) is ||max(v, 0)||^2 / (2 beta), v = X'R; a sum of
+        # non-negative terms.  beta = 0 (NNLS): the projected gradient's squared norm.
+        g2 = 0.0
+        wv = 0.0
+        for j in range(p):
+            v = q[j] - Qw[j]
+            XtA[j] = v
+            wv += w[j] * v
+            vp = v if v > 0 else 0.0
+            if beta == 0 and w[j] > 0:
+                vp = v
+            g2 += vp * vp
+        if beta == 0:
+            return g2, g2
+        wsq = 0.0
+        for j in range(p):
+            wsq += w[j] * w[j]
+        return 0.5 * beta * wsq - wv + g2 / (2.0 * beta), g2
     if alpha == 0:
         dn = 0.0
         for j in range(p):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 from fastnorm.linear_model._data import NumpyPass  # noqa: F401  (re-export for bench/)
-from fastnorm.linear_model._datafit import Moments  # noqa: F401
+from fastnorm.linear_model._datafit import Moments, Quadratic  # noqa: F401
 from fastnorm.linear_model._fit import fit as _fit
 from fastnorm.linear_model._solvers import PUBLIC
 
@@ -78,12 +78,19 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
     ``_obj_scale(raw_sw_sum, n)``
         the factor from that scale to the estimator's own objective;
     ``_solver_key(n, p, backend)``
-        the registry key of the solver to run (``"auto"`` resolved).
+        the registry key of the solver to run (``"auto"`` resolved);
+    ``_solver_tol(key)``
+        the tolerance handed to it (default: ``tol``).
     """
 
     _reports_gap = True
     _default_max_iter = 1000
     _squeeze_single_target = True  # y (n, 1) -> coef_ (p,), as scikit-learn's Lasso/Ridge
+    #: The data fit of the pass-based solvers (``fastnorm.linear_model._datafit``): a new
+    #: estimator (logistic) sets its own class here; the fit loop is unchanged.
+    _datafit = Quadratic
+    #: ``n_iter_`` after a direct (exact) solve.
+    _direct_n_iter: int | None = 1
 
     def _lower(self, raw_sum: float, n: int, k: int):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -93,6 +100,11 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
 
     def _solver_key(self, n: int, p: int, backend) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _solver_tol(self, key: str) -> float:
+        """The ``tol`` the solver ``key`` is given (the estimator's, in scikit-learn's
+        duality-gap scale)."""
+        return self.tol
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.

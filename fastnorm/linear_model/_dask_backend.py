@@ -264,7 +264,7 @@ class DaskBackend:
 
     def problem(self, t: int, task: Any) -> Problem:
         return Problem.from_pass(
-            self._passes[t], task.l1, task.l2, task.positive, task.fit_intercept
+            self._passes[t], task.l1, task.l2, task.positive, task.fit_intercept, None, task.datafit
         )
 
     def gram(self, t: int) -> Any:

@@ -171,7 +171,13 @@ class NumpyBackend:
 
     def problem(self, t: int, task) -> Problem:
         prob = Problem.from_pass(
-            self.data_pass(t), task.l1, task.l2, task.positive, task.fit_intercept, task.w0
+            self.data_pass(t),
+            task.l1,
+            task.l2,
+            task.positive,
+            task.fit_intercept,
+            task.w0,
+            task.datafit,
         )
         if not prob.datafit.finite():
             check_all_finite(self.owner, self.X)
@@ -189,6 +195,11 @@ class NumpyBackend:
         except ValueError as exc:
             if "Input X contains" in str(exc):
                 check_all_finite(self.owner, self.X)
+            if "too large to square" in str(exc):  # finite X whose squares overflow
+                raise ValueError(
+                    "Coordinate descent iterations resulted in non-finite parameter values. "
+                    "The input data may contain large values and need to be preprocessed."
+                ) from exc
             raise
 
     def kernel(self) -> KernelStats:

@@ -21,7 +21,12 @@ What a data fit offers the solvers (the interface a new one, e.g. logistic, impl
     the duality gap over n (scikit-learn's ``dual_gap_``) and scikit-learn's stopping level;
 ``diag()``
     per-coordinate Lipschitz constants of the gradient (step sizes, SGD rates);
-``intercept(w)``, ``n``, ``X_off``, ``y_off``, ``fit_intercept``.
+``intercept(w)``, ``n``, ``X_off``, ``y_off``, ``fit_intercept``, ``finite()``
+    (False when the moments show NaN/inf in X).
+
+A new data fit is a class with this interface, constructed as ``cls(data, fit_intercept,
+start_at_zero=...)``; an estimator selects it with its ``_datafit`` class attribute and the
+one fit loop, the backends and the pass-based solvers run it unchanged.
 """
 
 from __future__ import annotations
@@ -148,7 +153,8 @@ class Quadratic:
 
     def diag(self) -> np.ndarray:
         """Per-coordinate Lipschitz constants ``||X_c[:, j]||_W^2 / n``."""
-        d = self.moments.colsq / self.n
-        if self.fit_intercept:
-            d = d - self.X_off * self.X_off
+        with np.errstate(over="ignore", invalid="ignore"):  # huge X: the pass raises next
+            d = self.moments.colsq / self.n
+            if self.fit_intercept:
+                d = d - self.X_off * self.X_off
         return np.maximum(d, 0.0)

@@ -45,7 +45,8 @@ def fit_on(est: Any, backend: Any) -> Any:
     n, p, k = backend.n, backend.p, backend.k
     l1s, l2s = est._lower(backend.raw_sum, n, k)
     scale = est._obj_scale(backend.raw_sum, n)
-    solver = get(est._solver_key(n, p, backend))
+    key = est._solver_key(n, p, backend)
+    solver = get(key)
     if solver.needs not in backend.provides:
         raise NotImplementedError(
             f"solver={solver.name!r} needs {solver.needs!r} access to X, which "
@@ -55,10 +56,16 @@ def fit_on(est: Any, backend: Any) -> Any:
         )
     max_iter = est.max_iter if est.max_iter is not None else est._default_max_iter
     w_init = None
+    states = [None] * k
     if est.warm_start and hasattr(est, "coef_"):
         c = np.asarray(est.coef_, dtype=np.float64).reshape(-1, p)
         if c.shape[0] == k:
             w_init = c
+            # the solver's own state (momentum) continues where the last fit stopped when
+            # coef_ is still its result (the solver checks) and the same solver runs
+            prev = getattr(est, "solver_state_", None)
+            if prev is not None and len(prev) == k and getattr(est, "solver_", None) == solver.name:
+                states = list(prev)
     cb = est.callback
     if cb is not None and scale != 1.0:
         user_cb = cb
@@ -72,16 +79,18 @@ def fit_on(est: Any, backend: Any) -> Any:
     n_iters: list = []
     paths: list = []
     gap_paths: list = []
+    new_states: list = []
     for t in range(k):
         task = Task(
             l1=float(l1s[t]), l2=float(l2s[t]), positive=bool(est.positive),
             fit_intercept=bool(est.fit_intercept),
             w0=w_init[t].copy() if w_init is not None else np.zeros(p),
-            max_iter=int(max_iter), tol=float(est.tol), callback=cb,
+            max_iter=int(max_iter), tol=float(est._solver_tol(key)), callback=cb,
             verbose=int(getattr(est, "verbose", 0) or 0),
             batch_size=int(getattr(est, "batch_size", 1)), eta0=getattr(est, "eta0", None),
             random_state=getattr(est, "random_state", None),
-            selection=getattr(est, "selection", "cyclic"),
+            selection=getattr(est, "selection", "cyclic"), state=states[t],
+            datafit=est._datafit,
         )  # fmt: skip
         res = solver.solve(backend, t, task)
         if not res.converged:
@@ -92,6 +101,10 @@ def fit_on(est: Any, backend: Any) -> Any:
         n_iters.append(res.n_iter)
         paths.append(np.asarray(res.objectives, dtype=np.float64) * scale)
         gap_paths.append(np.asarray(res.gaps, dtype=np.float64) * scale)
+        new_states.append(res.state)
+    est.solver_state_ = new_states if any(s is not None for s in new_states) else None
+    if solver.exact:  # a direct solve has no iterations (Ridge: None, as scikit-learn)
+        n_iters = [est._direct_n_iter] * k
     return set_fitted(est, backend, coefs, intercepts, gaps, n_iters, paths, gap_paths,
                       solver.name)  # fmt: skip
 

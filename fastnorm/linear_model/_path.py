@@ -76,6 +76,53 @@ def _check_real(value: Any, name: str, func: str, lo: float, hi: float | None, c
         )
 
 
+def _deprecated_alphas(n_alphas: Any, alphas: Any, func: str) -> Any:
+    """scikit-learn 1.9's deprecation of ``n_alphas`` and ``alphas=None`` (same warnings)."""
+    import warnings
+
+    n = 100
+    if not (isinstance(n_alphas, str) and n_alphas == "deprecated"):
+        if (
+            isinstance(n_alphas, bool)
+            or not isinstance(n_alphas, numbers.Integral)
+            or (n_alphas < 1)
+        ):
+            _invalid(func, "n_alphas", n_alphas, "an int in the range [1, inf)")
+        warnings.warn(
+            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11. 'alphas' now "
+            "accepts an integer value which removes the need to pass 'n_alphas'. The "
+            "default value of 'alphas' will change from None to 100 in 1.11. Pass an "
+            "explicit value to 'alphas' and leave 'n_alphas' to its default value to "
+            "silence this warning.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        n = int(n_alphas)
+    if isinstance(alphas, str) and alphas == "warn":
+        return n
+    if alphas is None:
+        if isinstance(n_alphas, str):
+            warnings.warn(
+                "'alphas=None' is deprecated and will be removed in 1.11, at which point the "
+                "default value will be set to 100. Set 'alphas=100' to silence this warning.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        return n
+    if isinstance(alphas, str) or isinstance(alphas, bool):
+        _invalid(func, "alphas", alphas, "an int in the range [1, inf), an array-like or None")
+    return alphas
+
+
+def _invalid(func: str, name: str, value: Any, what: str) -> None:
+    msg = f"The {name!r} parameter of {func} must be {what}. Got {value!r} instead."
+    try:
+        from sklearn.utils._param_validation import InvalidParameterError
+    except ImportError:  # pragma: no cover - the path functions work without scikit-learn
+        raise ValueError(msg) from None
+    raise InvalidParameterError(msg)
+
+
 def _resolve_alphas(
     alphas: Any, n_alphas: int, stats_xy: np.ndarray, n: float, l1_ratio: float, eps: float,
     positive: bool, func: str,
@@ -141,8 +188,8 @@ def enet_path(
     *,
     l1_ratio: float = 0.5,
     eps: float = 1e-3,
-    n_alphas: int = 100,
-    alphas: Any = None,
+    n_alphas: Any = "deprecated",
+    alphas: Any = "warn",
     precompute: Any = "auto",
     Xy: Any = None,
     copy_X: bool = True,
@@ -170,10 +217,12 @@ def enet_path(
     l1_ratio : float in [0, 1]
     eps : float
         ``alpha_min / alpha_max`` of the automatic grid.
-    n_alphas : int
-        Number of alphas of the automatic grid (when ``alphas`` is None).
-    alphas : int or array_like, optional
-        Grid size, or the alphas themselves (sorted in decreasing order).
+    n_alphas : int, deprecated
+        Number of alphas of the automatic grid; deprecated as in scikit-learn 1.9 (a
+        FutureWarning): pass ``alphas=n`` instead.
+    alphas : int or array_like, default 100
+        Grid size, or the alphas themselves (sorted in decreasing order).  ``None`` is
+        deprecated as in scikit-learn 1.9 (a FutureWarning; it means 100).
     precompute : 'auto', bool or array_like (n_features, n_features)
         A precomputed Gram matrix ``X.T @ X`` is used as is; any other value computes it.
     Xy : array_like (n_features,), optional
@@ -206,6 +255,8 @@ def enet_path(
     """
     _check_real(l1_ratio, "l1_ratio", "enet_path", 0.0, 1.0, "[]")
     _check_real(eps, "eps", "enet_path", 0.0, None, "()")
+    alphas = _deprecated_alphas(n_alphas, alphas, "enet_path")
+    n_alphas = alphas if isinstance(alphas, numbers.Integral) else 100
     tol = params.pop("tol", 1e-4)
     max_iter = params.pop("max_iter", 1000)
     selection = params.pop("selection", "cyclic")
@@ -254,8 +305,8 @@ def lasso_path(
     y: Any,
     *,
     eps: float = 1e-3,
-    n_alphas: int = 100,
-    alphas: Any = None,
+    n_alphas: Any = "deprecated",
+    alphas: Any = "warn",
     precompute: Any = "auto",
     Xy: Any = None,
     copy_X: bool = True,
@@ -281,12 +332,12 @@ def lasso_path(
            [0.242 , 0.4159, 0.4377]])
     """
     _check_real(eps, "eps", "lasso_path", 0.0, None, "()")
+    alphas = _deprecated_alphas(n_alphas, alphas, "lasso_path")
     return enet_path(
         X,
         y,
         l1_ratio=1.0,
         eps=eps,
-        n_alphas=n_alphas,
         alphas=alphas,
         precompute=precompute,
         Xy=Xy,
@@ -423,10 +474,12 @@ class _GramCV(RegressorMixin, LinearModel):
                 for r in l1_ratios
             ]
         else:
+            from sklearn.utils import check_scalar
+
+            for i, v in enumerate(self.alphas):  # scikit-learn's checks and messages
+                check_scalar(v, f"alphas[{i}]", target_type=numbers.Real, min_val=0.0,
+                             include_boundaries="left")  # fmt: skip
             a = np.asarray(self.alphas, dtype=np.float64).reshape(-1)
-            for i, v in enumerate(a):
-                if not v >= 0:
-                    raise ValueError(f"alphas[{i}] == {v}, must be >= 0.0.")
             grids = [np.sort(a)[::-1]] * len(l1_ratios)
 
         mse = np.empty((len(l1_ratios), len(folds), grids[0].size))

@@ -33,6 +33,8 @@ class Task:
     eta0: float | None = None
     random_state: Any = None
     selection: str = "cyclic"
+    state: Any = None  # a previous result's ``state`` to continue from (warm start)
+    datafit: Any = Quadratic  # the data-fit class (the estimator's ``_datafit``)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class SolveResult:
     stopped: bool = False  # the callback asked to stop
     intercept: float = 0.0
     gap_tol: float = 0.0  # the gap / n at which the solver stops (scikit-learn's tol scale)
+    state: Any = None  # what a warm start continues from (momentum etc.), or None
 
 
 @dataclass
@@ -60,10 +63,14 @@ class Problem:
     positive: bool
 
     @classmethod
-    def from_pass(cls, data, l1, l2, positive, fit_intercept, w0=None) -> Problem:
-        """Least squares on the data pass ``data`` (starting from ``w0``)."""
+    def from_pass(
+        cls, data, l1, l2, positive, fit_intercept, w0=None, datafit=Quadratic
+    ) -> Problem:
+        """``datafit`` (a class with :class:`~fastnorm.linear_model._datafit.Quadratic`'s
+        interface; least squares by default) on the data pass ``data``, starting from
+        ``w0``."""
         zero = w0 is not None and not np.any(w0)
-        return cls(Quadratic(data, fit_intercept, start_at_zero=zero), float(l1), float(l2),
+        return cls(datafit(data, fit_intercept, start_at_zero=zero), float(l1), float(l2),
                    bool(positive))  # fmt: skip
 
     # the data fit's centring, for solvers that work on centred rows (SGD)

@@ -61,17 +61,12 @@ class Solver:
 _REGISTRY: dict[str, Solver] = {}
 
 #: scikit-learn's Ridge solver names, mapped onto ours (so that a swapped import keeps
-#: working): the exact direct solvers become the direct solve, the iterative ones the
-#: streaming solver, the stochastic ones SGD.
-SKLEARN_RIDGE_SOLVERS = {
-    "svd": "direct",
-    "cholesky": "direct",
-    "lsqr": "stream",
-    "sparse_cg": "stream",
-    "lbfgs": "stream",
-    "sag": "sgd",
-    "saga": "sgd",
-}
+#: working): all of them to the exact direct solve, which meets the accuracy each of them
+#: promises at its ``tol`` (our iterative solvers' ``tol`` is the duality-gap criterion of
+#: the elastic net, not the residual or gradient tolerance of lsqr, cg, lbfgs or sag).
+SKLEARN_RIDGE_SOLVERS = dict.fromkeys(
+    ("svd", "cholesky", "lsqr", "sparse_cg", "lbfgs", "sag", "saga"), "direct"
+)
 
 #: The ``solver=`` values the estimators accept.  These sets are what their parameter
 #: constraints hold (by reference), so a solver registered later is accepted too.
@@ -99,15 +94,23 @@ def names() -> tuple[str, ...]:
 # ---------------------------------------------------------------------------- built-ins
 def _cd_gram(backend, t: int, task: Task) -> SolveResult:
     stats = backend.gram(t)
+    callback = task.callback
+    if task.verbose:  # the same report as the streaming solvers, after each sweep
+        user_cb = task.callback
+
+        def callback(e, obj, gap):
+            print(f"[fastnorm gram] epoch {e + 1:4d}  objective {obj:.10e}  gap {gap:.3e}")
+            return user_cb(e, obj, gap) if user_cb is not None else False
+
     w, gap, n_iter, hist, ghist = cd_gram(
         stats, task.l1, task.l2, task.w0, task.max_iter, task.tol, task.positive,
-        callback=task.callback, warn=False, selection=task.selection,
+        callback=callback, warn=False, selection=task.selection,
         random_state=task.random_state, gap_history=True,
     )  # fmt: skip
     w = np.asarray(w, dtype=np.float64)
     b = float(stats.y_offset - stats.X_offset @ w) if task.fit_intercept else 0.0
     gap_tol = task.tol * float(stats.yty) / float(stats.n)
-    stopped = task.callback is not None and n_iter < task.max_iter and gap > gap_tol
+    stopped = callback is not None and n_iter < task.max_iter and gap > gap_tol
     conv = gap <= gap_tol or stopped
     return SolveResult(w, float(gap), int(n_iter), list(hist), list(ghist), conv, stopped, b,
                        gap_tol)  # fmt: skip
@@ -121,7 +124,8 @@ def _iterative(kind: str) -> Callable[..., SolveResult]:
                       batch_size=task.batch_size, eta0=task.eta0,
                       random_state=task.random_state)  # fmt: skip
         else:
-            res = fista(prob, task.w0, task.max_iter, task.tol, task.callback, task.verbose)
+            res = fista(prob, task.w0, task.max_iter, task.tol, task.callback, task.verbose,
+                        state=task.state)  # fmt: skip
         res.intercept = prob.intercept(res.w)
         res.gap_tol = prob.gap_tol(task.tol)
         res.converged = res.converged or res.stopped

@@ -35,6 +35,9 @@ from fastnorm.linear_model._problem import Problem, SolveResult
 __all__ = ["fista", "sgd"]
 
 _TINY = 1e-300
+#: An objective increase below this (relative) is rounding, not a reason to restart the
+#: momentum: the decision must not flip with the last bits of a sum (NumPy vs Dask chunks).
+_RESTART_RTOL = 1e-13
 
 
 def _prox(v: np.ndarray, step: float, l1: float, l2: float, positive: bool) -> np.ndarray:
@@ -72,8 +75,14 @@ def fista(
     tol: float,
     callback: Callable[[int, float, float], object] | None = None,
     verbose: int = 0,
+    state: dict | None = None,
 ) -> SolveResult:
-    """Minimise ``prob`` from ``w0`` until ``gap/n <= tol * ||y_c||^2 / n``."""
+    """Minimise ``prob`` from ``w0`` until ``gap/n <= tol * ||y_c||^2 / n``.
+
+    ``state`` (the ``state`` of an earlier result whose ``w`` is ``w0``) continues that run:
+    momentum, previous iterate and step size are kept, so ``max_iter=5`` twice gives the
+    iterates of ``max_iter=10`` once.  The result's ``state`` is what to continue from.
+    """
     x = np.array(w0, dtype=np.float64)
     if prob.positive:
         x = np.maximum(x, 0.0)
@@ -85,17 +94,21 @@ def fista(
     if gap <= thr:
         res.converged = True
         return res
-    d = prob.diag()
-    # max diagonal of the Hessian: a lower bound of its largest eigenvalue (raised below)
-    L = max(float(d.max()) if d.size else 0.0, _TINY)
-    x_prev, g_prev = x, grad
-    t = 1.0
+    if state is not None and np.array_equal(state["x"], x):
+        x_prev, g_prev, t, L = state["x_prev"], state["g_prev"], state["t"], state["L"]
+    else:
+        d = prob.diag()
+        # max diagonal of the Hessian: a lower bound of its largest eigenvalue (raised below)
+        L = max(float(d.max()) if d.size else 0.0, _TINY)
+        x_prev, g_prev = x, grad
+        t = 1.0
     k = 0
     while k < max_iter:
         t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
         beta = (t - 1.0) / t_next
         yv = x + beta * (x - x_prev)
         gy = grad + beta * (grad - g_prev)
+        accepted = False
         while True:
             x_new = _prox(yv - gy / L, 1.0 / L, prob.l1, prob.l2, prob.positive)
             g_new, obj_new, gap_new = prob.evaluate(x_new)
@@ -106,18 +119,17 @@ def fista(
             dd = float(dx @ dx)
             curv = float((g_new - gy) @ dx)
             if curv <= L * dd * (1.0 + 1e-10) or dd == 0.0:
+                accepted = True
                 break
             # The step was too long along dx: curv/dd is a Rayleigh quotient of the Hessian,
             # hence a lower bound of the true Lipschitz constant.
             L = max(1.1 * curv / dd, 1.25 * L)
             if k >= max_iter:
                 break
-        else:  # pragma: no cover
-            pass
-        if curv > L * dd * (1.0 + 1e-10) and dd != 0.0:
+        if not accepted:
             break  # max_iter hit during backtracking: keep the last accepted iterate
         # adaptive restart (O'Donoghue & Candes): gradient scheme, plus any objective increase
-        if float((yv - x_new) @ (x_new - x)) > 0.0 or obj_new > obj:
+        if float((yv - x_new) @ (x_new - x)) > 0.0 or obj_new > obj + _RESTART_RTOL * abs(obj):
             t = 1.0
         else:
             t = t_next
@@ -133,6 +145,7 @@ def fista(
             res.stopped = True
             break
     res.w, res.gap, res.n_iter = x, gap, k
+    res.state = {"x": x.copy(), "x_prev": x_prev, "g_prev": g_prev, "t": t, "L": L}
     return res
 
 
