@@ -387,13 +387,16 @@ def test_convergence_draws_the_objective_history(data):
     (line,) = _gid(fig.axes[0], "objective")
     np.testing.assert_array_equal(line.get_ydata(), sub[sub > 0])
     np.testing.assert_array_equal(line.get_xdata(), np.flatnonzero(sub > 0))
-    (gap,) = _gid(fig.axes[1], "gap")
-    assert gap.get_ydata()[0] == pytest.approx(float(est.dual_gap_))
-    # a recorded per-epoch gap history (gap_path_) is drawn as it is
-    est.gap_path_ = np.geomspace(1.0, 1e-6, 7)
-    fig = fp.convergence(est)
+    # the per-epoch gap history (gap_path_) is drawn as it is and ends at dual_gap_
     (gap,) = _gid(fig.axes[1], "gap")
     np.testing.assert_array_equal(gap.get_ydata(), est.gap_path_)
+    assert gap.get_ydata()[-1] == pytest.approx(float(est.dual_gap_))
+    # an estimator without a gap history: the final dual_gap_ at the last epoch
+    del est.gap_path_
+    fig = fp.convergence(est)
+    (gap,) = _gid(fig.axes[1], "gap")
+    assert gap.get_ydata()[0] == pytest.approx(float(est.dual_gap_))
+    assert gap.get_xdata()[0] == len(est.objective_path_) - 1
 
 
 def test_convergence_bad_input():
