@@ -589,7 +589,7 @@ def path(
     >>> y = X @ [1.0, 0.0, -2.0]
     >>> fig = path(X, y, fit_intercept=False, n_alphas=20)
     >>> lines = [line for line in fig.axes[0].lines if line.get_gid() == "coef"]
-    >>> alphas, coefs, _ = lasso_path(X, y, n_alphas=20)
+    >>> alphas, coefs, _ = lasso_path(X, y, alphas=20)
     >>> bool(np.array_equal(lines[2].get_ydata(), coefs[2]))
     True
     """
@@ -647,12 +647,12 @@ def path(
             ya = ya - ya.mean()
         from fastnorm.linear_model import enet_path, lasso_path
 
+        # scikit-learn 1.9 takes the grid size as ``alphas=int`` (``n_alphas`` warns)
+        grid_arg = n_alphas if alphas is None else alphas
         if l1r == 1.0:
-            a_path, coefs, _ = lasso_path(Xa, ya, alphas=alphas, n_alphas=n_alphas, eps=eps)
+            a_path, coefs, _ = lasso_path(Xa, ya, alphas=grid_arg, eps=eps)
         else:
-            a_path, coefs, _ = enet_path(
-                Xa, ya, l1_ratio=l1r, alphas=alphas, n_alphas=n_alphas, eps=eps
-            )
+            a_path, coefs, _ = enet_path(Xa, ya, l1_ratio=l1r, alphas=grid_arg, eps=eps)
         names = (
             list(feature_names)
             if feature_names is not None

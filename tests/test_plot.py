@@ -276,7 +276,7 @@ def _coef_lines(ax):
 def test_path_equals_lasso_path(data):
     X, y = data
     fig = fp.path(X, y, fit_intercept=False, n_alphas=30)
-    alphas, coefs, _ = lasso_path(X, y, n_alphas=30)
+    alphas, coefs, _ = lasso_path(X, y, alphas=30)
     lines = _coef_lines(fig.axes[0])
     assert len(lines) == 5
     for line, c in zip(lines, coefs, strict=True):
@@ -290,7 +290,7 @@ def test_path_centres_for_the_intercept_and_enet(data):
     X, y = data
     Xc, yc = X - X.mean(axis=0), y - y.mean()
     fig = fp.path(X, y, l1_ratio=0.4, n_alphas=20, feature_names=list("abcde"))
-    alphas, coefs, _ = enet_path(Xc, yc, l1_ratio=0.4, n_alphas=20)
+    alphas, coefs, _ = enet_path(Xc, yc, l1_ratio=0.4, alphas=20)
     lines = _coef_lines(fig.axes[0])
     for line, c in zip(lines, coefs, strict=True):
         np.testing.assert_array_equal(line.get_xdata(), alphas)
