@@ -9,6 +9,7 @@ never stored.  ``cdist`` is scipy's Minkowski ``cdist``, multithreaded and cache
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,11 @@ from fastnorm.norms import (
     _is_dask,
     _is_full_l2,
     _is_real_number,
+    _root,
     _vector_reduce,
     norm,
+    rescale_factor,
+    vector_norm,
 )
 
 __all__ = ["cdist", "dist", "normalize"]
@@ -213,8 +217,7 @@ def _dpower_sum(plan: _Plan2, p: float, safe: bool) -> Any:
     raw_a = np.asarray(raw, dtype=np.float64)
 
     def root(v: Any) -> Any:
-        with np.errstate(divide="ignore", over="ignore"):
-            return np.sqrt(v) if p == 2.0 else v ** (1.0 / p)
+        return _root(v, p)
 
     if not safe:
         res = root(raw_a)
@@ -227,7 +230,7 @@ def _dpower_sum(plan: _Plan2, p: float, safe: bool) -> Any:
     redo = bad & np.isfinite(amax) & (amax > 0)
     res = root(raw_a)
     if redo.any():
-        scale = np.where(redo, np.ldexp(1.0, np.frexp(np.where(redo, amax, 1.0))[1] - 1), 1.0)
+        scale = rescale_factor(amax, redo, p)
         scaled = np.asarray(_draw_scaled(plan, p, scale), dtype=np.float64)
         with np.errstate(over="ignore"):
             res = np.where(redo, scale * root(scaled), res)
@@ -447,12 +450,35 @@ def _check_out(out: Any, x: np.ndarray, rdt: np.dtype) -> bool:
     return same
 
 
+def _normalize_args(x: Any, ord: Any, axis: Any, norm_: Any) -> tuple[Any, Any]:
+    """(ord, axis) of a normalize call, with ``norm=`` (scikit-learn's name) folded into
+    ``ord`` and numpy's TypeError for a non-integer axis (``axis=1.5`` is not truncated)."""
+    if norm_ is not None:
+        if ord is not None:
+            raise TypeError("normalize: give the order as ord= or as norm=, not both")
+        ord = norm_
+    if ord is None:
+        ord = 2
+    if isinstance(ord, str):
+        if ord not in _SK_NORMS:
+            raise ValueError(f"'{ord}' is not a supported norm")
+        ord = _SK_NORMS[ord]
+    elif not _is_real_number(ord):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    if axis is not None:
+        axis = operator.index(axis)
+    return ord, axis
+
+
 def normalize(
     x: Any,
-    ord: Any = 2,
+    ord: Any = None,
     axis: int | None = -1,
     out: np.ndarray | None = None,
     return_norm: bool = False,
+    *,
+    norm: Any = None,
+    copy: bool = True,
 ) -> Any:
     """Divide ``x`` by its norm along ``axis``; slices whose norm is zero are left unchanged.
 
@@ -472,16 +498,22 @@ def normalize(
     ----------
     x : array_like
         Input. Integer and boolean input gives a float64 result; float32 stays float32.
-    ord : {2, 1, inf, -inf, 0, float, 'l1', 'l2', 'max'}, optional
-        Order of the norm (as :func:`fastnorm.norm`), or scikit-learn's name for it.
+    ord : {None, 2, 1, inf, -inf, 0, float, 'l1', 'l2', 'max'}, optional
+        Order of the norm (as :func:`fastnorm.norm`; None is 2), or scikit-learn's name for it.
     axis : int or None, optional
         Axis along which to normalise (default: the last, i.e. rows of a matrix). None
-        normalises the whole array by its vector norm.
+        normalises the whole array by its vector norm (for every dtype and dimension).
     out : ndarray, optional
         Where to write the result: the result's shape and dtype. ``out=x`` works in place;
         any other overlap with ``x`` raises ValueError.
     return_norm : bool, optional
         Also return the norms (the reduced shape, float dtype of the result).
+    norm : {'l1', 'l2', 'max'} or float, optional
+        scikit-learn's name for ``ord`` (``normalize(X, norm="l1", axis=1)`` runs unchanged);
+        give one of the two.
+    copy : bool, optional
+        scikit-learn's keyword: ``copy=False`` normalises ``x`` in place when it is an array of
+        the result dtype (as ``out=x``), and copies otherwise.
 
     Returns
     -------
@@ -502,16 +534,11 @@ def normalize(
     (array([[1., 0.],
            [0., 1.]]), array([2., 5.]))
     """
+    ord, axis = _normalize_args(x, ord, axis, norm)
     if _is_dask(x):
         from fastnorm import _dask
 
         return _dask.normalize(x, ord=ord, axis=axis, out=out, return_norm=return_norm)
-    if isinstance(ord, str):
-        if ord not in _SK_NORMS:
-            raise ValueError(f"'{ord}' is not a supported norm")
-        ord = _SK_NORMS[ord]
-    elif not _is_real_number(ord):
-        raise ValueError(f"Invalid norm order '{ord}' for vectors")
     xa = np.asarray(x)
     kind = xa.dtype.kind
     if kind not in "biufc":
@@ -520,11 +547,14 @@ def normalize(
         rdt = _F64
     else:
         rdt = xa.dtype.newbyteorder("=")
-    ax = None if axis is None else normalize_axis_index(int(axis), xa.ndim)
+    ax = None if axis is None else normalize_axis_index(axis, xa.ndim)
+    if not copy and out is None and xa is x and xa.dtype == rdt and xa.flags.writeable:
+        out = xa  # scikit-learn's copy=False: in place where the dtype allows it
     inplace = False if out is None else _check_out(out, xa, rdt)
 
     if kind == "c" or rdt not in _FAST:  # complex, float16, longdouble: numpy does it
-        nrm = norm(xa, ord=ord, axis=ax, keepdims=True)
+        # vector_norm, not norm: with axis=None norm would take a matrix norm of 2-D input
+        nrm = vector_norm(xa, ord=ord, axis=ax, keepdims=True)
         res = np.divide(xa, np.where(nrm == 0, 1, nrm).astype(rdt), dtype=rdt)
         if out is not None:
             out[...] = res
@@ -541,7 +571,7 @@ def normalize(
         out = np.empty_like(work, dtype=rdt)  # x's memory order (K)
     res_out = out
     if xa.size == 0:
-        nrm = norm(work, ord=ord, axis=ax)
+        nrm = vector_norm(work, ord=ord, axis=ax)
         return (res_out, nrm) if return_norm else res_out
     op, p, safe = _op_for(ord, rdt)
     if ax is None:
