@@ -555,7 +555,15 @@ def normalize(
     if kind == "c" or rdt not in _FAST:  # complex, float16, longdouble: numpy does it
         # vector_norm, not norm: with axis=None norm would take a matrix norm of 2-D input
         nrm = vector_norm(xa, ord=ord, axis=ax, keepdims=True)
-        res = np.divide(xa, np.where(nrm == 0, 1, nrm).astype(rdt), dtype=rdt)
+        d = np.where(nrm == 0, 1, nrm).astype(nrm.dtype)
+        res = np.empty(xa.shape, rdt)
+        if kind == "c":
+            # the parts by the real norm: numpy's complex division (by norm + 0j) turns
+            # inf + 0j / 1 into inf + nan*j and 5e-324j / 5e-324 into nan + inf*j
+            np.divide(xa.real, d, out=res.real)
+            np.divide(xa.imag, d, out=res.imag)
+        else:
+            np.divide(xa, d.astype(rdt), out=res, dtype=rdt)
         if out is not None:
             out[...] = res
             res = out
@@ -614,17 +622,24 @@ def normalize(
                 ov = _wview(out, ov)
                 dk = np.ascontiguousarray(d.reshape(-1)) if len(plan.perm) <= 1 else None
                 if dk is None:
-                    dk = np.ascontiguousarray(d.transpose(plan.perm)).reshape(-1)
+                    dk = _kernel_order(d, plan.perm).reshape(-1)
                 _scale(xv, dk, ov, plan.n)
             elif plan.kind == "cols":
                 xv, ov = plan.views
                 ov = _wview(out, ov)
-                dk = np.ascontiguousarray(d.transpose(plan.perm)).reshape(ov.shape[0], -1)
+                dk = _kernel_order(d, plan.perm).reshape(ov.shape[0], -1)
                 run(K.scale_cols, plan.n, xv, dk, ov)
             else:  # strides fit no layout
                 np.divide(work, np.expand_dims(d, ax), out=out, casting="same_kind")
         nrm_r = _cast(nrm, rdt)
     return (res_out, nrm_r) if return_norm else res_out
+
+
+def _kernel_order(d: np.ndarray, perm: list[int]) -> np.ndarray:
+    """Norms ``d`` (the kept axes, in order) as a C array in the plan's kernel order.  The
+    plan leaves length-1 axes out of ``perm``; they go last (they change no memory order)."""
+    rest = [i for i in range(d.ndim) if i not in perm]
+    return np.ascontiguousarray(d.transpose(list(perm) + rest))
 
 
 def _scale(xv: np.ndarray, d: np.ndarray, ov: np.ndarray, n: int) -> None:

@@ -288,6 +288,10 @@ def _vector_reduce(work: np.ndarray, ord: Any, axis: int | None) -> Any:
                 raw = _vector_sumsq_raw(work.real, axis) + _vector_sumsq_raw(work.imag, axis)
             if np.all((np.isfinite(raw) & (raw >= _TINY)) | np.isnan(raw)):
                 return np.sqrt(raw)
+            # overflow-safe pass on |z|; NaN stays where numpy's sum(re**2 + im**2) is NaN
+            # (|nan + inf*j| is inf, but numpy's 2-norm of it is NaN)
+            res = _vector_reduce(np.abs(work), ord, axis)
+            return np.where(np.isnan(raw), np.nan, res) if np.isnan(raw).any() else res
         work = np.abs(work)  # |z| (hypot: overflow-safe), one real temporary
     plan = _Plan(work, axis)
     if ord == math.inf or ord == -math.inf:

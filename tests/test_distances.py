@@ -630,3 +630,44 @@ def test_normalize_non_integer_axis_raises_like_numpy():
         with pytest.raises(TypeError):
             normalize(X, axis=bad)
     np.testing.assert_array_equal(normalize(X, axis=np.int64(1)), normalize(X, axis=1))
+
+
+def test_normalize_complex_divides_parts_by_the_real_norm():
+    """Found by the fuzz test: numpy's complex division by norm + 0j changed zero-norm slices
+    (inf + 0j -> inf + nan*j) and overflowed for subnormal norms (5e-324j -> nan + inf*j)."""
+    x = np.array([[0j, complex(np.inf, 0)], [5e-324j, 0j], [3 + 4j, 0j]])
+    res, nrm = normalize(x, -INF, axis=1, return_norm=True)  # row norms 0, 0, 0: unchanged
+    np.testing.assert_array_equal(nrm, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(res, x)
+    res = normalize(x[1:2, :1], axis=1)
+    np.testing.assert_array_equal(res, [[1j]])
+    res, nrm = normalize(x, 2, axis=1, return_norm=True)
+    want = np.array([np.inf, 5e-324, 5.0])  # underflow-safe (numpy's is 0 for 5e-324j)
+    np.testing.assert_array_equal(nrm, want)
+    np.testing.assert_array_equal(res.real, x.real / np.where(want == 0, 1, want)[:, None])
+    np.testing.assert_array_equal(res.imag, x.imag / np.where(want == 0, 1, want)[:, None])
+
+
+def test_normalize_with_length_one_kept_axes():
+    """Found by the fuzz test: a (2, 1, 2) array along axis 0 (a length-1 kept axis beside
+    another) raised "axes don't match array" when the norms were put in kernel order."""
+    x = np.arange(1.0, 5.0).reshape(2, 1, 2)
+    for v in (x, x.astype(np.int64), np.asfortranarray(x), x[:, :, ::-1]):
+        for axis in (0, 1, 2):
+            want_n = np.linalg.norm(v.astype(np.float64), axis=axis, keepdims=True)
+            res, nrm = normalize(v, axis=axis, return_norm=True)
+            np.testing.assert_allclose(nrm, np.squeeze(want_n, axis), rtol=1e-15)
+            np.testing.assert_allclose(res, v / want_n, rtol=1e-15)
+
+
+def test_complex_two_norm_keeps_numpy_nan():
+    """Found by the fuzz test: where the one-pass sum needed the overflow-safe pass on |z|,
+    |nan + inf*j| = inf replaced numpy's NaN (numpy sums re**2 + im**2)."""
+    x = np.array([[0j, 0j], [complex(np.nan, np.inf), 1e200 + 0j]])
+    with np.errstate(all="ignore"):
+        want = np.linalg.norm(x, axis=0)
+    got = fastnorm.norm(x, axis=0)
+    assert np.isnan(got[0]) and np.isnan(want[0])
+    assert got[1] == 1e200  # overflow-safe (numpy: inf)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(dist(x, np.zeros((2, 2)), axis=0), got)
