@@ -647,10 +647,11 @@ def _scale(xv: np.ndarray, d: np.ndarray, ov: np.ndarray, n: int) -> None:
 
 
 # ----------------------------------------------------------------------------- cdist
-#: ord=2 takes the Gram-matrix route (BLAS ``XA @ XB.T``, then sqrt(|a|^2 + |b|^2 - 2 a.b)) from
-#: this many features on: at (2000, 64) x (2000, 64) it ran in 12 ms against 32 ms for the
-#: direct kernel on 2 cores (BLAS's GEMM is compute-optimal; the direct kernel must subtract
-#: before it multiplies).  Below it the direct kernel wins (GEMM with a thin inner dimension).
+#: ``cdist(..., exact=False)`` with ord=2 takes the Gram-matrix route (BLAS ``XA @ XB.T``, then
+#: sqrt(|a|^2 + |b|^2 - 2 a.b)) from this many features on; below it the direct kernel wins
+#: (GEMM with a thin inner dimension).  Not the default: its cancellation costs digits (up to
+#: 5.7e-15 relative on uniform data, scipy 3.8e-16), and it was not faster on a loaded 2-core
+#: machine (bench/README.md).
 GRAM_MIN_FEATURES = 16
 #: Gram route guard: a squared distance below this fraction of |a|^2 + |b|^2 has lost too many
 #: digits to cancellation (its absolute error is ~ eps * (|a|^2 + |b|^2)) and is recomputed
@@ -668,7 +669,7 @@ def _cdist_operand(X: Any, name: str) -> np.ndarray:
     return Xa
 
 
-def cdist(XA: Any, XB: Any, ord: float = 2) -> np.ndarray:
+def cdist(XA: Any, XB: Any, ord: float = 2, *, exact: bool = True) -> np.ndarray:
     """Minkowski distances between the rows of two matrices (scipy's ``cdist``).
 
     Equals ``scipy.spatial.distance.cdist(XA, XB, "minkowski", p=ord)`` ("cityblock" for
@@ -684,6 +685,14 @@ def cdist(XA: Any, XB: Any, ord: float = 2) -> np.ndarray:
     XB : array_like, shape (mB, n)
     ord : float, optional
         The Minkowski ``p`` (> 0), ``inf`` for the Chebyshev distance.
+    exact : bool, optional
+        True (default): every distance from the differences ``a - b``, as scipy computes it
+        (the same accuracy: a few units in the last place).  False, for ``ord=2`` with 16 or
+        more features: the Gram-matrix route ``sqrt(|a|^2 + |b|^2 - 2 a.b)`` with BLAS's
+        matrix product, which can be faster for wide data on a quiet machine but trades
+        accuracy: its rounding is relative to ``|a|^2 + |b|^2``, not to the distance, so
+        nearby points lose digits (pairs that lose more than 8 bits are recomputed directly;
+        the others may be off by ~1e-14 relative, against scipy's ~1e-16).
 
     Returns
     -------
@@ -725,7 +734,7 @@ def cdist(XA: Any, XB: Any, ord: float = 2) -> np.ndarray:
     A = np.ascontiguousarray(A, dtype=np.float64)
     B = np.ascontiguousarray(B, dtype=np.float64)
     work = ma * mb * d
-    if p == 2.0 and d >= GRAM_MIN_FEATURES:
+    if p == 2.0 and d >= GRAM_MIN_FEATURES and not exact:
         with np.errstate(over="ignore", invalid="ignore"):
             g = A @ B.T
             na = np.einsum("ij,ij->i", A, A)

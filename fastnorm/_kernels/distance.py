@@ -229,8 +229,11 @@ def _dacc(xs, ys, op, p):
         for i in range(n):
             s += abs(np.float64(xs[i] - ys[i]))
     elif op == OP_COUNTNZ:
+        cnt = 0  # an integer count vectorises (as in reduce._acc)
         for i in range(n):
-            s += np.float64((xs[i] - ys[i]) != 0)
+            if (xs[i] - ys[i]) != 0:
+                cnt += 1
+        s = np.float64(cnt)
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
