@@ -5,8 +5,10 @@ function twice (lazily, on first call): once with ``parallel=True`` and once ser
 becomes ``range``).  Wrappers then call :func:`run`, which picks the serial build for small
 inputs, for concurrent callers under numba's ``workqueue`` layer (which aborts the process when
 two Python threads enter it at once), and in a child process forked after the GNU OpenMP layer
-was started (libgomp is not fork-safe).  Results do not depend on that choice beyond rounding:
-kernels reduce over fixed-size chunks and combine partials in a fixed order.
+was started (libgomp is not fork-safe).  The choice never depends on the thread count, and the
+kernels reduce over fixed-size chunks and combine partials in a fixed order, so results are
+bit-identical for any number of threads (the two builds may differ in rounding, which is why
+one thread still runs the parallel build).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "CHUNK",
     "FASTMATH",
     "PARALLEL_MIN",
+    "POW2_SCALE_MAX_P",
     "get_num_threads",
     "helper",
     "kernel",
@@ -34,6 +37,11 @@ __all__ = [
 #: Elements per reduction chunk.  Fixed (not derived from the thread count) so that results
 #: are bit-identical whatever the number of threads.  128 KiB of float64: L2-resident.
 CHUNK = 1 << 14
+
+#: Overflow-safe second pass of a p-norm: up to this p it divides by a power of two near
+#: max|x| (exact division; each term below 2**p, so a sum of n terms stays finite), above it
+#: by max|x| itself (terms at most 1; a power of two overflows for p >= 1024).
+POW2_SCALE_MAX_P = 64.0
 
 #: Inputs with fewer elements than this take the serial build: a parallel launch costs ~2 us,
 #: which is more than a serial pass over 64K elements saves below this size (ANCHORS.md).
@@ -145,7 +153,12 @@ if hasattr(os, "register_at_fork"):
 def run(k: Kernel, n: int, *args: Any) -> Any:
     """Call kernel ``k`` on ``args``: the parallel build if ``n`` elements justify it and it is
     safe in this thread and process, else the serial build."""
-    if n < PARALLEL_MIN or _state.serial_only or _state.nthreads == 1:
+    # The choice of build depends on the size, never on the thread count: the serial and the
+    # parallel builds are compiled separately and LLVM may vectorise (or contract into FMAs)
+    # their loops differently, which gave 1-ulp differences between 1 and 2 threads on short
+    # rows where set_num_threads(1) used to select the serial build.  With one thread the
+    # parallel build runs in the calling thread.
+    if n < PARALLEL_MIN or _state.serial_only:
         return k.serial(*args)
     if _state.layer in _SAFE_LAYERS:
         _apply_threads()
@@ -168,8 +181,11 @@ def run(k: Kernel, n: int, *args: Any) -> Any:
 
 
 def _apply_threads() -> None:
-    want = _state.nthreads
-    if want is not None and numba.get_num_threads() != want:
+    # numba's thread count is thread-local (a new Python thread starts from the launching
+    # thread's count, and keeps its own): set it from fastnorm's global before every launch,
+    # also when the global is None, so set_num_threads(None) reaches threads that ran before.
+    want = _state.nthreads if _state.nthreads is not None else numba.config.NUMBA_NUM_THREADS
+    if numba.get_num_threads() != want:
         numba.set_num_threads(want)
 
 

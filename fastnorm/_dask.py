@@ -126,14 +126,10 @@ def _partial(work: np.ndarray, ord: Any, axes: tuple[int, ...]) -> np.ndarray:
     if len(axes) == 1:
         r = _norms._vector_reduce(work, ord, axes[0])
         return np.asarray(r, dtype=np.float64).reshape(kshape)
-    rest = tuple(i for i in range(nd) if i not in axes)
-    y = work.transpose(axes + rest).reshape((-1, *[work.shape[i] for i in rest]))
-    return np.asarray(_norms._vector_reduce(y, ord, 0), dtype=np.float64).reshape(kshape)
+    return _norms._reduce_axes(work, ord, axes).reshape(kshape)  # no copy of the chunk
 
 
-def _combine_ord(ord: Any) -> Any:
-    # counts of non-zeros add up; every other ord combines with itself
-    return 1 if ord == 0 else ord
+_combine_ord = _norms._combine_ord
 
 
 def _chunk(x: np.ndarray, axis: tuple, keepdims: bool, ord: Any) -> np.ndarray:
@@ -364,7 +360,11 @@ def dist(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = Fal
 
     da = _da()
     x, y = da.asarray(x), da.asarray(y)
-    shape = np.broadcast_shapes(x.shape, y.shape)  # numpy's error for shapes that do not fit
+    if _has_unknown(x) or _has_unknown(y):
+        # numpy's broadcast_shapes rejects NaN lengths (TypeError); dask's keeps them
+        shape = da.core.broadcast_shapes(x.shape, y.shape)
+    else:
+        shape = np.broadcast_shapes(x.shape, y.shape)  # numpy's error for shapes that do not fit
     nd = len(shape)
     for a, name in ((x, "x"), (y, "y")):
         if a.dtype.kind not in "biufc":
@@ -391,7 +391,10 @@ def dist(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = Fal
         a = axis[0] if isinstance(axis, tuple) else int(axis)
         if _norms._is_real_number(ord):
             vector, vord, axes = True, ord, (normalize_axis_index(a, nd),)
-    if not vector:
+    if not vector or _has_unknown(x) or _has_unknown(y):
+        # unknown (NaN) chunk sizes, e.g. after boolean indexing: dask cannot broadcast or
+        # align such operands (broadcast_arrays raises), but its elementwise x - y can:
+        # the difference chunk by chunk, then norm's route (which handles unknown chunks)
         return norm(x - y, ord=ord, axis=axis, keepdims=keepdims)
     from functools import partial
 

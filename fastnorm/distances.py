@@ -9,6 +9,7 @@ never stored.  ``cdist`` is scipy's Minkowski ``cdist``, multithreaded and cache
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,11 @@ from fastnorm.norms import (
     _is_dask,
     _is_full_l2,
     _is_real_number,
+    _root,
     _vector_reduce,
     norm,
+    rescale_factor,
+    vector_norm,
 )
 
 __all__ = ["cdist", "dist", "normalize"]
@@ -213,8 +217,7 @@ def _dpower_sum(plan: _Plan2, p: float, safe: bool) -> Any:
     raw_a = np.asarray(raw, dtype=np.float64)
 
     def root(v: Any) -> Any:
-        with np.errstate(divide="ignore", over="ignore"):
-            return np.sqrt(v) if p == 2.0 else v ** (1.0 / p)
+        return _root(v, p)
 
     if not safe:
         res = root(raw_a)
@@ -227,7 +230,7 @@ def _dpower_sum(plan: _Plan2, p: float, safe: bool) -> Any:
     redo = bad & np.isfinite(amax) & (amax > 0)
     res = root(raw_a)
     if redo.any():
-        scale = np.where(redo, np.ldexp(1.0, np.frexp(np.where(redo, amax, 1.0))[1] - 1), 1.0)
+        scale = rescale_factor(amax, redo, p)
         scaled = np.asarray(_draw_scaled(plan, p, scale), dtype=np.float64)
         with np.errstate(over="ignore"):
             res = np.where(redo, scale * root(scaled), res)
@@ -447,12 +450,35 @@ def _check_out(out: Any, x: np.ndarray, rdt: np.dtype) -> bool:
     return same
 
 
+def _normalize_args(x: Any, ord: Any, axis: Any, norm_: Any) -> tuple[Any, Any]:
+    """(ord, axis) of a normalize call, with ``norm=`` (scikit-learn's name) folded into
+    ``ord`` and numpy's TypeError for a non-integer axis (``axis=1.5`` is not truncated)."""
+    if norm_ is not None:
+        if ord is not None:
+            raise TypeError("normalize: give the order as ord= or as norm=, not both")
+        ord = norm_
+    if ord is None:
+        ord = 2
+    if isinstance(ord, str):
+        if ord not in _SK_NORMS:
+            raise ValueError(f"'{ord}' is not a supported norm")
+        ord = _SK_NORMS[ord]
+    elif not _is_real_number(ord):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    if axis is not None:
+        axis = operator.index(axis)
+    return ord, axis
+
+
 def normalize(
     x: Any,
-    ord: Any = 2,
+    ord: Any = None,
     axis: int | None = -1,
     out: np.ndarray | None = None,
     return_norm: bool = False,
+    *,
+    norm: Any = None,
+    copy: bool = True,
 ) -> Any:
     """Divide ``x`` by its norm along ``axis``; slices whose norm is zero are left unchanged.
 
@@ -472,16 +498,22 @@ def normalize(
     ----------
     x : array_like
         Input. Integer and boolean input gives a float64 result; float32 stays float32.
-    ord : {2, 1, inf, -inf, 0, float, 'l1', 'l2', 'max'}, optional
-        Order of the norm (as :func:`fastnorm.norm`), or scikit-learn's name for it.
+    ord : {None, 2, 1, inf, -inf, 0, float, 'l1', 'l2', 'max'}, optional
+        Order of the norm (as :func:`fastnorm.norm`; None is 2), or scikit-learn's name for it.
     axis : int or None, optional
         Axis along which to normalise (default: the last, i.e. rows of a matrix). None
-        normalises the whole array by its vector norm.
+        normalises the whole array by its vector norm (for every dtype and dimension).
     out : ndarray, optional
         Where to write the result: the result's shape and dtype. ``out=x`` works in place;
         any other overlap with ``x`` raises ValueError.
     return_norm : bool, optional
         Also return the norms (the reduced shape, float dtype of the result).
+    norm : {'l1', 'l2', 'max'} or float, optional
+        scikit-learn's name for ``ord`` (``normalize(X, norm="l1", axis=1)`` runs unchanged);
+        give one of the two.
+    copy : bool, optional
+        scikit-learn's keyword: ``copy=False`` normalises ``x`` in place when it is an array of
+        the result dtype (as ``out=x``), and copies otherwise.
 
     Returns
     -------
@@ -502,16 +534,11 @@ def normalize(
     (array([[1., 0.],
            [0., 1.]]), array([2., 5.]))
     """
+    ord, axis = _normalize_args(x, ord, axis, norm)
     if _is_dask(x):
         from fastnorm import _dask
 
         return _dask.normalize(x, ord=ord, axis=axis, out=out, return_norm=return_norm)
-    if isinstance(ord, str):
-        if ord not in _SK_NORMS:
-            raise ValueError(f"'{ord}' is not a supported norm")
-        ord = _SK_NORMS[ord]
-    elif not _is_real_number(ord):
-        raise ValueError(f"Invalid norm order '{ord}' for vectors")
     xa = np.asarray(x)
     kind = xa.dtype.kind
     if kind not in "biufc":
@@ -520,12 +547,23 @@ def normalize(
         rdt = _F64
     else:
         rdt = xa.dtype.newbyteorder("=")
-    ax = None if axis is None else normalize_axis_index(int(axis), xa.ndim)
+    ax = None if axis is None else normalize_axis_index(axis, xa.ndim)
+    if not copy and out is None and xa is x and xa.dtype == rdt and xa.flags.writeable:
+        out = xa  # scikit-learn's copy=False: in place where the dtype allows it
     inplace = False if out is None else _check_out(out, xa, rdt)
 
     if kind == "c" or rdt not in _FAST:  # complex, float16, longdouble: numpy does it
-        nrm = norm(xa, ord=ord, axis=ax, keepdims=True)
-        res = np.divide(xa, np.where(nrm == 0, 1, nrm).astype(rdt), dtype=rdt)
+        # vector_norm, not norm: with axis=None norm would take a matrix norm of 2-D input
+        nrm = vector_norm(xa, ord=ord, axis=ax, keepdims=True)
+        d = np.where(nrm == 0, 1, nrm).astype(nrm.dtype)
+        res = np.empty(xa.shape, rdt)
+        if kind == "c":
+            # the parts by the real norm: numpy's complex division (by norm + 0j) turns
+            # inf + 0j / 1 into inf + nan*j and 5e-324j / 5e-324 into nan + inf*j
+            np.divide(xa.real, d, out=res.real)
+            np.divide(xa.imag, d, out=res.imag)
+        else:
+            np.divide(xa, d.astype(rdt), out=res, dtype=rdt)
         if out is not None:
             out[...] = res
             res = out
@@ -541,7 +579,7 @@ def normalize(
         out = np.empty_like(work, dtype=rdt)  # x's memory order (K)
     res_out = out
     if xa.size == 0:
-        nrm = norm(work, ord=ord, axis=ax)
+        nrm = vector_norm(work, ord=ord, axis=ax)
         return (res_out, nrm) if return_norm else res_out
     op, p, safe = _op_for(ord, rdt)
     if ax is None:
@@ -584,12 +622,12 @@ def normalize(
                 ov = _wview(out, ov)
                 dk = np.ascontiguousarray(d.reshape(-1)) if len(plan.perm) <= 1 else None
                 if dk is None:
-                    dk = np.ascontiguousarray(d.transpose(plan.perm)).reshape(-1)
+                    dk = _kernel_order(d, plan.perm).reshape(-1)
                 _scale(xv, dk, ov, plan.n)
             elif plan.kind == "cols":
                 xv, ov = plan.views
                 ov = _wview(out, ov)
-                dk = np.ascontiguousarray(d.transpose(plan.perm)).reshape(ov.shape[0], -1)
+                dk = _kernel_order(d, plan.perm).reshape(ov.shape[0], -1)
                 run(K.scale_cols, plan.n, xv, dk, ov)
             else:  # strides fit no layout
                 np.divide(work, np.expand_dims(d, ax), out=out, casting="same_kind")
@@ -597,15 +635,23 @@ def normalize(
     return (res_out, nrm_r) if return_norm else res_out
 
 
+def _kernel_order(d: np.ndarray, perm: list[int]) -> np.ndarray:
+    """Norms ``d`` (the kept axes, in order) as a C array in the plan's kernel order.  The
+    plan leaves length-1 axes out of ``perm``; they go last (they change no memory order)."""
+    rest = [i for i in range(d.ndim) if i not in perm]
+    return np.ascontiguousarray(d.transpose(list(perm) + rest))
+
+
 def _scale(xv: np.ndarray, d: np.ndarray, ov: np.ndarray, n: int) -> None:
     run(K.scale_rows, n, xv, d, ov)
 
 
 # ----------------------------------------------------------------------------- cdist
-#: ord=2 takes the Gram-matrix route (BLAS ``XA @ XB.T``, then sqrt(|a|^2 + |b|^2 - 2 a.b)) from
-#: this many features on: at (2000, 64) x (2000, 64) it ran in 12 ms against 32 ms for the
-#: direct kernel on 2 cores (BLAS's GEMM is compute-optimal; the direct kernel must subtract
-#: before it multiplies).  Below it the direct kernel wins (GEMM with a thin inner dimension).
+#: ``cdist(..., exact=False)`` with ord=2 takes the Gram-matrix route (BLAS ``XA @ XB.T``, then
+#: sqrt(|a|^2 + |b|^2 - 2 a.b)) from this many features on; below it the direct kernel wins
+#: (GEMM with a thin inner dimension).  Not the default: its cancellation costs digits (up to
+#: 5.7e-15 relative on uniform data, scipy 3.8e-16), and it was not faster on a loaded 2-core
+#: machine (bench/README.md).
 GRAM_MIN_FEATURES = 16
 #: Gram route guard: a squared distance below this fraction of |a|^2 + |b|^2 has lost too many
 #: digits to cancellation (its absolute error is ~ eps * (|a|^2 + |b|^2)) and is recomputed
@@ -623,7 +669,7 @@ def _cdist_operand(X: Any, name: str) -> np.ndarray:
     return Xa
 
 
-def cdist(XA: Any, XB: Any, ord: float = 2) -> np.ndarray:
+def cdist(XA: Any, XB: Any, ord: float = 2, *, exact: bool = True) -> np.ndarray:
     """Minkowski distances between the rows of two matrices (scipy's ``cdist``).
 
     Equals ``scipy.spatial.distance.cdist(XA, XB, "minkowski", p=ord)`` ("cityblock" for
@@ -639,6 +685,14 @@ def cdist(XA: Any, XB: Any, ord: float = 2) -> np.ndarray:
     XB : array_like, shape (mB, n)
     ord : float, optional
         The Minkowski ``p`` (> 0), ``inf`` for the Chebyshev distance.
+    exact : bool, optional
+        True (default): every distance from the differences ``a - b``, as scipy computes it
+        (the same accuracy: a few units in the last place).  False, for ``ord=2`` with 16 or
+        more features: the Gram-matrix route ``sqrt(|a|^2 + |b|^2 - 2 a.b)`` with BLAS's
+        matrix product, which can be faster for wide data on a quiet machine but trades
+        accuracy: its rounding is relative to ``|a|^2 + |b|^2``, not to the distance, so
+        nearby points lose digits (pairs that lose more than 8 bits are recomputed directly;
+        the others may be off by ~1e-14 relative, against scipy's ~1e-16).
 
     Returns
     -------
@@ -680,7 +734,7 @@ def cdist(XA: Any, XB: Any, ord: float = 2) -> np.ndarray:
     A = np.ascontiguousarray(A, dtype=np.float64)
     B = np.ascontiguousarray(B, dtype=np.float64)
     work = ma * mb * d
-    if p == 2.0 and d >= GRAM_MIN_FEATURES:
+    if p == 2.0 and d >= GRAM_MIN_FEATURES and not exact:
         with np.errstate(over="ignore", invalid="ignore"):
             g = A @ B.T
             na = np.einsum("ij,ij->i", A, A)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from fastnorm._config import run
+from fastnorm._config import POW2_SCALE_MAX_P, run
 from fastnorm._kernels import reduce as K
 
 __all__ = ["matrix_norm", "norm", "vector_norm"]
@@ -219,6 +219,26 @@ def _raw_maxmin(plan: _Plan) -> tuple[Any, Any]:
     return mx, mn
 
 
+def _root(raw: np.ndarray, p: float) -> np.ndarray:
+    """``raw ** (1/p)`` in numpy floats: inf (not Python's OverflowError) where it overflows,
+    as numpy's norm gives for e.g. ``p = 0.5`` on huge or ``p = 1e-300`` on any input."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return np.sqrt(raw) if p == 2.0 else np.power(raw, 1.0 / p)
+
+
+def rescale_factor(amax: np.ndarray, redo: np.ndarray, p: float) -> np.ndarray:
+    """Divisor of the overflow-safe second pass where ``redo`` (1 elsewhere).
+
+    A power of two near max|x| makes the division exact, so only the sum rounds; its terms
+    (|x|/s)**p are then below 2**p, which overflows for large p (``norm([2., 3.], 2000)``):
+    there we divide by max|x| itself, which bounds every term by 1 (one rounding per element,
+    whose relative effect the final ``**(1/p)`` divides by p again)."""
+    safe_amax = np.where(redo, amax, 1.0)
+    if p > POW2_SCALE_MAX_P:
+        return safe_amax
+    return np.where(redo, np.ldexp(1.0, np.frexp(safe_amax)[1] - 1), 1.0)
+
+
 def _power_sum(plan: _Plan, p: float, safe: bool) -> Any:
     """(sum |x|**p) ** (1/p) in float64, rescaled by max|x| where the one-pass sum over- or
     underflowed while the answer is representable."""
@@ -234,26 +254,24 @@ def _power_sum(plan: _Plan, p: float, safe: bool) -> Any:
         return np.sqrt(raw, out=raw) if p == 2.0 else np.power(raw, 1.0 / p, out=raw)
     raw_a = np.asarray(raw, dtype=np.float64)
     if not safe:
-        with np.errstate(divide="ignore", over="ignore"):
-            res = raw_a ** (1.0 / p)
+        res = _root(raw_a, p)
         return res[()] if res.ndim == 0 else res
     bad = np.isinf(raw_a) | (raw_a < _TINY)
     if not bad.any():
-        return np.sqrt(raw) if p == 2.0 else raw ** (1.0 / p)
+        res = _root(raw_a, p)
+        return res[()] if res.ndim == 0 else res
     amax, _ = _raw_maxmin(plan)
     amax = np.asarray(amax, dtype=np.float64)
     # Rescale where the one-pass sum failed and max|x| is finite and non-zero.
     redo = bad & np.isfinite(amax) & (amax > 0)
     if not redo.any():
-        res = np.sqrt(raw_a) if p == 2.0 else raw_a ** (1.0 / p)
+        res = _root(raw_a, p)
         res = np.where(np.isinf(amax), amax, res)
         return res[()] if res.ndim == 0 else res
-    # A power of two near max|x|: dividing by it is exact, so only the sum rounds.
-    scale = np.where(redo, np.ldexp(1.0, np.frexp(np.where(redo, amax, 1.0))[1] - 1), 1.0)
+    scale = rescale_factor(amax, redo, p)
     scaled = np.asarray(_raw(plan, K.OP_SCALED, p, scale), dtype=np.float64)
     with np.errstate(over="ignore"):
-        fixed = scale * (np.sqrt(scaled) if p == 2.0 else scaled ** (1.0 / p))
-        res = np.where(redo, fixed, np.sqrt(raw_a) if p == 2.0 else raw_a ** (1.0 / p))
+        res = np.where(redo, scale * _root(scaled, p), _root(raw_a, p))
     res = np.where(np.isinf(amax), amax, res)
     return res[()] if res.ndim == 0 else res
 
@@ -270,6 +288,10 @@ def _vector_reduce(work: np.ndarray, ord: Any, axis: int | None) -> Any:
                 raw = _vector_sumsq_raw(work.real, axis) + _vector_sumsq_raw(work.imag, axis)
             if np.all((np.isfinite(raw) & (raw >= _TINY)) | np.isnan(raw)):
                 return np.sqrt(raw)
+            # overflow-safe pass on |z|; NaN stays where numpy's sum(re**2 + im**2) is NaN
+            # (|nan + inf*j| is inf, but numpy's 2-norm of it is NaN)
+            res = _vector_reduce(np.abs(work), ord, axis)
+            return np.where(np.isnan(raw), np.nan, res) if np.isnan(raw).any() else res
         work = np.abs(work)  # |z| (hypot: overflow-safe), one real temporary
     plan = _Plan(work, axis)
     if ord == math.inf or ord == -math.inf:
@@ -290,6 +312,46 @@ def _vector_reduce(work: np.ndarray, ord: Any, axis: int | None) -> Any:
         p = float(ord)
         res = _power_sum(plan, p, safe=p > 0)
     return res if axis is None else plan.finish(res)
+
+
+def _combine_ord(ord: Any) -> Any:
+    """The ord that combines partial ``ord``-norms into the norm of their union: the p-norm of
+    p-norms is the p-norm (any p != 0), max of maxes, min of mins; counts of non-zeros add."""
+    return 1 if ord == 0 else ord
+
+
+def _reduce_axes(work: np.ndarray, ord: Any, axes: tuple[int, ...]) -> np.ndarray:
+    """float64 vector ``ord``-norm of ``work`` over the (sorted, distinct, >= 2) ``axes``,
+    as an array of the kept axes' shape (C order); without copying ``work``.
+
+    The order of ``axes`` does not matter.  Axes that are contiguous with each other in
+    memory merge into one view axis (a transpose + reshape that numpy makes a view); where
+    they do not (``axis=(0, 2)`` of a C array), the longest group is reduced first and its
+    norms, an array smaller than ``work`` by that group's length, are reduced over the
+    remaining axes with :func:`_combine_ord` (exact algebra, as the Dask backend combines
+    chunks).
+    """
+    shape = work.shape
+    rest = [i for i in range(work.ndim) if i not in axes]
+    kept = tuple(shape[i] for i in rest)
+    groups = _merge_axes(shape, work.strides, list(axes))
+    unit = [a for a in axes if shape[a] == 1]
+    if work.size == 0 or len(groups) <= 1:
+        inner = [a for g in groups for a in g[2]] + unit
+        y = work.transpose(rest + inner).reshape((*kept, math.prod(shape[a] for a in axes)))
+        if not rest:
+            return np.asarray(_vector_reduce(y, ord, None), dtype=np.float64)
+        return np.asarray(_vector_reduce(y, ord, len(rest)), dtype=np.float64)
+    # the longest group first (the smallest partial array); on a tie the contiguous-most one
+    inner = max(reversed(groups), key=lambda g: g[0])[2]
+    others = [a for a in axes if a not in inner]
+    y = work.transpose(rest + others + inner)
+    y = y.reshape((*kept, *(shape[a] for a in others), math.prod(shape[a] for a in inner)))
+    part = np.asarray(_vector_reduce(y, ord, y.ndim - 1), dtype=np.float64)
+    left = tuple(range(len(rest), len(rest) + len(others)))
+    if len(left) == 1:
+        return np.asarray(_vector_reduce(part, _combine_ord(ord), left[0]), dtype=np.float64)
+    return _reduce_axes(part, _combine_ord(ord), left)
 
 
 def _vector_sumsq_raw(part: np.ndarray, axis: int | None) -> Any:
@@ -505,10 +567,7 @@ def _matrix(
         if nd == 2:
             ret = _vector_reduce(work, None, None)
         else:
-            y = np.moveaxis(work, (row_axis, col_axis), (-2, -1))
-            # A copy only where the two axes do not merge into one.
-            y = y.reshape(y.shape[:-2] + (y.shape[-2] * y.shape[-1],))
-            ret = _vector_reduce(y, 2, y.ndim - 1)
+            ret = _reduce_axes(work, 2, tuple(sorted((row_axis, col_axis))))
     ret = _cast(ret, rdt)
     if keepdims:
         shape = list(xa.shape)
@@ -562,10 +621,7 @@ def vector_norm(
         if len(axes) == 1:
             res = _cast(_vector_reduce(work, ord, axes[0]), rdt)
         else:
-            rest = tuple(i for i in range(xa.ndim) if i not in axes)
-            lead = math.prod(shape[i] for i in axes)
-            y = work.transpose(axes + rest).reshape((lead, *[shape[i] for i in rest]))
-            res = _cast(_vector_reduce(y, ord, 0), rdt)
+            res = _cast(_reduce_axes(work, ord, tuple(sorted(axes))), rdt)
     if keepdims:
         for i in axes:
             shape[i] = 1

@@ -195,3 +195,91 @@ def test_kernels_run_as_plain_python():
         """,
         env={"NUMBA_DISABLE_JIT": "1"},
     )
+
+
+def test_build_choice_does_not_depend_on_thread_count(monkeypatch):
+    """Issue 16: set_num_threads(1) used to select the serial build, whose separately compiled
+    loops rounded short rows differently (1 ulp in many rows of norm(X, axis=1) on (1e5, 2))."""
+
+    class Fake:
+        @staticmethod
+        def serial(*args):
+            return "serial"
+
+        @staticmethod
+        def parallel(*args):
+            return "parallel"
+
+    monkeypatch.setattr(_config._state, "layer", "omp")  # a known, concurrency-safe layer
+    try:
+        fastnorm.set_num_threads(1)
+        one = _config.run(Fake, PARALLEL_MIN)
+        fastnorm.set_num_threads(None)
+        many = _config.run(Fake, PARALLEL_MIN)
+    finally:
+        fastnorm.set_num_threads(None)
+    assert one == many == "parallel"
+    assert _config.run(Fake, PARALLEL_MIN - 1) == "serial"
+
+
+def test_short_rows_bit_identical_for_one_and_two_threads():
+    """Issue 16: (n, 2) and (n, 3) rows (the inline short-row kernels), against numpy too."""
+    rng = np.random.default_rng(5)
+    calls = []
+    for d in (2, 3):
+        X = rng.standard_normal((100_000, d))
+        calls += [
+            (lambda X=X: fastnorm.norm(X, axis=1), lambda X=X: np.linalg.norm(X, axis=1)),
+            (lambda X=X: fastnorm.norm(X, 1, axis=1), lambda X=X: np.linalg.norm(X, 1, axis=1)),
+            (
+                lambda X=X: fastnorm.dist(X, X[::-1], axis=1),
+                lambda X=X: np.linalg.norm(X - X[::-1], axis=1),
+            ),
+            (lambda X=X: fastnorm.normalize(X), lambda X=X: X / np.linalg.norm(X, axis=1)[:, None]),
+        ]
+    try:
+        fastnorm.set_num_threads(1)
+        one = [f() for f, _ in calls]
+        fastnorm.set_num_threads(2)
+        two = [f() for f, _ in calls]
+    finally:
+        fastnorm.set_num_threads(None)
+    for a, b, (_, ref) in zip(one, two, calls, strict=True):
+        np.testing.assert_array_equal(a, b)  # bit-identical
+        np.testing.assert_allclose(a, ref(), rtol=1e-14)
+
+
+def test_set_num_threads_none_reaches_threads_that_ran_before():
+    """Issue 16: numba's thread count is thread-local; a worker thread that ran under
+    set_num_threads(3) kept 3 threads after set_num_threads(None) while fastnorm reported 4."""
+    out = run_script(
+        """
+        import threading
+        import numba, numpy as np, fastnorm
+        x = np.ones(1 << 18)
+        seen = {}
+
+        def work(tag):
+            fastnorm.norm(x)  # a parallel launch
+            seen[tag] = numba.get_num_threads()
+
+        def in_thread(tag):
+            t = threading.Thread(target=work, args=(tag,))
+            t.start()
+            t.join()
+
+        fastnorm.set_num_threads(3)
+        worker = threading.Thread(target=lambda: [work("a"), ev.wait(), work("b")])
+        ev = threading.Event()
+        worker.start()
+        while "a" not in seen:
+            pass
+        fastnorm.set_num_threads(None)
+        ev.set()
+        worker.join()
+        in_thread("c")
+        print(seen["a"], seen["b"], seen["c"], fastnorm.get_num_threads())
+        """,
+        env={"NUMBA_NUM_THREADS": "4"},
+    )
+    assert out.split() == ["3", "4", "4", "4"]

@@ -241,6 +241,25 @@ def test_unknown_chunk_sizes():
         fastnorm.norm(m, "nuc")
 
 
+def test_dist_with_unknown_chunk_sizes():
+    """Issue 16: dist raised TypeError ('float' object cannot be interpreted as an integer)
+    on a Dask array with unknown chunk sizes where norm worked."""
+    x = da.from_array(A2.ravel(), chunks=50)
+    keep = x > 0
+    pos, shifted = x[keep], (x + 1.5)[keep]
+    ref = A2.ravel()[A2.ravel() > 0]
+    for ord in (None, 1, 0, 3, INF):
+        _check(dist(pos, shifted, ord), np.linalg.norm(ref - (ref + 1.5), ord))
+        _check(dist(pos, 0.25, ord), np.linalg.norm(ref - 0.25, ord))
+    m = da.from_array(A2, chunks=(9, 19))
+    sel = m[:, 0] > 0
+    ref2 = A2[A2[:, 0] > 0]
+    c = A2[0]
+    _check(dist(m[sel], c, axis=1), np.linalg.norm(ref2 - c, axis=1))
+    _check(dist(m[sel], c, 1, axis=0), np.linalg.norm(ref2 - c, 1, axis=0))
+    _check(dist(m[sel], c), np.linalg.norm(ref2 - c))
+
+
 def test_input_unchanged_and_numpy_input_chunks_not_copied():
     a = A2.copy()
     before = a.copy()

@@ -258,8 +258,8 @@ def test_cdist_euclidean_near_duplicates_and_extremes(gram, monkeypatch):
     B = A + 1e-9 * rng(1).standard_normal((50, 16))  # cancellation in ||a||^2+||b||^2-2ab
     B = np.vstack([B, A[:3]])
     want = _scipy_cdist(A, B, 2)
-    np.testing.assert_allclose(cdist(A, B), want, rtol=1e-10, atol=0)
-    assert np.all(np.diag(cdist(A, A)) == 0)
+    np.testing.assert_allclose(cdist(A, B, exact=not gram), want, rtol=1e-10, atol=0)
+    assert np.all(np.diag(cdist(A, A, exact=not gram)) == 0)
     big = np.array([[1e200, -1e200], [0.0, 0.0]])
     np.testing.assert_allclose(
         cdist(big, -big),
@@ -269,6 +269,18 @@ def test_cdist_euclidean_near_duplicates_and_extremes(gram, monkeypatch):
     tiny = np.array([[1e-200, 1e-200]])
     np.testing.assert_allclose(cdist(tiny, -tiny), [[math.sqrt(8) * 1e-200]], rtol=1e-14)
     np.testing.assert_allclose(cdist(tiny, -tiny, 3), [[2e-200 * 2 ** (1 / 3)]], rtol=1e-14)
+
+
+@pytest.mark.parametrize("d", [16, 64])
+def test_cdist_euclidean_default_is_as_exact_as_scipy(d):
+    """Issue 16: with >= 16 features the default went through the Gram matrix and landed
+    up to 5.7e-15 (relative) from scipy on uniform data; scipy's own tests ask 1e-15."""
+    A = rng(8).random((120, d))
+    B = rng(9).random((130, d))
+    want = _scipy_cdist(A, B, 2)
+    np.testing.assert_allclose(cdist(A, B), want, rtol=1e-15, atol=0)
+    # the opt-in Gram route trades accuracy as its docstring says (~1e-14, not 1e-15)
+    np.testing.assert_allclose(cdist(A, B, exact=False), want, rtol=1e-13, atol=0)
 
 
 def test_cdist_nonfinite_propagates_like_numpy():
@@ -505,3 +517,170 @@ def test_normalize_max_bits_kernel_matches_numpy_exactly(dtype, lay):
     np.testing.assert_array_equal(n, a[:, 0])
     np.testing.assert_array_equal(X, X0)
     assert np.signbit(got[4]).all()  # -0.0 rows unchanged
+
+
+# ----------------------------------------------------------------------------- issue 16 defects
+def test_dist_ord0_counts_inf_minus_inf_like_numpy():
+    """inf - inf is NaN, which numpy's norm(x - y, 0) counts; the kernels compared x != y."""
+    x = np.array([[np.inf, 1.0, -np.inf, 2.0], [np.inf, np.nan, 3.0, 3.0]])
+    y = np.array([[np.inf, 2.0, -np.inf, 2.0], [-np.inf, 1.0, 3.0, np.inf]])
+    with np.errstate(invalid="ignore"):
+        d = x - y
+    assert dist(x[0, :2], y[0, :2], 0) == np.linalg.norm(d[0, :2], 0) == 2.0
+    for name, xv in layouts(x).items():
+        for yv in (y, np.asfortranarray(y)):
+            for axis in (0, 1):
+                ref = np.linalg.norm(d, 0, axis=axis)
+                np.testing.assert_array_equal(dist(xv, yv, 0, axis=axis), ref, err_msg=name)
+        assert dist(xv[::-1].ravel(), y[::-1].ravel(), 0) == np.linalg.norm(d.ravel(), 0)
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    np.testing.assert_array_equal(dist(x32, y32, 0, axis=1), np.linalg.norm(d, 0, axis=1))
+
+
+@pytest.mark.parametrize("p", [700, 2000])
+def test_large_p_distances_do_not_overflow(p):
+    """Issue 16: a scaled p-norm in every path (dist layouts, cdist, normalize)."""
+
+    def ref(v):
+        a = np.abs(np.ravel(v)).astype(np.float64)
+        m = a.max()
+        return m * math.fsum((a / m) ** p) ** (1.0 / p)
+
+    X = rng(3).uniform(1.0, 3.0, size=(6, 30))
+    c = np.zeros(30)
+    assert math.isclose(dist([2.0, 3.0], [0.0, 0.0], p), 3.0, rel_tol=1e-14)
+    np.testing.assert_allclose(dist(X, c, p, axis=1), [ref(r) for r in X], rtol=1e-13)
+    for name, Xv in layouts(X).items():
+        np.testing.assert_allclose(dist(Xv, 0.0, p, axis=0), [ref(v) for v in X.T], rtol=1e-13)
+        np.testing.assert_allclose(dist(Xv, 0.0, p, axis=1), [ref(r) for r in X], rtol=1e-13)
+        assert math.isclose(dist(Xv.ravel(), 0.0, p), ref(X), rel_tol=1e-13), name
+    np.testing.assert_allclose(cdist(X, X[:2] * 0, p), [[ref(r)] * 2 for r in X], rtol=1e-13)
+    res, nrm = normalize(X, p, return_norm=True)
+    np.testing.assert_allclose(nrm, [ref(r) for r in X], rtol=1e-13)
+    np.testing.assert_allclose(res, X / nrm[:, None], rtol=1e-13)
+    _, nrm0 = normalize(X, p, axis=0, return_norm=True)
+    np.testing.assert_allclose(nrm0, [ref(v) for v in X.T], rtol=1e-13)
+
+
+def test_normalize_root_overflow_gives_inf_norm():
+    """normalize(np.ones((2, 2)), 1e-300, axis=None) raised OverflowError (numpy: norm inf)."""
+    with np.errstate(over="ignore"):
+        for axis in (None, 0, 1):
+            res, nrm = normalize(np.ones((2, 2)), 1e-300, axis=axis, return_norm=True)
+            want = np.linalg.norm(
+                np.ones(4) if axis is None else np.ones((2, 2)), 1e-300, axis=axis
+            )
+            np.testing.assert_array_equal(nrm, want)
+            np.testing.assert_array_equal(res, np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.array([[3, 0], [0, 1]]) + 0j,
+        np.array([[3, 0], [0, 1]], dtype=np.float16),
+        np.array([[3, 0], [0, 1]], dtype=np.longdouble),
+        np.arange(8.0).reshape(2, 2, 2) * (1 - 2j),
+    ],
+    ids=["complex", "float16", "longdouble", "complex-3d"],
+)
+@pytest.mark.parametrize("ord_", [2, 1, INF, 3])
+def test_normalize_axis_none_is_the_vector_norm_for_every_dtype(x, ord_):
+    """Issue 16: complex/float16/long double 2-D input was divided by a matrix norm (3.0 for
+    [[3, 0], [0, 1]] + 0j instead of sqrt(10)); float16 ord 2 raised, 3-D complex raised."""
+    want_n = np.linalg.norm(
+        x.astype(np.complex256 if x.dtype.kind == "c" else np.longdouble).ravel(), ord_
+    )
+    res, nrm = normalize(x, ord_, axis=None, return_norm=True)
+    rdt = x.dtype
+    assert res.dtype == rdt and res.shape == x.shape
+    assert np.asarray(nrm).dtype == x.real.dtype and np.ndim(nrm) == 0
+    rtol = 2e-3 if x.dtype == np.float16 else 1e-15
+    np.testing.assert_allclose(np.float64(nrm), np.float64(want_n), rtol=rtol)
+    np.testing.assert_allclose(
+        res.astype(np.complex128), (x / want_n).astype(np.complex128), rtol=rtol
+    )
+    # the same as float64 input of the same values (where that is defined)
+    if x.dtype.kind == "f":
+        _, n64 = normalize(x.astype(np.float64), ord_, axis=None, return_norm=True)
+        np.testing.assert_allclose(np.float64(nrm), n64, rtol=rtol)
+
+
+def test_normalize_accepts_scikit_learn_keywords():
+    """Issue 16: normalize(X, norm="l1") raised TypeError; copy= was missing."""
+    sk = pytest.importorskip("sklearn.preprocessing")
+    X = rng(4).standard_normal((5, 4))
+    for kw in [{"norm": "l1"}, {"norm": "max", "axis": 0}, {"norm": "l2", "axis": 1}]:
+        np.testing.assert_allclose(normalize(X, **kw), sk.normalize(X, **kw), rtol=1e-15)
+        r, n = normalize(X, **kw, return_norm=True)
+        r2, n2 = sk.normalize(X, **kw, return_norm=True)
+        np.testing.assert_allclose(n, n2, rtol=1e-15)
+    Y = X.copy()
+    res = normalize(Y, norm="l2", copy=False)
+    assert res is Y  # in place, as scikit-learn's copy=False
+    np.testing.assert_allclose(Y, sk.normalize(X), rtol=1e-15)
+    Z = X.copy()
+    res = normalize(Z, norm="l2", copy=True)
+    assert res is not Z and np.array_equal(Z, X)
+    Xi = np.arange(6).reshape(2, 3)
+    res = normalize(Xi, norm="l1", copy=False)  # ints: a float result, the input untouched
+    np.testing.assert_array_equal(Xi, np.arange(6).reshape(2, 3))
+    np.testing.assert_allclose(res, sk.normalize(Xi, norm="l1"))
+    with pytest.raises(TypeError):
+        normalize(X, 1, norm="l1")
+    with pytest.raises(ValueError):
+        normalize(X, norm="l3")
+
+
+def test_normalize_non_integer_axis_raises_like_numpy():
+    """Issue 16: axis=1.5 was silently truncated to 1; numpy's reductions (np.sum) raise
+    TypeError.  (np.linalg.norm itself truncates, and fastnorm.norm follows it.)"""
+    X = np.ones((2, 3))
+    with pytest.raises(TypeError):
+        np.sum(X, axis=1.5)
+    for bad in (1.5, 1.0, "1"):
+        with pytest.raises(TypeError):
+            normalize(X, axis=bad)
+    np.testing.assert_array_equal(normalize(X, axis=np.int64(1)), normalize(X, axis=1))
+
+
+def test_normalize_complex_divides_parts_by_the_real_norm():
+    """Found by the fuzz test: numpy's complex division by norm + 0j changed zero-norm slices
+    (inf + 0j -> inf + nan*j) and overflowed for subnormal norms (5e-324j -> nan + inf*j)."""
+    x = np.array([[0j, complex(np.inf, 0)], [5e-324j, 0j], [3 + 4j, 0j]])
+    res, nrm = normalize(x, -INF, axis=1, return_norm=True)  # row norms 0, 0, 0: unchanged
+    np.testing.assert_array_equal(nrm, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(res, x)
+    res = normalize(x[1:2, :1], axis=1)
+    np.testing.assert_array_equal(res, [[1j]])
+    with np.errstate(invalid="ignore"):  # inf / inf, as numpy's x / norm
+        res, nrm = normalize(x, 2, axis=1, return_norm=True)
+        want = np.array([np.inf, 5e-324, 5.0])  # underflow-safe (numpy's is 0 for 5e-324j)
+        np.testing.assert_array_equal(nrm, want)
+        np.testing.assert_array_equal(res.real, x.real / want[:, None])
+        np.testing.assert_array_equal(res.imag, x.imag / want[:, None])
+
+
+def test_normalize_with_length_one_kept_axes():
+    """Found by the fuzz test: a (2, 1, 2) array along axis 0 (a length-1 kept axis beside
+    another) raised "axes don't match array" when the norms were put in kernel order."""
+    x = np.arange(1.0, 5.0).reshape(2, 1, 2)
+    for v in (x, x.astype(np.int64), np.asfortranarray(x), x[:, :, ::-1]):
+        for axis in (0, 1, 2):
+            want_n = np.linalg.norm(v.astype(np.float64), axis=axis, keepdims=True)
+            res, nrm = normalize(v, axis=axis, return_norm=True)
+            np.testing.assert_allclose(nrm, np.squeeze(want_n, axis), rtol=1e-15)
+            np.testing.assert_allclose(res, v / want_n, rtol=1e-15)
+
+
+def test_complex_two_norm_keeps_numpy_nan():
+    """Found by the fuzz test: where the one-pass sum needed the overflow-safe pass on |z|,
+    |nan + inf*j| = inf replaced numpy's NaN (numpy sums re**2 + im**2)."""
+    x = np.array([[0j, 0j], [complex(np.nan, np.inf), 1e200 + 0j]])
+    with np.errstate(all="ignore"):
+        want = np.linalg.norm(x, axis=0)
+    got = fastnorm.norm(x, axis=0)
+    assert np.isnan(got[0]) and np.isnan(want[0])
+    assert got[1] == 1e200  # overflow-safe (numpy: inf)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(dist(x, np.zeros((2, 2)), axis=0), got)

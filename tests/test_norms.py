@@ -240,6 +240,57 @@ def test_overflow_mixed_rows_only_rescale_where_needed():
     assert got_inf == np.inf
 
 
+def _pnorm_by_max(values, p):
+    """Reference p-norm for large p: max|x| * fsum((|x|/max)**p) ** (1/p) (numpy gives inf)."""
+    a = [abs(float(v)) for v in np.ravel(values)]
+    m = max(a)
+    return m * math.fsum((v / m) ** p for v in a) ** (1.0 / p)
+
+
+def test_root_overflow_gives_inf_like_numpy():
+    """Issue 16: the final **(1/p) ran on Python floats and raised OverflowError."""
+    with np.errstate(over="ignore"):
+        for x, p in [([1e308, 1e308], 0.5), (np.ones(3), 1e-300), (np.ones((2, 5)), 1e-300)]:
+            want = np.linalg.norm(np.ravel(x), p)
+            assert want == np.inf
+            assert fastnorm.norm(np.ravel(x), p) == want
+            assert fastnorm.vector_norm(x, ord=p) == want
+        X = np.ones((3, 4))
+        np.testing.assert_array_equal(
+            fastnorm.norm(X, 1e-300, axis=1), np.linalg.norm(X, 1e-300, axis=1)
+        )
+        np.testing.assert_array_equal(
+            fastnorm.norm(X, 1e-300, axis=0), np.linalg.norm(X, 1e-300, axis=0)
+        )
+
+
+@pytest.mark.parametrize("p", [700, 2000, 1e5])
+def test_large_p_does_not_overflow(p):
+    """Issue 16: norm([2., 3.], 2000) was inf; the overflow-safe pass scaled by a power of two,
+    and (|x|/2**k)**p still overflows for p >= 1024.  Every layout path, both dtypes."""
+    assert math.isclose(fastnorm.norm([2.0, 3.0], p), _pnorm_by_max([2.0, 3.0], p), rel_tol=1e-14)
+    base = RNG.uniform(1.0, 3.0, size=(5, 40))
+    for x in (base, base.astype(np.float32)):
+        rel = 1e-13 if x.dtype == np.float64 else 1e-6
+        want_rows = [_pnorm_by_max(r, p) for r in x]
+        want_cols = [_pnorm_by_max(c, p) for c in x.T]
+        for name, v in layouts(x).items():
+            np.testing.assert_allclose(
+                fastnorm.norm(v, p, axis=1), want_rows, rtol=rel, err_msg=name
+            )
+            np.testing.assert_allclose(
+                fastnorm.norm(v, p, axis=0), want_cols, rtol=rel, err_msg=name
+            )
+            got = fastnorm.vector_norm(v, ord=p)
+            assert math.isclose(got, _pnorm_by_max(x, p), rel_tol=rel), name
+        x3 = np.stack([x, x[::-1]])
+        np.testing.assert_allclose(
+            fastnorm.norm(x3, p, axis=1),
+            [[_pnorm_by_max(c, p) for c in m.T] for m in x3],
+            rtol=rel,
+        )
+
+
 def test_float32_accumulates_in_float64():
     n = 2_000_000
     x = np.random.default_rng(7).random(n, dtype=np.float32)
@@ -431,3 +482,59 @@ def test_property_vector_norm_matches_numpy(call):
     assert np.shape(got) == np.shape(want)
     assert np.asarray(got).dtype == a.dtype
     np.testing.assert_allclose(np.asarray(got, float), np.asarray(want, float), rtol=rtol_for(a))
+
+
+# ----------------------------------------------------------------------------- no hidden copies
+def _peak_bytes(fn):
+    import tracemalloc
+
+    fn()  # compile and warm first
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("shape", "axes", "fn"),
+    [
+        ((300, 400), (1, 0), "vector_norm"),
+        ((60, 50, 70), (0, 2), "norm"),
+        ((60, 50, 70), (2, 0), "vector_norm"),
+        ((60, 50, 70), (0, 1, 2), "vector_norm"),
+        ((20, 30, 40, 10), (3, 1), "vector_norm"),
+    ],
+)
+def test_multi_axis_reductions_do_not_copy(shape, axes, fn):
+    """Issue 16: axis=(1, 0) and (0, 2) made a hidden full copy (transpose + reshape); the
+    order of the axes does not matter and non-adjacent axes reduce in stages."""
+    x = RNG.standard_normal(shape)
+    for v in (x, np.asfortranarray(x)):
+        if fn == "norm":
+            call = lambda v=v: fastnorm.norm(v, axis=axes)  # noqa: E731
+            want = np.linalg.norm(v, axis=axes)
+        else:
+            call = lambda v=v: fastnorm.vector_norm(v, axis=axes, ord=3)  # noqa: E731
+            want = np.linalg.vector_norm(v, axis=axes, ord=3)
+        got = call()
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+        assert _peak_bytes(call) < x.nbytes / 4, (shape, axes)  # a copy: > x.nbytes
+
+
+@pytest.mark.parametrize("ord_", [None, 1, 0, 3, -1, np.inf, -np.inf, 0.5])
+def test_multi_axis_any_order_and_layout(ord_):
+    x = RNG.standard_normal((6, 5, 7))
+    x[1, 2, 3] = 0.0
+    o = 2 if ord_ is None else ord_
+    for name, v in {"C": x, "F": np.asfortranarray(x), "odd": x[::2, ::-1, 1::3]}.items():
+        for axes in itertools.permutations(range(3), 2):
+            with np.errstate(divide="ignore"):
+                want = np.linalg.vector_norm(v, axis=axes, ord=o)
+            got = fastnorm.vector_norm(v, axis=axes, ord=o)
+            assert got.shape == want.shape, (name, axes)
+            np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=f"{name} {axes}")
+            if ord_ is None:
+                np.testing.assert_allclose(fastnorm.norm(v, axis=axes), want, rtol=1e-13)

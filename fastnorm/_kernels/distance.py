@@ -27,11 +27,11 @@ import numba
 import numpy as np
 from numba import prange
 
-from fastnorm._config import CHUNK, FASTMATH, kernel
+from fastnorm._config import CHUNK, FASTMATH, POW2_SCALE_MAX_P, kernel
 
 OP_SUMSQ = 0  # sum d**2
 OP_SUMABS = 1  # sum |d|
-OP_COUNTNZ = 2  # sum (d != 0)
+OP_COUNTNZ = 2  # sum (d != 0): not x != y, since inf - inf is NaN and counts (as numpy)
 OP_POW = 3  # sum |d|**p
 OP_MAX = 4  # max |d| (NaN if any NaN)
 OP_MIN = 5  # min |d| (NaN if any NaN)
@@ -46,6 +46,15 @@ TINY = 1e-280
 #: cdist tiles: rows of XA per task and rows of XB per L2-resident tile.
 CD_ROWS = 16
 CD_TILE = 256
+
+
+@numba.njit(cache=True)
+def _rescale(amax, p):
+    """Divisor of the overflow-safe second pass (as ``fastnorms.norms.rescale_factor``): a
+    power of two near ``amax`` (exact division) up to POW2_SCALE_MAX_P, ``amax`` above."""
+    if p > POW2_SCALE_MAX_P:
+        return amax
+    return math.ldexp(1.0, math.frexp(amax)[1] - 1)
 
 
 @numba.njit(cache=True)
@@ -220,8 +229,11 @@ def _dacc(xs, ys, op, p):
         for i in range(n):
             s += abs(np.float64(xs[i] - ys[i]))
     elif op == OP_COUNTNZ:
+        cnt = 0  # an integer count vectorises (as in reduce._acc)
         for i in range(n):
-            s += np.float64(xs[i] != ys[i])
+            if (xs[i] - ys[i]) != 0:
+                cnt += 1
+        s = np.float64(cnt)
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
@@ -263,7 +275,7 @@ def _dacc_full(x, rx, y, ry, op, p):
             s += abs(np.float64(x[rx, i] - y[ry, i]))
     elif op == OP_COUNTNZ:
         for i in range(n):
-            s += np.float64(x[rx, i] != y[ry, i])
+            s += np.float64((x[rx, i] - y[ry, i]) != 0)
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
@@ -295,7 +307,7 @@ def _dacc_at(x, rx, y, ry, lo, hi, op, p):
             s += abs(np.float64(xs[i] - ys[i]))
     elif op == OP_COUNTNZ:
         for i in range(n):
-            s += np.float64(xs[i] != ys[i])
+            s += np.float64((xs[i] - ys[i]) != 0)
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
@@ -324,7 +336,7 @@ def _dacc_row(xs, ys, acc, nan, op, p):
             acc[j] += abs(np.float64(xs[j] - ys[j]))
     elif op == OP_COUNTNZ:
         for j in range(n):
-            acc[j] += np.float64(xs[j] != ys[j])
+            acc[j] += np.float64((xs[j] - ys[j]) != 0)
     elif op == OP_MAX:
         for j in range(n):
             a = abs(np.float64(xs[j] - ys[j]))
@@ -614,7 +626,7 @@ def _row_norm(x, r, op, p, safe):
         xs = x[r]
         amax = _acc1(xs, OP_MAX, 0.0)
         if amax > 0.0 and amax <= 1.7976931348623157e308:
-            scale = math.ldexp(1.0, math.frexp(amax)[1] - 1)
+            scale = _rescale(amax, p)
             s = 0.0
             if p == 2.0:
                 for i in range(xs.size):
@@ -797,7 +809,7 @@ def _pair_exact(a, b, p):
             amax = v
     if amax != amax or amax == 0.0 or amax > 1.7976931348623157e308:
         return amax
-    scale = math.ldexp(1.0, math.frexp(amax)[1] - 1)
+    scale = _rescale(amax, p)
     s = 0.0
     for k in range(d):
         s += (abs(a[k] - b[k]) / scale) ** p
