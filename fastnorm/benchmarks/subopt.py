@@ -14,9 +14,9 @@
 * the reference is the best objective any solver reached on the problem; a fit's relative
   suboptimality is ``(f - f_best) / |f_best|``, and a solver's score is the least time of its
   fits that reached ``target`` (1e-6);
-* a solver's sweep stops early once two successive fits agree to ``1e-10`` relative (it
-  converged; tighter tolerances add nothing), once a fit takes over ``max_fit_s``, or once its
-  fits on the problem took ``budget_s`` in all.
+* a solver's sweep stops early once it converged (two successive fits agree to ``1e-10``
+  relative at the best objective reached so far, or three agree), once a fit takes over
+  ``max_fit_s``, or once its fits on the problem took ``budget_s`` in all.
 
 Solvers: fastnorm (``auto`` and every registered L1-capable solver but ``sgd``),
 scikit-learn, skglm, celer and glum, each one when installed (``pip install
@@ -245,18 +245,25 @@ def _peer_specs() -> list[SolverSpec]:
     ]
 
 
+def _matches(name: str, pattern: str, names: set[str]) -> bool:
+    """``name`` itself; else, when ``pattern`` is no solver's name, its library (``glum``,
+    ``fastnorm`` for every ``fastnorm[...]``) or an fnmatch pattern (``fastnorm[[]s*``)."""
+    if pattern in names:
+        return name == pattern
+    return name.split("[")[0] == pattern or fnmatch.fnmatchcase(name, pattern)
+
+
 def solvers_for(
     problem: Problem, patterns: Sequence[str] | None = None
 ) -> tuple[list[SolverSpec], dict[str, str]]:
-    """The solvers that run on ``problem`` (name matching one of ``patterns`` when given,
-    fnmatch or substring) and, for the others, why not."""
+    """The solvers that run on ``problem`` (only those matching one of ``patterns`` when
+    given: a solver's name, a library or an fnmatch pattern) and, for the others, why not."""
     run: list[SolverSpec] = []
     skipped: dict[str, str] = {}
     specs = [*_fastnorm_specs(), *_peer_specs()]
+    names = {s.name for s in specs}
     for spec in specs:
-        if patterns and not any(
-            fnmatch.fnmatchcase(spec.name, pat) or pat in spec.name for pat in patterns
-        ):
+        if patterns and not any(_matches(spec.name, pat, names) for pat in patterns):
             continue
         if problem.kind not in spec.kinds:
             continue
@@ -286,6 +293,21 @@ def _fit(spec: SolverSpec, prob: Problem, X: Any, y: Any, lam: float, tol: float
         est.fit(X, y)
         dt = time.perf_counter() - t0
     return dt, est
+
+
+def _converged(hist: list[float], best: float) -> bool:
+    """Whether a solver's sweep is over: its last two objectives agree to ``PLATEAU`` and
+    are at the best any solver has reached so far, or its last three agree (it is stuck,
+    e.g. at its iteration limit).  Two equal fits alone are not enough: at loose tolerances
+    several solvers stop after the same first iterations."""
+
+    def same(a: float, b: float) -> bool:
+        return abs(a - b) <= PLATEAU * abs(b)
+
+    if len(hist) < 2 or not same(hist[-2], hist[-1]):
+        return False
+    at_best = hist[-1] <= best + PLATEAU * abs(best) if np.isfinite(best) else False
+    return at_best or (len(hist) >= 3 and same(hist[-3], hist[-1]))
 
 
 def _rest(pause: float) -> None:
@@ -334,7 +356,8 @@ def run_problem(
         active.append(spec)
         _rest(pause)
     records: list[dict[str, Any]] = []
-    last: dict[str, float] = {}
+    last: dict[str, list[float]] = {}
+    best_so_far = np.inf
     spent: dict[str, float] = dict.fromkeys((s.name for s in active), 0.0)
     for tol in tols:
         for spec in list(active):
@@ -371,14 +394,11 @@ def run_problem(
                     f"  {prob.name:34s} {spec.name:22s} tol {tol:8.1e} {1e3 * t:10.2f} ms  "
                     f"f {obj:.15e}"
                 )
-            prev = last.get(spec.name)
-            last[spec.name] = obj
-            if (
-                (prev is not None and abs(prev - obj) <= PLATEAU * abs(obj))
-                or t > max_fit_s
-                or spent[spec.name] > budget_s
-            ):
+            hist = last.setdefault(spec.name, [])
+            hist.append(obj)
+            if _converged(hist, best_so_far) or t > max_fit_s or spent[spec.name] > budget_s:
                 active.remove(spec)
+            best_so_far = min(best_so_far, obj)
         if not active:
             break
     best = min((r["objective"] for r in records), default=np.nan)
@@ -600,7 +620,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="PATTERN",
-        help="only solvers matching PATTERN ('fastnorm*', celer); repeatable",
+        help="only this solver (sklearn[precompute]), library (fastnorm) or fnmatch "
+        "pattern; repeatable",
     )
     q.add_argument(
         "--quick", action="store_true", help="two small problems, decade tolerances (< 2 min)"
@@ -668,8 +689,8 @@ def _cmd_subopt(args: argparse.Namespace, argv: Sequence[str]) -> int:
         tols=TOLS_QUICK if quick else TOLS_FULL,
         repeat=max(1, args.repeat),
         pause=args.pause,
-        max_fit_s=2.0 if quick else 10.0,
-        budget_s=args.budget or (4.0 if quick else 60.0),
+        max_fit_s=1.0 if quick else 10.0,
+        budget_s=args.budget or (3.0 if quick else 60.0),
     )
 
     def log(msg: str) -> None:
