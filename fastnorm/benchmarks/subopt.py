@@ -47,6 +47,7 @@ from fastnorm.benchmarks.problems import Problem, objective, select_problems
 __all__ = [
     "SolverSpec",
     "add_parser",
+    "format_markdown",
     "format_table",
     "merge_documents",
     "run_subopt",
@@ -72,7 +73,7 @@ class SolverSpec:
 
     ``make(problem, alpha, tol, n)`` returns an unfitted estimator (``alpha`` in the
     problem's scale, see :meth:`Problem.alpha`); ``module`` is imported to tell whether it is
-    installed; ``gram``: it builds the p x p Gram matrix; ``y01``: it wants classification
+    installed; ``gram``: it builds a p x p matrix (Gram, Hessian); ``y01``: it wants classification
     labels in {0, 1}.
     """
 
@@ -240,7 +241,8 @@ def _peer_specs() -> list[SolverSpec]:
         SolverSpec("skglm", "skglm", (*reg, *log), _skglm),
         SolverSpec("celer", "celer", reg, _celer),
         SolverSpec("celer", "celer", log, _celer, penalties=(1.0,)),
-        SolverSpec("glum", "glum", reg, _glum),
+        # glum's IRLS forms the p x p Hessian X^T W X: tens of seconds a fit at p = 10,000
+        SolverSpec("glum", "glum", reg, _glum, gram=True),
         SolverSpec("glum", "glum", log, _glum, y01=True),
     ]
 
@@ -272,7 +274,7 @@ def solvers_for(
         if not spec.available():
             skipped[spec.name] = f"{spec.module} is not installed"
         elif spec.gram and problem.p > GRAM_MAX_P:
-            skipped[spec.name] = f"p = {problem.p} > {GRAM_MAX_P}: no p x p Gram matrix"
+            skipped[spec.name] = f"p = {problem.p} > {GRAM_MAX_P}: it builds a p x p matrix"
         else:
             run.append(spec)
     return run, skipped
@@ -438,11 +440,14 @@ def summarize(doc: dict[str, Any]) -> dict[str, Any]:
             r["subopt"] = (r["objective"] - best) / abs(best) if best else r["objective"] - best
         times: dict[str, float | None] = {}
         reached: dict[str, float] = {}
+        reached_t: dict[str, float] = {}
         for s in dict.fromkeys(r["solver"] for r in rs):
             mine = [r for r in rs if r["solver"] == s]
             ok = [r["time"] for r in mine if r["subopt"] <= target]
             times[s] = min(ok) if ok else None
-            reached[s] = min(r["subopt"] for r in mine)
+            low = min(mine, key=lambda r: (r["subopt"], r["time"]))
+            reached[s] = low["subopt"]
+            reached_t[s] = low["time"]
 
         fn = [s for s in times if s.startswith("fastnorm")]
         peers = [s for s in times if not s.startswith("fastnorm")]
@@ -454,6 +459,7 @@ def summarize(doc: dict[str, Any]) -> dict[str, Any]:
             "best_solver": min(rs, key=lambda r: r["objective"])["solver"],
             "time_to_target": times,
             "min_subopt": reached,
+            "min_subopt_time": reached_t,
             "fastnorm": auto,
             "best_fastnorm": fbest,
             "best_fastnorm_time": ft,
@@ -595,13 +601,30 @@ def format_table(doc: dict[str, Any]) -> str:
             for name in solvers:
                 if name in s["time_to_target"]:
                     t = s["time_to_target"][name]
+                    low, lt = s["min_subopt"][name], s.get("min_subopt_time", {}).get(name)
                     lines.append(
-                        f"    {name:{w}s} {_ms(t):>10s}   (reached {s['min_subopt'][name]:.1e})"
+                        f"    {name:{w}s} {_ms(t):>10s}   (best fit {low:.1e} in {_ms(lt)} ms)"
                     )
     skipped = [(p["name"], k, v) for p in doc.get("problems", []) for k, v in p["skipped"].items()]
     if skipped:
         lines += ["", "skipped:"]
         lines += [f"    {p}: {k}: {v}" for p, k, v in skipped]
+    return "\n".join(lines)
+
+
+def format_markdown(doc: dict[str, Any]) -> str:
+    """Every problem x every solver (ms to target; '-' not reached), the best peer and the
+    ratio best peer / ``fastnorm[auto]``, as a markdown table (for notes and issues)."""
+    summ = doc.get("summary") or summarize(doc)["summary"]
+    solvers = list(dict.fromkeys(r["solver"] for r in doc["records"]))
+    head = ["problem", *solvers, "best peer", "ratio"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for prob, s in summ.items():
+        tt = s["time_to_target"]
+        cells = [prob, *(_ms(tt[name]) if name in tt else "" for name in solvers)]
+        cells.append(s["best_peer"] or "-")
+        cells.append("-" if s["ratio"] is None else f"{s['ratio']:.2f}x")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -647,6 +670,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     q.add_argument("--pause", type=float, default=0.15, help="seconds between fits")
     q.add_argument("--budget", type=float, default=None, help="seconds of fits per solver")
     q.add_argument("--max-fit", type=float, default=None, help="a slower fit ends a sweep (s)")
+    q.add_argument("--markdown", action="store_true", help="also print a markdown table")
     q.add_argument("--list", action="store_true", help="list problems and solvers, and exit")
     q.set_defaults(func=_cmd_subopt)
     return q
@@ -714,6 +738,8 @@ def _cmd_subopt(args: argparse.Namespace, argv: Sequence[str]) -> int:
     doc = run_subopt(probs, solvers=args.solver, argv=list(argv), log=log, on_problem=save, **kw)
     save(doc)
     print(format_table(doc), flush=True)
+    if args.markdown:
+        print("\n" + format_markdown(doc), flush=True)
     if args.json:
         log(f"wrote {args.json}")
     if args.plot:
