@@ -205,3 +205,40 @@ def test_cli_bench_subopt_list(capsys):
     assert main(["bench", "--subopt", "--list", "--problem", "tall"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("lasso-200000x200-rho0.6-reg0.01:") and "fastnorm[auto]" in out
+
+
+class _FakeLogisticRegression:
+    """Stands in for fastnorm's LogisticRegression until it lands: scikit-learn's liblinear
+    behind the keyword arguments the harness passes, solver='auto' only."""
+
+    def __init__(self, *, C, l1_ratio, tol, fit_intercept, max_iter, solver):
+        if solver != "auto":
+            raise ValueError(f"unknown solver {solver!r}")
+        self.kw = dict(C=C, l1_ratio=l1_ratio, tol=tol, fit_intercept=fit_intercept)
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        est = LogisticRegression(solver="liblinear", max_iter=10**4, **self.kw).fit(X, y)
+        self.coef_, self.intercept_, self.solver_ = est.coef_, est.intercept_, "auto"
+        return self
+
+
+def test_logistic_problems_wait_for_fastnorms_estimator(monkeypatch, capsys):
+    import fastnorm.linear_model as lm
+    from fastnorm.__main__ import main
+
+    prob = Problem("tiny-logreg", "logreg", 40, 5, reg=0.1, l1_ratio=1.0, seed=42)
+    if not hasattr(lm, "LogisticRegression"):
+        assert not any(s.name.startswith("fastnorm") for s in subopt.solvers_for(prob)[0])
+        assert main(["subopt", "--list", "--problem", "logreg"]) == 2
+        assert "no LogisticRegression" in capsys.readouterr().err
+        monkeypatch.setattr(lm, "LogisticRegression", _FakeLogisticRegression, raising=False)
+    run, _ = subopt.solvers_for(prob)
+    assert "fastnorm[auto]" in {s.name for s in run}
+    doc = subopt.run_subopt(
+        [prob], solvers=["fastnorm", "sklearn[liblinear]"], tols=[1e-2, 1e-8, 1e-10], pause=0
+    )
+    s = doc["summary"]["tiny-logreg"]
+    assert s["time_to_target"]["fastnorm[auto]"] is not None
+    assert s["time_to_target"]["sklearn[liblinear]"] is not None
