@@ -65,6 +65,9 @@ PLATEAU = 1e-10
 #: 800 MB at p = 10,000, and O(n p^2) to build, for a problem solved in milliseconds)
 GRAM_MAX_P = 5000
 MAX_ITER = 100_000
+#: the warm-up fit's tolerance: every kernel runs (and compiles) in the first epochs, and a
+#: loose tolerance keeps a slow solver's warm-up short
+WARMUP_TOL = 1e-2
 
 
 @dataclass(frozen=True)
@@ -351,7 +354,7 @@ def run_problem(
     for spec in specs:  # warm-up: compilation and first-call costs out of the timings
         yy = y01 if spec.y01 else y
         try:
-            dt, est = _fit(spec, prob, X, yy, lam, 1e-4)
+            dt, est = _fit(spec, prob, X, yy, lam, WARMUP_TOL)
         except Exception as exc:  # a solver that cannot fit this problem is reported
             desc["skipped"][spec.name] = _err(exc)
             continue
