@@ -9,6 +9,7 @@ Examples
 ``python -m fastnorm info``                          versions, threads, threading layer, cache
 ``python -m fastnorm warmup``                        compile (and cache) the kernels now
 ``python -m fastnorm plot geometry -o l1-l2.png``    pictures (unit-balls, geometry, path, ...)
+``python -m fastnorm subopt --quick``                time to 1e-6 suboptimality against the peers
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fastnorm",
         description="fastnorm: numba-compiled norms, distances and regularised linear models.",
     )
-    sub = p.add_subparsers(dest="command", metavar="{bench,info,warmup,plot}")
+    sub = p.add_subparsers(dest="command", metavar="{bench,info,warmup,plot,subopt}")
     sub.required = True
 
     b = sub.add_parser(
@@ -154,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--group", type=_csv, default=None, help="only these groups")
     w.set_defaults(func=_cmd_warmup)
     _add_plot_parser(sub)
+    from fastnorm.benchmarks.subopt import add_parser as _add_subopt_parser
+
+    _add_subopt_parser(sub)
     return p
 
 
@@ -368,6 +372,8 @@ def _cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m fastnorm`` and the ``fastnorm`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"] and "--subopt" in argv:  # `bench --subopt` is `subopt`
+        argv = ["subopt", *(a for a in argv[1:] if a != "--subopt")]
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
