@@ -92,3 +92,107 @@ def test_nan_in_one_target_raises():
     Y[5, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         Lasso(alpha=0.1).fit(X, Y)
+
+
+# ------------------------------------------------------------------------------ many problems
+from fastnorm.linear_model import BatchElasticNet, BatchLasso, BatchRidge  # noqa: E402
+
+BATCH = [
+    (BatchLasso, Lasso, {"alpha": 0.05, "tol": 1e-8}),
+    (BatchElasticNet, ElasticNet, {"alpha": 0.05, "l1_ratio": 0.3}),
+    (BatchLasso, Lasso, {"alpha": 0.02, "positive": True, "fit_intercept": False}),
+    (BatchRidge, Ridge, {"alpha": 3.0}),
+    (BatchRidge, Ridge, {"alpha": 1.0, "positive": True}),
+]
+
+
+def _check_equal(batch, single, g, cls):
+    np.testing.assert_allclose(batch.coef_[g], single.coef_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(batch.intercept_[g], single.intercept_, rtol=0, atol=1e-10)
+    assert batch.coef_.dtype == single.coef_.dtype
+    if cls is not Ridge or single.n_iter_ is not None:
+        assert batch.n_iter_[g] == single.n_iter_
+    if cls is not Ridge:
+        np.testing.assert_allclose(batch.dual_gap_[g], single.dual_gap_, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize(("bcls", "cls", "params"), BATCH)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_each_stacked_problem_equals_its_single_fit(bcls, cls, params, weighted, dtype):
+    rng = np.random.default_rng(1)
+    b, n, p = 5, 40, 4
+    X = (rng.standard_normal((b, n, p)) + 1.0).astype(dtype)
+    y = np.einsum("bnp,bp->bn", X.astype(np.float64), rng.standard_normal((b, p)))
+    y += 0.2 * rng.standard_normal((b, n))
+    sw = rng.random((b, n)) + 0.2 if weighted else None
+    X0, y0 = X.copy(), y.copy()
+    m = bcls(**params).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    assert m.coef_.shape == (b, p) and m.intercept_.shape == (b,)
+    for g in range(b):
+        one = cls(**params).fit(X[g], y[g], sample_weight=None if sw is None else sw[g])
+        _check_equal(m, one, g, cls)
+    np.testing.assert_allclose(
+        m.predict(X), np.einsum("bnp,bp->bn", X, m.coef_) + m.intercept_[:, None], rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize(("bcls", "cls"), [(BatchLasso, Lasso), (BatchRidge, Ridge)])
+def test_groups_equal_single_fits_and_predict(bcls, cls):
+    rng = np.random.default_rng(2)
+    n, p = 300, 5
+    X = rng.standard_normal((n, p))
+    labels = np.array(["north", "south", "east", "west"])
+    groups = labels[rng.integers(0, 4, n)]  # unsorted: rows gathered per group
+    y = X @ rng.standard_normal(p) + 0.3 * rng.standard_normal(n)
+    sw = rng.random(n) + 0.5
+    alphas = np.array([0.01, 0.05, 0.1, 0.2])  # one per group, in sorted label order
+    m = bcls(alpha=alphas).fit(X, y, groups=groups, sample_weight=sw)
+    np.testing.assert_array_equal(m.groups_, np.unique(groups))
+    for g, lab in enumerate(m.groups_):
+        rows = groups == lab
+        one = cls(alpha=alphas[g]).fit(X[rows], y[rows], sample_weight=sw[rows])
+        _check_equal(m, one, g, cls)
+        np.testing.assert_allclose(
+            m.predict(X[rows], groups=groups[rows]), one.predict(X[rows]), rtol=1e-10, atol=1e-10
+        )
+    with pytest.raises(ValueError, match="unknown group label"):
+        m.predict(X[:2], groups=["north", "mars"])
+
+
+def test_sorted_groups_use_rows_in_place():
+    rng = np.random.default_rng(3)
+    X = np.asfortranarray(rng.standard_normal((90, 3)))
+    groups = np.repeat([0, 1, 2], 30)
+    y = rng.standard_normal(90)
+    m = BatchElasticNet(alpha=0.02).fit(X, y, groups=groups)
+    for g in range(3):
+        one = ElasticNet(alpha=0.02).fit(X[groups == g], y[groups == g])
+        _check_equal(m, one, g, ElasticNet)
+
+
+def test_batch_bad_input_names_the_group():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((20, 3))
+    y = rng.standard_normal(20)
+    groups = np.array([0] * 9 + [7] + [1] * 10)
+    with pytest.raises(ValueError, match="group 7 has 1 sample"):
+        BatchLasso(alpha=0.1).fit(X, y, groups=groups)
+    groups = np.array([0] * 10 + [1] * 10)
+    yn = y.copy()
+    yn[15] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN or infinity in group 1"):
+        BatchLasso(alpha=0.1).fit(X, yn, groups=groups)
+    Xn = X.copy()
+    Xn[3, 1] = np.inf
+    with pytest.raises(ValueError, match=r"X contains infinity.*group 0"):
+        BatchLasso(alpha=0.1).fit(Xn, y, groups=groups)
+    X3 = rng.standard_normal((3, 10, 2))
+    y3 = rng.standard_normal((3, 10))
+    y3[2, 4] = np.nan
+    with pytest.raises(ValueError, match="problem 2"):
+        BatchRidge().fit(X3, y3)
+    with pytest.raises(ValueError, match="one value per problem"):
+        BatchRidge(alpha=[1.0, 2.0]).fit(X3, np.nan_to_num(y3))

@@ -445,3 +445,70 @@ def cd_gram_many(
         )  # fmt: skip
         out_iter[t] = it
         out_gap[t] = g
+
+
+# ---------------------------------------------------------------------------------------------
+# Many small problems (the Batch estimators): per-problem Gram statistics in one parallel
+# pass over the rows grouped by problem, each problem through the serial single-target pass
+# with the shift, row blocks and row groups of its own single fit (bit-identical statistics).
+
+_gram_aug_serial = _gram_aug_rows.serial
+
+
+@helper
+def _batch_shift(Xg, ys, fit_intercept, shift, y_shift):
+    """``_pick_shift`` of one problem (median of its first 65 rows, in float64)."""
+    m, p = Xg.shape
+    for j in range(p):
+        shift[j] = 0.0
+    y_shift[0] = 0.0
+    if not fit_intercept:
+        return
+    k = min(m, 65)
+    tmp = np.empty(k)
+    ok = True
+    for j in range(p):
+        for r in range(k):
+            tmp[r] = Xg[r, j]
+        v = np.median(tmp)
+        shift[j] = v
+        if not np.isfinite(v):
+            ok = False
+    for r in range(k):
+        tmp[r] = ys[r, 0]
+    yv = np.median(tmp)
+    y_shift[0] = yv
+    if not (ok and np.isfinite(yv)):
+        for j in range(p):
+            shift[j] = 0.0
+        y_shift[0] = 0.0
+
+
+@kernel
+def gram_aug_batch(
+    X, order, starts, y, sw, weighted, fortran, fit_intercept, n_groups, R, shifts, y_shifts,
+    out,
+):  # fmt: skip
+    """Problem ``g`` has the rows ``starts[g]:starts[g+1]`` of X (of ``X[order]`` when
+    ``order`` is not empty: gathered into a private buffer, X is not copied) and of the
+    already ordered ``y`` and ``sw`` (``sw`` is ``y`` when not ``weighted``).  ``out[g]``
+    (zeros, (pp, pp)) gets its augmented Gram square, ``shifts[g]``/``y_shifts[g]`` its
+    shift; ``n_groups[g]`` and ``R`` are those its single fit would use."""
+    b = starts.shape[0] - 1
+    gather = order.shape[0] > 0
+    for g in prange(b):
+        lo = starts[g]
+        hi = starts[g + 1]
+        m = hi - lo
+        ys = y[lo:hi].reshape((m, 1))
+        ws = sw[lo:hi]
+        sh = shifts[g]
+        ysh = y_shifts[g : g + 1]
+        if gather:
+            Xg = X[order[lo:hi]]
+            _batch_shift(Xg, ys, fit_intercept, sh, ysh)
+            _gram_aug_serial(Xg, ys, ws, weighted, False, sh, ysh, n_groups[g], R, out[g])
+        else:
+            Xv = X[lo:hi]
+            _batch_shift(Xv, ys, fit_intercept, sh, ysh)
+            _gram_aug_serial(Xv, ys, ws, weighted, fortran, sh, ysh, n_groups[g], R, out[g])

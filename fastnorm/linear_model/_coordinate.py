@@ -11,6 +11,7 @@ from fastnorm.linear_model._base import (
     AUTO_GRAM_MAX_P,
     COMMON_CONSTRAINTS,
     FusedLinearModel,
+    Hidden,
     Interval,
     StrOptions,
 )
@@ -112,7 +113,7 @@ class ElasticNet(FusedLinearModel):
     )
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "alpha": [Interval(Real, 0, None, closed="left"), Hidden("array-like")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         **COMMON_CONSTRAINTS,
         **_ENET_EXTRA,
@@ -254,7 +255,7 @@ class Lasso(ElasticNet):
     )
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "alpha": [Interval(Real, 0, None, closed="left"), Hidden("array-like")],
         **COMMON_CONSTRAINTS,
         **_ENET_EXTRA,
     }
