@@ -196,3 +196,40 @@ def test_batch_bad_input_names_the_group():
         BatchRidge().fit(X3, y3)
     with pytest.raises(ValueError, match="one value per problem"):
         BatchRidge(alpha=[1.0, 2.0]).fit(X3, np.nan_to_num(y3))
+
+
+# ------------------------------------------------------------------------------ Dask
+@pytest.mark.parametrize("cls", [Lasso, Ridge])
+def test_dask_multitarget_equals_numpy(cls):
+    da = pytest.importorskip("dask.array")
+    X, Y, sw = _data(n=90)
+    Xd = da.from_array(X, chunks=(25, -1))
+    Yd = da.from_array(Y, chunks=(25, -1))
+    swd = da.from_array(sw, chunks=25)
+    kw = {"alpha": np.array([0.05, 0.02, 0.1, 0.05]), "tol": 1e-10}
+    ref = cls(**kw).fit(X, Y, sample_weight=sw)
+    got = cls(**kw).fit(Xd, Yd, sample_weight=swd)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.intercept_, ref.intercept_, rtol=0, atol=1e-9)
+    for t in range(Y.shape[1]):  # each target as its own single Dask fit
+        one = cls(alpha=kw["alpha"][t], tol=1e-10).fit(Xd, Yd[:, t], sample_weight=swd)
+        np.testing.assert_allclose(got.coef_[t], one.coef_, rtol=0, atol=1e-10)
+        if cls is Lasso:
+            assert got.n_iter_[t] == one.n_iter_
+
+
+def test_dask_multitarget_is_one_pass_over_the_chunks(monkeypatch):
+    da = pytest.importorskip("dask.array")
+    import fastnorm.linear_model._dask_backend as db
+
+    calls = []
+    real = db._gram_chunk
+
+    def counting(*a):
+        calls.append(1)
+        return real(*a)
+
+    monkeypatch.setattr(db, "_gram_chunk", counting)
+    X, Y, _ = _data(n=90)
+    Lasso(alpha=0.05).fit(da.from_array(X, chunks=(30, -1)), da.from_array(Y, chunks=(30, -1)))
+    assert len(calls) == 3  # 3 chunks, once: not once per target
