@@ -126,11 +126,10 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
                     row = X[lo + rr]
                     for j in range(p):
                         Bt[j, rr] = row[j] - shift[j]
-            for t in range(ky):
-                by = Bt[p + t]
-                yt = y_shift[t]
-                for r in range(m):
-                    by[r] = y[lo + r, t] - yt
+            for r in range(m):  # row by row: y (n, k) is read in its C order
+                yr = y[lo + r]
+                for t in range(ky):
+                    Bt[p + t, r] = yr[t] - y_shift[t]
             b1 = Bt[p + ky]
             for r in range(m):
                 b1[r] = 1.0
