@@ -2,8 +2,8 @@
 
 Run from the repository root (each part well under two minutes on 2 cores)::
 
-    python bench/multitarget.py targets [--n 200000] [--p 200] [--ks 1,10,100,1000]
-    python bench/multitarget.py batch [--b 10000] [--n 200] [--p 20] [--loop 300]
+    python -m bench.multitarget targets [--n 200000] [--p 200] [--ks 1,10,100,1000]
+    python -m bench.multitarget batch [--b 10000] [--n 200] [--p 20] [--loop 300]
 
 ``targets``: Lasso with y of shape (n, k), one fit per k (medians of ``--repeat`` interleaved
 runs), against scikit-learn's multi-target Lasso (default ``precompute=False``: it fits the

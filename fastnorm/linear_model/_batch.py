@@ -163,8 +163,7 @@ class _Batch:
         run(gram_aug_batch, X2.shape[0] * p, X2, self.order, self.starts, self.y,
             self.sw if weighted else self.y, weighted, fortran, bool(fit_intercept), n_groups,
             R, shifts, y_shifts, S)  # fmt: skip
-        S = np.triu(S)[:, : p + 2, : p + 2]
-        S = S + np.swapaxes(np.triu(S, 1), 1, 2)
+        S = S[:, : p + 2, : p + 2]  # symmetric already (the kernel mirrors each square)
         bad = np.flatnonzero(~np.isfinite(S).all(axis=(1, 2)))
         if bad.size:
             g = bad[0]
