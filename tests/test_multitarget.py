@@ -233,3 +233,28 @@ def test_dask_multitarget_is_one_pass_over_the_chunks(monkeypatch):
     X, Y, _ = _data(n=90)
     Lasso(alpha=0.05).fit(da.from_array(X, chunks=(30, -1)), da.from_array(Y, chunks=(30, -1)))
     assert len(calls) == 3  # 3 chunks, once: not once per target
+
+
+def test_parallel_builds_equal_serial(monkeypatch):
+    """The prange over targets/problems gives the serial result (each problem is serial)."""
+    import fastnorm
+    import fastnorm._config as cfg
+
+    rng = np.random.default_rng(5)
+    X3 = rng.standard_normal((6, 30, 3))
+    y3 = rng.standard_normal((6, 30))
+    X, Y, _ = _data()
+    ref_b = BatchLasso(alpha=0.05).fit(X3, y3)
+    ref_t = Lasso(alpha=0.05).fit(X, Y)
+    monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)  # force the parallel builds
+    for threads in (None, 1):
+        fastnorm.set_num_threads(threads)
+        try:
+            got_b = BatchLasso(alpha=0.05).fit(X3, y3)
+            got_t = Lasso(alpha=0.05).fit(X, Y)
+        finally:
+            fastnorm.set_num_threads(None)
+        np.testing.assert_array_equal(got_b.coef_, ref_b.coef_)
+        np.testing.assert_array_equal(got_b.n_iter_, ref_b.n_iter_)
+        np.testing.assert_array_equal(got_t.coef_, ref_t.coef_)
+        assert got_t.n_iter_ == ref_t.n_iter_
