@@ -258,3 +258,28 @@ def test_parallel_builds_equal_serial(monkeypatch):
         np.testing.assert_array_equal(got_b.n_iter_, ref_b.n_iter_)
         np.testing.assert_array_equal(got_t.coef_, ref_t.coef_)
         assert got_t.n_iter_ == ref_t.n_iter_
+
+
+# ------------------------------------------------------------------------------ paths, 2-D y
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_path_with_2d_y_equals_sklearn_multitask_path(l1_ratio):
+    from sklearn.linear_model import enet_path as sk_enet_path
+
+    from fastnorm.linear_model import enet_path, lasso_path
+
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((60, 6))
+    Y = X[:, :3] @ rng.standard_normal((3, 4)) + 0.5 * rng.standard_normal((60, 4))
+    Y0 = Y.copy()
+    kw = {"alphas": 8, "tol": 1e-12, "max_iter": 10**5, "return_n_iter": True}
+    a, c, g, it = enet_path(X, Y, l1_ratio=l1_ratio, **kw)
+    a2, c2, g2, it2 = sk_enet_path(X, Y, l1_ratio=l1_ratio, **kw)
+    np.testing.assert_array_equal(Y, Y0)
+    assert c.shape == c2.shape == (4, 6, 8)
+    np.testing.assert_allclose(a, a2, rtol=1e-12)
+    np.testing.assert_allclose(c, c2, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(g, g2, rtol=0, atol=1e-10)
+    assert list(it) == list(it2)
+    if l1_ratio == 1.0:
+        _, c3, _ = lasso_path(X, Y, alphas=a, tol=1e-12, max_iter=10**5)
+        np.testing.assert_allclose(c3, c2, rtol=0, atol=1e-10)
