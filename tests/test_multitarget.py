@@ -283,3 +283,15 @@ def test_path_with_2d_y_equals_sklearn_multitask_path(l1_ratio):
     if l1_ratio == 1.0:
         _, c3, _ = lasso_path(X, Y, alphas=a, tol=1e-12, max_iter=10**5)
         np.testing.assert_allclose(c3, c2, rtol=0, atol=1e-10)
+
+
+def test_many_targets_in_chunks_equal_single_fits(monkeypatch):
+    import fastnorm.linear_model._gram as gram
+
+    monkeypatch.setattr(gram, "_MANY_ACC_BYTES", 8 * 80**2)  # chunks of 64 targets
+    X, Y, sw = _data(k=70)
+    multi = Lasso(alpha=0.05).fit(X, Y, sample_weight=sw)
+    for t in (0, 63, 64, 69):
+        one = Lasso(alpha=0.05).fit(X, Y[:, t], sample_weight=sw)
+        np.testing.assert_allclose(multi.coef_[t], one.coef_, rtol=0, atol=1e-10)
+        assert multi.n_iter_[t] == one.n_iter_

@@ -47,6 +47,9 @@ __all__ = ["GramStats", "cd_gram", "cd_gram_many", "gram_stats", "gram_stats_man
 _ACC_BYTES = 1 << 28
 #: Number of row groups of the Gram pass (fixed, independent of the thread count).
 _GROUPS = 32
+#: Upper bound on the per-group accumulators of the many-target Gram pass (bytes); more
+#: targets than fit are done in chunks of targets.
+_MANY_ACC_BYTES = 1 << 29
 
 
 class GramStats(NamedTuple):
@@ -269,10 +272,25 @@ def gram_stats_many(
             shift, y_shifts = np.zeros(p), np.zeros(k)
     if k == 0:
         return []
-    S = _aug_gram(X, Yv, sw, shift, y_shifts)
-    if not np.isfinite(S).all():
-        _raise_nonfinite_many(X, Yv, S)
-    return _finish_stats_many(S, shift, y_shifts, fit_intercept, n, sw_scale, X.dtype)
+    # the pass keeps one (p + k + 1)^2 accumulator per row group (as many groups as the
+    # single-target pass, for identical sums): beyond _MANY_ACC_BYTES, targets go in chunks,
+    # one pass over X each
+    pp1 = (p + 2 + 3) // 4 * 4
+    R = gram_rows(pp1)
+    groups = max(1, min(_GROUPS, (n + R - 1) // R // 4, _ACC_BYTES // (pp1 * pp1 * 8)))
+    kc = max(64, int(math.sqrt(_MANY_ACC_BYTES / (8 * groups))) - p - 4)
+    stats: list[GramStats] = []
+    for c0 in range(0, k, kc):
+        sl = slice(c0, min(k, c0 + kc))
+        Yc = Yv if kc >= k else np.ascontiguousarray(Yv[:, sl])
+        S = _aug_gram(X, Yc, sw, shift, y_shifts[sl])
+        if not np.isfinite(S).all():
+            _raise_nonfinite_many(X, Yv, S)
+        part = _finish_stats_many(S, shift, y_shifts[sl], fit_intercept, n, sw_scale, X.dtype)
+        if stats:  # the same G from every chunk: keep one
+            part = [s._replace(G=stats[0].G) for s in part]
+        stats += part
+    return stats
 
 
 def _raise_nonfinite_many(X: np.ndarray, Y: np.ndarray, S: np.ndarray) -> None:
