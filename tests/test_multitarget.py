@@ -295,3 +295,26 @@ def test_many_targets_in_chunks_equal_single_fits(monkeypatch):
         one = Lasso(alpha=0.05).fit(X, Y[:, t], sample_weight=sw)
         np.testing.assert_allclose(multi.coef_[t], one.coef_, rtol=0, atol=1e-10)
         assert multi.n_iter_[t] == one.n_iter_
+
+
+def test_thread_pool_callers_get_the_serial_result(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import fastnorm._config as cfg
+
+    rng = np.random.default_rng(7)
+    X3 = rng.standard_normal((6, 30, 3))
+    y3 = rng.standard_normal((6, 30))
+    X, Y, _ = _data()
+    ref_b = BatchLasso(alpha=0.05).fit(X3, y3).coef_
+    ref_t = Lasso(alpha=0.05).fit(X, Y).coef_
+    monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)
+
+    def job(i):
+        if i % 2:
+            return BatchLasso(alpha=0.05).fit(X3, y3).coef_, ref_b
+        return Lasso(alpha=0.05).fit(X, Y).coef_, ref_t
+
+    with ThreadPoolExecutor(4) as pool:
+        for got, ref in pool.map(job, range(8)):
+            np.testing.assert_array_equal(got, ref)
