@@ -14,7 +14,7 @@ own duality gap.
 from __future__ import annotations
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -313,7 +313,7 @@ class _BatchModel(BaseEstimator):
 
 _COMMON = {
     "fit_intercept": ["boolean"],
-    "max_iter": [Interval(Real, 1, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "positive": ["boolean"],
 }
