@@ -34,6 +34,7 @@ from numba import prange
 
 from fastnorm._config import helper, kernel
 from fastnorm._kernels.penalty import (
+    block_shrink,
     cd_solve,
     enet_dual_norm,
     enet_gap,
@@ -61,10 +62,18 @@ def gram_rows(pp: int) -> int:
 def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out):
     """Accumulate the upper triangle of the augmented weighted Gram matrix into ``out``.
 
-    ``out`` is (pp, pp) float64 zeros with pp = p + 2 rounded up to a multiple of 4.
+    ``y`` is (n, k) (k targets, ``y_shift`` of length k): ``out`` is (pp, pp) float64 zeros
+    with pp = p + k + 1 rounded up to a multiple of 4, rows ``p .. p+k-1`` the targets and row
+    ``p + k`` the ones.  Of the target x target block only the diagonal is computed (each
+    target's ``sum w (y - y_shift)^2``): the tiles off its diagonal are skipped, so k targets
+    cost about ``p k / 2`` more multiply-adds per row, not ``k^2 / 2``.  With k = 1 this is
+    the single-target pass, unchanged.
     """
     n, p = X.shape
+    ky = y.shape[1]
     pp = out.shape[0]
+    y_lo = p // 4 * 4  # first tile that holds a target row
+    ones_tile = (p + ky) // 4 * 4  # the tile that holds the ones row
     n_blocks = (n + R - 1) // R
     per = (n_blocks + n_groups - 1) // n_groups
     acc = np.zeros((n_groups, pp, pp))
@@ -118,11 +127,12 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
                     row = X[lo + rr]
                     for j in range(p):
                         Bt[j, rr] = row[j] - shift[j]
-            ys = y[lo:hi]
-            by = Bt[p]
-            b1 = Bt[p + 1]
+            for r in range(m):  # row by row: y (n, k) is read in its C order
+                yr = y[lo + r]
+                for t in range(ky):
+                    Bt[p + t, r] = yr[t] - y_shift[t]
+            b1 = Bt[p + ky]
             for r in range(m):
-                by[r] = ys[r] - y_shift
                 b1[r] = 1.0
             if m < R:  # last block: zero the tail so it adds nothing
                 for j in range(pp):
@@ -144,6 +154,8 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
                 a2 = Wt[j0 + 2]
                 a3 = Wt[j0 + 3]
                 for k0 in range(j0, pp, 4):
+                    if j0 >= y_lo + 4 and k0 != j0 and k0 < ones_tile:
+                        continue  # target x target, off the diagonal: not needed
                     c0 = Bt[k0]
                     c1 = Bt[k0 + 1]
                     c2 = Bt[k0 + 2]
@@ -406,3 +418,253 @@ def cd_gram_epochs(
             return n_iter + 1, gap
         gap = g_e
     return it1, gap
+
+
+# ---------------------------------------------------------------------------------------------
+# Many independent coordinate-descent problems at once (targets of one fit, or a batch of
+# problems): a prange over the problems, each running the serial solver above to its own
+# duality gap.  Each problem's arithmetic is exactly that of its single fit.
+
+_cd_gram_serial = cd_gram_epochs.serial
+
+
+@kernel(fastmath=False)
+def cd_gram_many(
+    G3, gidx, Q, y_norm2, alpha, beta, W, QW, XTA, ACTIVE, EXCL, STATE, tol, d_w_tol, positive,
+    screening, max_iter, OBJ, GAPS, n, out_iter, out_gap,
+):  # fmt: skip
+    """Problem ``t`` is ``cd_gram_epochs`` on ``G3[gidx[t]]`` and row ``t`` of every other
+    (k, .) array (``screening`` a uint8 flag per problem); ``out_iter[t]``/``out_gap[t]``
+    get its ``(n_iter, gap)``."""
+    k = Q.shape[0]
+    for t in prange(k):
+        it, g = _cd_gram_serial(
+            G3[gidx[t]], Q[t], y_norm2[t], alpha[t], beta[t], W[t], QW[t], XTA[t], ACTIVE[t],
+            EXCL[t], STATE[t], tol[t], d_w_tol, positive, screening[t] != 0, 0, max_iter,
+            OBJ[t], GAPS[t], n[t],
+        )  # fmt: skip
+        out_iter[t] = it
+        out_gap[t] = g
+
+
+# ---------------------------------------------------------------------------------------------
+# Many small problems (the Batch estimators): per-problem Gram statistics in one parallel
+# pass over the rows grouped by problem, each problem through the serial single-target pass
+# with the shift, row blocks and row groups of its own single fit (bit-identical statistics).
+
+_gram_aug_serial = _gram_aug_rows.serial
+
+
+@helper
+def _median_inplace(a, k):
+    """np.median's value of the finite ``a[:k]`` (the middle one, or the mean of the middle
+    two), by quickselect in place with a branchless Lomuto partition and a median-of-3
+    pivot: numba's np.median and ndarray.sort (which allocate or sort fully) were 4-6x
+    slower, a Hoare partition 3x slower, for the 65 values per column here."""
+    h = k // 2
+    lo = 0
+    hi = k - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        x = a[lo]
+        y = a[mid]
+        z = a[hi]
+        if (x <= y) == (y <= z):
+            pi = mid
+        elif (y <= x) == (x <= z):
+            pi = lo
+        else:
+            pi = hi
+        pv = a[pi]
+        a[pi] = a[hi]
+        a[hi] = pv
+        s = lo
+        for i in range(lo, hi):  # unconditional swap, conditional advance: no branch
+            v = a[i]
+            a[i] = a[s]
+            a[s] = v
+            s += v < pv
+        a[hi] = a[s]
+        a[s] = pv
+        if s == h:
+            break
+        if s < h:
+            lo = s + 1
+        else:
+            hi = s - 1
+    if k % 2 == 1:
+        return a[h]
+    below = a[0]  # a[:h] holds the h smallest: the largest of them is the lower middle
+    for r in range(1, h):
+        if a[r] > below:
+            below = a[r]
+    return (below + a[h]) / 2.0
+
+
+@helper
+def _batch_shift(Xg, ys, fit_intercept, shift, y_shift):
+    """``_pick_shift`` of one problem (median of its first 65 rows, in float64)."""
+    m, p = Xg.shape
+    for j in range(p):
+        shift[j] = 0.0
+    y_shift[0] = 0.0
+    if not fit_intercept:
+        return
+    k = min(m, 65)
+    tmp = np.empty(k)
+    ok = True
+    for j in range(p + 1):
+        if j < p:
+            for r in range(k):
+                tmp[r] = Xg[r, j]
+        else:
+            for r in range(k):
+                tmp[r] = ys[r, 0]
+        v = 0.0
+        for r in range(k):
+            if not np.isfinite(tmp[r]):
+                ok = False
+        if ok:
+            v = _median_inplace(tmp, k)
+        if j < p:
+            shift[j] = v
+        else:
+            y_shift[0] = v
+    if not ok:
+        for j in range(p):
+            shift[j] = 0.0
+        y_shift[0] = 0.0
+
+
+@kernel
+def gram_aug_batch(
+    X, order, starts, y, sw, weighted, fortran, fit_intercept, n_groups, R, shifts, y_shifts,
+    out,
+):  # fmt: skip
+    """Problem ``g`` has the rows ``starts[g]:starts[g+1]`` of X (of ``X[order]`` when
+    ``order`` is not empty: gathered into a private buffer, X is not copied) and of the
+    already ordered ``y`` and ``sw`` (``sw`` is ``y`` when not ``weighted``).  ``out[g]``
+    (zeros, (pp, pp)) gets its full symmetric augmented Gram square,
+    ``shifts[g]``/``y_shifts[g]`` its shift; ``n_groups[g]`` and ``R`` are those its single
+    fit would use."""
+    b = starts.shape[0] - 1
+    pp = out.shape[1]
+    gather = order.shape[0] > 0
+    for g in prange(b):
+        lo = starts[g]
+        hi = starts[g + 1]
+        m = hi - lo
+        ys = y[lo:hi].reshape((m, 1))
+        ws = sw[lo:hi]
+        sh = shifts[g]
+        ysh = y_shifts[g : g + 1]
+        if gather:
+            Xg = X[order[lo:hi]]
+            _batch_shift(Xg, ys, fit_intercept, sh, ysh)
+            _gram_aug_serial(Xg, ys, ws, weighted, False, sh, ysh, n_groups[g], R, out[g])
+        else:
+            Xv = X[lo:hi]
+            _batch_shift(Xv, ys, fit_intercept, sh, ysh)
+            _gram_aug_serial(Xv, ys, ws, weighted, fortran, sh, ysh, n_groups[g], R, out[g])
+        S = out[g]  # the lower triangle from the upper one (the single fit's np.triu step)
+        for i in range(pp):
+            for j in range(i):
+                S[i, j] = S[j, i]
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-task elastic net (L2,1 penalty: scikit-learn's enet_path / lasso_path with 2-D y) by
+# block coordinate descent on the Gram system: scikit-learn's enet_coordinate_descent_multi_task
+# (same updates, gap and stopping rule; without its gap-safe screening, which changes the
+# iterates only by rounding) with X^T R maintained as X^T Y - G W.
+
+
+@kernel(fastmath=False)
+@uses_helpers
+def cd_gram_multitask(Q, XtY, y_norm2, alpha, beta, W, QW, XtA, tmp, tol, d_w_tol, max_iter):
+    """Block CD on ``0.5 ||Y - X W||_F^2 + alpha ||W||_21 + 0.5 beta ||W||_F^2`` (n-scaled
+    ``alpha``/``beta``; ``W`` (p, k) in place, ``tol`` already times ``||Y||_F^2``).
+    Returns ``(gap, n_iter)`` with scikit-learn's conventions."""
+    p, k = W.shape
+    for i in range(p):
+        for t in range(k):
+            s = 0.0
+            for j in range(p):
+                s += Q[i, j] * W[j, t]
+            QW[i, t] = s
+    gap = _gap_multitask(Q, XtY, y_norm2, alpha, beta, W, QW, XtA)
+    if gap <= tol:
+        return gap, 0
+    n_iter = 0
+    for n_iter in range(max_iter):
+        w_max = 0.0
+        d_w_max = 0.0
+        for j in range(p):
+            qjj = Q[j, j]
+            if qjj == 0.0:
+                continue
+            nn = 0.0
+            for t in range(k):
+                tmp[t] = XtY[j, t] - QW[j, t] + W[j, t] * qjj
+                nn += tmp[t] * tmp[t]
+            scale = block_shrink(np.sqrt(nn), alpha) / (qjj + beta)
+            d_w_j = 0.0
+            w_j_max = 0.0
+            for t in range(k):
+                new = tmp[t] * scale
+                d = new - W[j, t]
+                if d != 0.0:
+                    for i in range(p):
+                        QW[i, t] += d * Q[j, i]
+                W[j, t] = new
+                if abs(d) > d_w_j:
+                    d_w_j = abs(d)
+                if abs(new) > w_j_max:
+                    w_j_max = abs(new)
+            if d_w_j > d_w_max:
+                d_w_max = d_w_j
+            if w_j_max > w_max:
+                w_max = w_j_max
+        if w_max == 0.0 or d_w_max / w_max <= d_w_tol or n_iter == max_iter - 1:
+            gap = _gap_multitask(Q, XtY, y_norm2, alpha, beta, W, QW, XtA)
+            if gap <= tol:
+                break
+    return gap, n_iter + 1
+
+
+@helper(inline="never")
+@uses_helpers
+def _gap_multitask(Q, XtY, y_norm2, alpha, beta, W, QW, XtA):
+    """scikit-learn's ``gap_enet_multi_task`` from the Gram statistics."""
+    p, k = W.shape
+    w_sq = 0.0
+    wq = 0.0
+    wqw = 0.0
+    w_l21 = 0.0
+    for j in range(p):
+        rn = 0.0
+        for t in range(k):
+            w = W[j, t]
+            w_sq += w * w
+            wq += w * XtY[j, t]
+            wqw += w * QW[j, t]
+            rn += w * w
+        w_l21 += np.sqrt(rn)
+    R_norm2 = y_norm2 + wqw - 2.0 * wq
+    Ry = y_norm2 - wq
+    dn2 = 0.0
+    dn = alpha
+    for j in range(p):
+        rn = 0.0
+        for t in range(k):
+            v = XtY[j, t] - QW[j, t] - beta * W[j, t]
+            XtA[j, t] = v
+            rn += v * v
+        dn2 += rn
+        if np.sqrt(rn) > dn:
+            dn = np.sqrt(rn)
+    if alpha == 0:  # scikit-learn's ridge / OLS formulations
+        if beta == 0:
+            return dn2
+        return R_norm2 + 0.5 * beta * w_sq - Ry + dn2 / (2.0 * beta)
+    return enet_gap(R_norm2, Ry, w_l21, w_sq, alpha, beta, dn)

@@ -200,6 +200,15 @@ def enet_gap(R_norm2, Ry, w_l1, w_sq, l1, l2, dnorm):
     return primal - dual
 
 
+@helper
+def block_shrink(norm, l1):
+    """Factor of the L2,1 (group) prox of a block of norm ``norm``: ``max(1 - l1 / norm, 0)``
+    (the multi-task elastic net's update scales the block by it)."""
+    if norm <= l1:
+        return 0.0
+    return 1.0 - l1 / norm
+
+
 # ------------------------------------------------------------------------------- kernels
 @kernel(fastmath=False)
 @uses_helpers

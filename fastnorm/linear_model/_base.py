@@ -28,7 +28,7 @@ try:
     from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model._base import LinearModel
-    from sklearn.utils._param_validation import Interval, StrOptions
+    from sklearn.utils._param_validation import Hidden, Interval, StrOptions
     from sklearn.utils.validation import check_is_fitted
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(_SKLEARN_MSG) from exc
@@ -37,6 +37,7 @@ __all__ = [
     "BaseEstimator",
     "ConvergenceWarning",
     "FusedLinearModel",
+    "Hidden",
     "LinearModel",
     "RegressorMixin",
     "check_is_fitted",

@@ -11,6 +11,7 @@ from fastnorm.linear_model._base import (
     AUTO_GRAM_MAX_P,
     COMMON_CONSTRAINTS,
     FusedLinearModel,
+    Hidden,
     Interval,
     StrOptions,
 )
@@ -81,7 +82,9 @@ class ElasticNet(FusedLinearModel):
 
     Parameters
     ----------
-    alpha : float, default=1.0
+    alpha : float or array of shape (n_targets,), default=1.0
+        An array gives each target of a 2-D y its own alpha (an extension: scikit-learn's
+        ElasticNet takes a float; its Ridge takes such an array).
     l1_ratio : float in [0, 1], default=0.5
     fit_intercept : bool, default=True
     max_iter : int, default=1000
@@ -110,7 +113,7 @@ class ElasticNet(FusedLinearModel):
     )
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), Hidden("array-like")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         **COMMON_CONSTRAINTS,
         **_ENET_EXTRA,
@@ -194,15 +197,24 @@ class ElasticNet(FusedLinearModel):
         return solver
 
     def _lower(self, raw_sum, n, k):
-        if self.alpha == 0:
+        # an array alpha (one per target, as Ridge's) is fastnorm's extension of scikit-learn
+        alpha = np.asarray(self.alpha, dtype=np.float64).ravel()
+        if alpha.shape[0] not in (1, k):
+            raise ValueError(
+                "Number of targets and number of penalties do not correspond: "
+                f"{alpha.shape[0]} != {k}"
+            )
+        if not np.all(alpha >= 0):
+            raise ValueError("alpha values must be non-negative")
+        if np.any(alpha == 0):
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are advised to use "
                 "the LinearRegression estimator",
                 stacklevel=4,
             )
-        l1 = self.alpha * self.l1_ratio
-        l2 = self.alpha * (1.0 - self.l1_ratio)
-        return np.full(k, l1), np.full(k, l2)
+        l1 = alpha * self.l1_ratio
+        l2 = alpha * (1.0 - self.l1_ratio)
+        return np.broadcast_to(l1, (k,)), np.broadcast_to(l2, (k,))
 
 
 class Lasso(ElasticNet):
@@ -214,7 +226,9 @@ class Lasso(ElasticNet):
 
     Parameters
     ----------
-    alpha : float, default=1.0
+    alpha : float or array of shape (n_targets,), default=1.0
+        An array gives each target of a 2-D y its own alpha (an extension: scikit-learn's
+        Lasso takes a float; its Ridge takes such an array).
     fit_intercept : bool, default=True
     max_iter : int, default=1000
     tol : float, default=1e-4
@@ -241,7 +255,7 @@ class Lasso(ElasticNet):
     )
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), Hidden("array-like")],
         **COMMON_CONSTRAINTS,
         **_ENET_EXTRA,
     }

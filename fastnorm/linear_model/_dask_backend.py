@@ -32,7 +32,7 @@ import numpy as np
 
 from fastnorm.linear_model._data import KernelStats, NumpyPass
 from fastnorm.linear_model._datafit import Moments
-from fastnorm.linear_model._gram import _aug_gram, _finish_stats, _pick_shift
+from fastnorm.linear_model._gram import _aug_gram, _finish_stats, _finish_stats_many, _pick_shift
 from fastnorm.linear_model._problem import Problem
 from fastnorm.linear_model._validation import dask_module, is_dask, prepare_dask
 
@@ -228,6 +228,38 @@ def dask_gram_stats(data: DaskPass, fit_intercept: bool = True) -> Any:
     return _finish_stats(S, shift, y_shift, fit_intercept, data.n_samples, 1.0, data.dtype)
 
 
+def _dask_gram_stats_many(data: DaskPass, y: Any, fit_intercept: bool) -> list:
+    """:func:`dask_gram_stats` of every column of a 2-D ``y`` from one pass over the chunks
+    (each target's statistics equal its own single-target pass)."""
+    import dask
+    from dask import delayed
+
+    k = int(y.shape[1])
+    m = min(65, data.n_samples)
+    Xh, Yh = dask.compute(data.X[:m], y[:m])
+    Xh = np.asarray(Xh, dtype=np.float64)
+    Yh = np.asarray(Yh, dtype=np.float64)
+    shift, _ = _pick_shift(Xh, Yh[:, 0], fit_intercept)
+    y_shifts = np.median(Yh, axis=0) if fit_intercept else np.zeros(k)
+    if not (np.isfinite(shift).all() and np.isfinite(y_shifts).all()):
+        shift, y_shifts = np.zeros(data.n_features), np.zeros(k)
+    sh, ysh = delayed(np.ascontiguousarray(shift)), delayed(np.ascontiguousarray(y_shifts))
+    parts = [
+        delayed(_gram_chunk, pure=True)(xb, yb, sb, data.scale, sh, ysh)
+        for xb, yb, sb in zip(data._xb, data._yb, data._sb, strict=True)
+    ]
+    (S,) = dask.compute(_sum_tree(parts))
+    S = np.asarray(S, dtype=np.float64)
+    if not np.isfinite(S).all():
+        bad = np.flatnonzero(~np.isfinite(np.diagonal(S)[data.n_features : -1]))
+        raise ValueError(
+            "Input X or y contains NaN or infinity, or values too large to square"
+            + (f" (target column(s) {bad[:10].tolist()})." if bad.size else ".")
+        )
+    return _finish_stats_many(S, shift, y_shifts, fit_intercept, data.n_samples, 1.0,
+                              data.dtype)  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- the backend
 class DaskBackend:
     """How one fit reads a Dask X: the same methods as
@@ -257,6 +289,7 @@ class DaskBackend:
         ]
         self.raw_sum = self._passes[0].raw_sum
         self._kernel = None
+        self._gram: list | None = None
         owner.n_features_in_ = self.p
 
     def data_pass(self, t: int) -> DaskPass:
@@ -268,7 +301,11 @@ class DaskBackend:
         )
 
     def gram(self, t: int) -> Any:
-        return dask_gram_stats(self._passes[t], self.fit_intercept)
+        if self.k == 1:
+            return dask_gram_stats(self._passes[t], self.fit_intercept)
+        if self._gram is None:  # every target from one pass over the chunks
+            self._gram = _dask_gram_stats_many(self._passes[0], self.y, self.fit_intercept)
+        return self._gram[t]
 
     def kernel(self) -> KernelStats:
         """The centred, weighted n x n kernel matrix, computed by Dask (n is small when the

@@ -80,19 +80,33 @@ def fit_on(est: Any, backend: Any) -> Any:
     paths: list = []
     gap_paths: list = []
     new_states: list = []
-    for t in range(k):
-        task = Task(
-            l1=float(l1s[t]), l2=float(l2s[t]), positive=bool(est.positive),
+    verbose = int(getattr(est, "verbose", 0) or 0)
+    tasks = [
+        Task(
+            l1=float(l1s[t]),
+            l2=float(l2s[t]),
+            positive=bool(est.positive),
             fit_intercept=bool(est.fit_intercept),
             w0=w_init[t].copy() if w_init is not None else np.zeros(p),
-            max_iter=int(max_iter), tol=float(est._solver_tol(key)), callback=cb,
-            verbose=int(getattr(est, "verbose", 0) or 0),
-            batch_size=int(getattr(est, "batch_size", 1)), eta0=getattr(est, "eta0", None),
+            max_iter=int(max_iter),
+            tol=float(est._solver_tol(key)),
+            callback=cb,
+            verbose=verbose,
+            batch_size=int(getattr(est, "batch_size", 1)),
+            eta0=getattr(est, "eta0", None),
             random_state=getattr(est, "random_state", None),
-            selection=getattr(est, "selection", "cyclic"), state=states[t],
+            selection=getattr(est, "selection", "cyclic"),
+            state=states[t],
             datafit=est._datafit,
         )  # fmt: skip
-        res = solver.solve(backend, t, task)
+        for t in range(k)
+    ]
+    if k > 1 and solver.solve_many is not None and cb is None and not verbose:
+        # every target at once: one read of X, the targets solved in parallel
+        results = solver.solve_many(backend, tasks)
+    else:
+        results = (solver.solve(backend, t, task) for t, task in enumerate(tasks))
+    for t, res in enumerate(results):
         if not res.converged:
             convergence_warning(res.gap * scale, res.gap_tol * scale, res.n_iter, solver.name)
         coefs[t] = res.w

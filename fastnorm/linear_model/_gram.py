@@ -35,17 +35,21 @@ import numpy as np
 
 from fastnorm._config import run
 from fastnorm._kernels.gram import _gram_aug_rows, cd_gram_epochs, gram_rows
+from fastnorm._kernels.gram import cd_gram_many as _cd_gram_many
 from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_sw, prepare_y
 
 #: scikit-learn's bound of its rand_r generator (``sklearn.utils._random.RAND_R_MAX``).
 RAND_R_MAX = 2147483647
 
-__all__ = ["GramStats", "cd_gram", "gram_stats", "ridge_gram"]
+__all__ = ["GramStats", "cd_gram", "cd_gram_many", "gram_stats", "gram_stats_many", "ridge_gram"]
 
 #: Upper bound on the per-group accumulators of the Gram pass (bytes).
 _ACC_BYTES = 1 << 28
 #: Number of row groups of the Gram pass (fixed, independent of the thread count).
 _GROUPS = 32
+#: Upper bound on the per-group accumulators of the many-target Gram pass (bytes); more
+#: targets than fit are done in chunks of targets.
+_MANY_ACC_BYTES = 1 << 29
 
 
 class GramStats(NamedTuple):
@@ -149,24 +153,36 @@ def _pick_shift(X: np.ndarray, yv: np.ndarray, fit_intercept: bool) -> tuple[np.
 
 
 def _aug_gram(
-    X: np.ndarray, yv: np.ndarray, sw: np.ndarray | None, shift: np.ndarray, y_shift: float
+    X: np.ndarray, yv: np.ndarray, sw: np.ndarray | None, shift: np.ndarray, y_shift: Any
 ) -> np.ndarray:
     """Full symmetric (p + 2, p + 2) ``sum_i s_i a_i a_i^T`` with
-    ``a_i = (x_i - shift, y_i - y_shift, 1)``: one pass over X (validated, 2-D float)."""
+    ``a_i = (x_i - shift, y_i - y_shift, 1)``: one pass over X (validated, 2-D float).
+
+    ``yv`` of shape (n, k) (``y_shift`` of length k): the (p + k + 1) square with the k
+    targets in rows ``p .. p+k-1`` and the ones last; only the diagonal of the target x
+    target block is computed (the rest is zero).  Row blocks and row groups are those of the
+    single-target pass (they depend on n and p only), so every target's statistics are
+    bit-identical to its own single-target pass.
+    """
     n, p = X.shape
-    pp = (p + 2 + 3) // 4 * 4
-    R = gram_rows(pp)
+    Y = yv.reshape(n, -1) if yv.ndim == 1 else yv
+    ky = Y.shape[1]
+    y_shifts = np.ascontiguousarray(np.reshape(y_shift, ky), dtype=np.float64)
+    pp1 = (p + 2 + 3) // 4 * 4  # the single-target width: fixes blocks and groups
+    pp = (p + ky + 1 + 3) // 4 * 4
+    R = gram_rows(pp1)
     n_blocks = (n + R - 1) // R
     # >= 4 blocks per group so the private accumulators stay cheap for small n; depends on
     # n and p only (never the thread count), so results are identical for any thread count
-    n_groups = max(1, min(_GROUPS, n_blocks // 4, _ACC_BYTES // (pp * pp * 8)))
+    n_groups = max(1, min(_GROUPS, n_blocks // 4, _ACC_BYTES // (pp1 * pp1 * 8)))
     s0, s1 = X.strides
     fortran = abs(s0) < abs(s1) if n > 1 and p > 1 else bool(X.flags.f_contiguous)
     S = np.zeros((pp, pp))
     weighted = sw is not None
-    wv = sw if sw is not None else yv
-    run(_gram_aug_rows, n * p, X, yv, wv, weighted, fortran, shift, y_shift, n_groups, R, S)
-    S = np.triu(S)[: p + 2, : p + 2]
+    wv = sw if sw is not None else Y[:, 0]
+    run(_gram_aug_rows, n * (p + ky), X, Y, wv, weighted, fortran, shift, y_shifts, n_groups,
+        R, S)  # fmt: skip
+    S = np.triu(S)[: p + ky + 1, : p + ky + 1]
     return S + np.triu(S, 1).T
 
 
@@ -218,6 +234,123 @@ def _finish_stats(
         sw_scale=sw_scale,
         dtype=dtype,
     )
+
+
+def gram_stats_many(
+    X: Any, Y: Any, sample_weight: Any = None, fit_intercept: bool = True
+) -> list[GramStats]:
+    """:func:`gram_stats` of every column of ``Y`` (n, k) from one pass over X.
+
+    The statistics of target ``t`` are bit-identical to ``gram_stats(X, Y[:, t], ...)``; they
+    share one ``G`` array (do not modify it).  The pass costs about ``(p + k) p / 2``
+    multiply-adds per row, where k single passes cost ``k p^2 / 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model._gram import gram_stats, gram_stats_many
+    >>> X = np.array([[1.0, 2.0], [3.0, 5.0], [5.0, 11.0]])
+    >>> Y = np.array([[1.0, 0.0], [2.0, 1.0], [4.0, 5.0]])
+    >>> s0, s1 = gram_stats_many(X, Y)
+    >>> bool(np.array_equal(s1.Xty, gram_stats(X, Y[:, 1]).Xty)), s0.G is s1.G
+    (True, True)
+    """
+    X = as_float_2d(X)
+    n, p = X.shape
+    Yv = np.asarray(Y)
+    if Yv.ndim != 2 or Yv.shape[0] != n:
+        raise ValueError(f"Y should be an array of shape ({n}, n_targets), got {Yv.shape}.")
+    Yv = np.ascontiguousarray(Yv, dtype=np.float64)
+    k = Yv.shape[1]
+    sw, sw_scale = prepare_sw(sample_weight, n)
+    shift, _ = _pick_shift(X, Yv[:, 0], fit_intercept)
+    y_shifts = np.zeros(k)
+    if fit_intercept:
+        m = min(n, 65)
+        y_shifts = np.median(Yv[:m], axis=0)
+        if not (np.isfinite(shift).all() and np.isfinite(y_shifts).all()):
+            shift, y_shifts = np.zeros(p), np.zeros(k)
+    if k == 0:
+        return []
+    # the pass keeps one (p + k + 1)^2 accumulator per row group (as many groups as the
+    # single-target pass, for identical sums): beyond _MANY_ACC_BYTES, targets go in chunks,
+    # one pass over X each
+    pp1 = (p + 2 + 3) // 4 * 4
+    R = gram_rows(pp1)
+    groups = max(1, min(_GROUPS, (n + R - 1) // R // 4, _ACC_BYTES // (pp1 * pp1 * 8)))
+    kc = max(64, int(math.sqrt(_MANY_ACC_BYTES / (8 * groups))) - p - 4)
+    stats: list[GramStats] = []
+    for c0 in range(0, k, kc):
+        sl = slice(c0, min(k, c0 + kc))
+        Yc = Yv if kc >= k else np.ascontiguousarray(Yv[:, sl])
+        S = _aug_gram(X, Yc, sw, shift, y_shifts[sl])
+        if not np.isfinite(S).all():
+            _raise_nonfinite_many(X, Yv, S)
+        part = _finish_stats_many(S, shift, y_shifts[sl], fit_intercept, n, sw_scale, X.dtype)
+        if stats:  # the same G from every chunk: keep one
+            part = [s._replace(G=stats[0].G) for s in part]
+        stats += part
+    return stats
+
+
+def _raise_nonfinite_many(X: np.ndarray, Y: np.ndarray, S: np.ndarray) -> None:
+    check_finite(X, "X")
+    bad = [t for t in range(Y.shape[1]) if not np.isfinite(Y[:, t]).all()]
+    if bad:
+        raise ValueError(
+            f"Input y contains NaN or infinity in target column(s) {bad[:10]}"
+            f"{' ...' if len(bad) > 10 else ''}; no target was fitted."
+        )
+    raise ValueError("Input contains values too large to square in float64; rescale the data.")
+
+
+def _finish_stats_many(
+    S: np.ndarray,
+    shift: np.ndarray,
+    y_shifts: np.ndarray,
+    fit_intercept: bool,
+    n_samples: int,
+    sw_scale: float,
+    dtype: Any,
+) -> list[GramStats]:
+    """:func:`_finish_stats` for the k-target square of :func:`_aug_gram` (the same
+    operations in the same order, so each target's result is the single-target one)."""
+    k = y_shifts.shape[0]
+    p = S.shape[0] - k - 1
+    Sxx = S[:p, :p]
+    Sxy = S[:p, p : p + k].T  # (k, p)
+    Syy = np.diagonal(S)[p : p + k]
+    if fit_intercept:
+        sw_tot = S[p + k, p + k]
+        dx = S[:p, p + k] / sw_tot
+        dy = S[p : p + k, p + k] / sw_tot
+        G = Sxx - sw_tot * np.outer(dx, dx)
+        Xty = Sxy - (sw_tot * dx)[None, :] * dy[:, None]
+        yty = Syy - (sw_tot * dy) * dy
+        X_offset = shift + dx
+        y_offsets = y_shifts + dy
+    else:
+        G = Sxx
+        Xty = Sxy
+        yty = Syy
+        X_offset = np.zeros(p)
+        y_offsets = np.zeros(k)
+    G = np.ascontiguousarray(G)
+    Xty = np.ascontiguousarray(Xty)
+    return [
+        GramStats(
+            G=G,
+            Xty=Xty[t],
+            X_offset=X_offset,
+            y_offset=float(y_offsets[t]),
+            yty=max(float(yty[t]), 0.0),
+            n=float(n_samples),
+            n_samples=int(n_samples),
+            sw_scale=sw_scale,
+            dtype=dtype,
+        )  # fmt: skip
+        for t in range(k)
+    ]
 
 
 def _convergence_warning() -> type[Warning]:
@@ -390,6 +523,91 @@ def cd_gram(
     if gap_history:
         return w, float(gap) / n, int(n_iter), obj[:n_iter].copy(), gaps[:n_iter].copy()
     return w, float(gap) / n, int(n_iter), obj[:n_iter].copy()
+
+
+def cd_gram_many(
+    G3: np.ndarray,
+    gidx: np.ndarray,
+    Xty: np.ndarray,
+    yty: np.ndarray,
+    n: np.ndarray,
+    l1_reg: np.ndarray,
+    l2_reg: np.ndarray,
+    w0: np.ndarray | None = None,
+    max_iter: int = 1000,
+    tol: float = 1e-4,
+    positive: bool = False,
+    *,
+    selection: str = "cyclic",
+    random_state: Any = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cd_gram` on k problems at once, in parallel over the problems.
+
+    Problem ``t`` has Gram matrix ``G3[gidx[t]]`` (so targets of one fit share one), cross
+    products ``Xty[t]``, ``yty[t]``, ``n[t]`` and penalties ``l1_reg[t]``, ``l2_reg[t]``.  Each
+    runs the serial solver of :func:`cd_gram` to its own duality gap, with the same
+    arithmetic: the results equal k calls of :func:`cd_gram` (random selection draws the k
+    seeds from ``random_state`` in order, as k calls would).  No warnings, no callback.
+
+    Returns
+    -------
+    W : ndarray (k, p)
+    dual_gap : ndarray (k,)
+        Duality gaps divided by n.
+    n_iter : ndarray (k,) int64
+    obj, gaps : ndarray (k, max_iter)
+        Objective and gap / n after each epoch (row ``t`` valid up to ``n_iter[t]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model._gram import cd_gram, cd_gram_many, gram_stats_many
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.standard_normal((50, 4)), rng.standard_normal((50, 3))
+    >>> st = gram_stats_many(X, Y)
+    >>> W, gap, it, _, _ = cd_gram_many(
+    ...     st[0].G[None], np.zeros(3, np.int64), np.array([s.Xty for s in st]),
+    ...     np.array([s.yty for s in st]), np.full(3, 50.0), np.full(3, 0.05), np.zeros(3))
+    >>> w1, _, it1, _ = cd_gram(st[1], 0.05, 0.0)
+    >>> bool(np.array_equal(W[1], w1)), int(it[1]) == it1
+    (True, True)
+    """
+    k, p = Xty.shape
+    max_iter = int(max_iter)
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}.")
+    if selection not in ("cyclic", "random"):
+        raise ValueError(f"selection should be either random or cyclic, got {selection!r}.")
+    n = np.ascontiguousarray(n, dtype=np.float64)
+    alpha = np.asarray(l1_reg, dtype=np.float64) * n
+    beta = np.asarray(l2_reg, dtype=np.float64) * n
+    if not (np.all(alpha >= 0) and np.all(beta >= 0)):
+        raise ValueError("l1_reg and l2_reg must be non-negative.")
+    W = np.zeros((k, p)) if w0 is None else np.array(w0, dtype=np.float64, copy=True)
+    yty = np.ascontiguousarray(yty, dtype=np.float64)
+    tol_abs = float(tol) * yty
+    screening = (alpha != 0).astype(np.uint8)
+    STATE = np.zeros((k, 6), dtype=np.int64)
+    STATE[:, 0] = p
+    STATE[:, 3] = max_iter
+    if selection == "random":
+        for t in range(k):  # as k calls of cd_gram draw them (an int seeds each alike)
+            STATE[t, 4] = int(_check_random_state(random_state).randint(0, RAND_R_MAX))
+        STATE[:, 5] = 1
+    QW = np.empty((k, p))
+    XTA = np.empty((k, p))
+    ACTIVE = np.empty((k, p), dtype=np.int64)
+    ACTIVE[:] = np.arange(p)
+    EXCL = np.zeros((k, p), dtype=np.uint8)
+    OBJ = np.empty((k, max_iter))
+    GAPS = np.empty((k, max_iter))
+    out_iter = np.zeros(k, dtype=np.int64)
+    out_gap = np.zeros(k)
+    run(_cd_gram_many, k * p * p * 8, np.ascontiguousarray(G3, dtype=np.float64),
+        np.ascontiguousarray(gidx, dtype=np.int64), np.ascontiguousarray(Xty, dtype=np.float64),
+        yty, alpha, beta, W, QW, XTA, ACTIVE, EXCL, STATE, tol_abs, float(tol), bool(positive),
+        screening, max_iter, OBJ, GAPS, n, out_iter, out_gap)  # fmt: skip
+    return W, out_gap / n, out_iter, OBJ, GAPS
 
 
 def _check_random_state(seed: Any) -> np.random.RandomState:

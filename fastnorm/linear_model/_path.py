@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from fastnorm._kernels.gram import cd_gram_multitask
 from fastnorm.linear_model._gram import (
     GramStats,
     _aug_gram,
@@ -21,8 +22,9 @@ from fastnorm.linear_model._gram import (
     _raise_nonfinite,
     cd_gram,
     gram_stats,
+    gram_stats_many,
 )
-from fastnorm.linear_model._validation import as_float_2d, prepare_y
+from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_y
 
 try:  # the CV estimators are scikit-learn estimators; the path functions do not need it
     from sklearn.base import RegressorMixin
@@ -206,14 +208,17 @@ def enet_path(
     ``1/(2n) ||y - Xw||^2 + alpha l1_ratio ||w||_1 + 0.5 alpha (1 - l1_ratio) ||w||^2`` for
     each alpha, from the largest, each fit warm-started from the previous one.  No intercept
     is fitted (as in scikit-learn).  X is read once, in place (never copied); the solver
-    works in float64 and coefficients take X's dtype.  Single target only (y 1-D).  The
+    works in float64 and coefficients take X's dtype.  A 2-D y gives scikit-learn's
+    multi-task path (the L2,1 penalty ``alpha l1_ratio sum_j ||W_j||_2`` across targets,
+    coefs of shape (n_targets, n_features, n_alphas), one gap per alpha; ``precompute``,
+    ``Xy``, ``positive`` and ``selection`` do not apply to it), from one Gram pass.  The
     Gram matrix is always used: for n_features >> n_samples it costs O(n p^2) time and
     O(p^2) memory, where scikit-learn's 'auto' would work on X directly.
 
     Parameters
     ----------
     X : array_like (n_samples, n_features)
-    y : array_like (n_samples,)
+    y : array_like (n_samples,) or (n_samples, n_targets)
     l1_ratio : float in [0, 1]
     eps : float
         ``alpha_min / alpha_max`` of the automatic grid.
@@ -240,7 +245,7 @@ def enet_path(
     Returns
     -------
     alphas : ndarray (n_alphas,)
-    coefs : ndarray (n_features, n_alphas)
+    coefs : ndarray (n_features, n_alphas) or (n_targets, n_features, n_alphas)
     dual_gaps : ndarray (n_alphas,)
     n_iters : list of int, if ``return_n_iter``
 
@@ -274,6 +279,9 @@ def enet_path(
 
     Xa = as_float_2d(X)
     n, p = Xa.shape
+    if np.ndim(y) == 2:  # scikit-learn: the multi-task (L2,1) path, coefs (k, p, n_alphas)
+        return _multitask_path(Xa, y, l1_ratio, eps, alphas, n_alphas, coef_init, max_iter,
+                               tol, return_n_iter)  # fmt: skip
     if hasattr(precompute, "__array__") and not isinstance(precompute, (str, bool)):
         G = np.ascontiguousarray(precompute, dtype=np.float64)
         if G.shape != (p, p):
@@ -300,6 +308,44 @@ def enet_path(
     return a, coefs, gaps
 
 
+def _multitask_path(X, y, l1_ratio, eps, alphas, n_alphas, coef_init, max_iter, tol,
+                    return_n_iter):  # fmt: skip
+    """enet_path for 2-D y, as scikit-learn's: the multi-task elastic net
+    ``1/(2n) ||Y - X W||_F^2 + alpha l1_ratio ||W||_21 + 0.5 alpha (1 - l1_ratio) ||W||_F^2``
+    (one gap per alpha), by block coordinate descent on one Gram pass for every target."""
+    Y = np.asarray(y, dtype=np.float64)
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: [{X.shape[0]}, "
+            f"{Y.shape[0]}]"
+        )
+    check_finite(Y, "y")
+    n, p = X.shape
+    k = Y.shape[1]
+    stats = gram_stats_many(X, Y, fit_intercept=False)
+    G = stats[0].G
+    XtY = np.ascontiguousarray(np.array([s.Xty for s in stats]).T)  # (p, k)
+    y_norm2 = float(np.sum(np.square(Y)))
+    # scikit-learn's grid for multi-output: the largest row norm of X^T Y
+    a = _resolve_alphas(alphas, n_alphas, np.sqrt(np.sum(XtY**2, axis=1)), float(n), l1_ratio,
+                        eps, False, "enet_path")  # fmt: skip
+    W = np.zeros((p, k)) if coef_init is None else np.array(coef_init, dtype=np.float64).T.copy()
+    coefs = np.empty((k, p, a.size), dtype=X.dtype)
+    gaps = np.empty(a.size)
+    n_iters: list[int] = []
+    QW, XtA, tmp = np.empty((p, k)), np.empty((p, k)), np.empty(k)
+    for i, alpha in enumerate(a):
+        gap, it = cd_gram_multitask(G, XtY, y_norm2, alpha * l1_ratio * n,
+                                    alpha * (1.0 - l1_ratio) * n, W, QW, XtA, tmp,
+                                    float(tol) * y_norm2, float(tol), int(max_iter))  # fmt: skip
+        coefs[:, :, i] = W.T
+        gaps[i] = gap / n
+        n_iters.append(int(it))
+    if return_n_iter:
+        return a, coefs, gaps, n_iters
+    return a, coefs, gaps
+
+
 def lasso_path(
     X: Any,
     y: Any,
@@ -318,7 +364,7 @@ def lasso_path(
 ) -> tuple:
     """Lasso path by coordinate descent on the Gram matrix (computed once).
 
-    Drop-in for :func:`sklearn.linear_model.lasso_path` (dense, single target):
+    Drop-in for :func:`sklearn.linear_model.lasso_path` (dense; 2-D y: the multi-task path):
     :func:`enet_path` with ``l1_ratio=1``.  No intercept is fitted (as in scikit-learn).
 
     Examples

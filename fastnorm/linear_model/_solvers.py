@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastnorm.linear_model._gram import cd_gram, ridge_gram
+from fastnorm.linear_model._gram import cd_gram, cd_gram_many, ridge_gram
 from fastnorm.linear_model._problem import SolveResult, Task
 from fastnorm.linear_model._stream import fista, sgd
 
@@ -56,6 +56,10 @@ class Solver:
     l1: bool = True
     positive: bool = True
     exact: bool = False
+    #: ``solve_many(backend, tasks) -> list[SolveResult]``: every target of a multi-target
+    #: fit at once (one read of X, targets solved in parallel), results equal to ``solve``
+    #: per target.  Used when set, for k > 1 targets without callback or verbose.
+    solve_many: Callable[..., list[SolveResult]] | None = None
 
 
 _REGISTRY: dict[str, Solver] = {}
@@ -116,6 +120,37 @@ def _cd_gram(backend, t: int, task: Task) -> SolveResult:
                        gap_tol)  # fmt: skip
 
 
+def _shared_gram(stats: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(G3, gidx)``: one Gram matrix when the targets share it (one pass), else a stack."""
+    G = stats[0].G
+    if all(s.G is G for s in stats):
+        return G[None], np.zeros(len(stats), dtype=np.int64)
+    return np.stack([s.G for s in stats]), np.arange(len(stats), dtype=np.int64)
+
+
+def _cd_gram_many(backend, tasks: list[Task]) -> list[SolveResult]:
+    """:func:`_cd_gram` for every target: one Gram pass, targets solved in parallel."""
+    k = len(tasks)
+    stats = [backend.gram(t) for t in range(k)]
+    G3, gidx = _shared_gram(stats)
+    t0 = tasks[0]
+    W, gaps, n_iters, obj, ghist = cd_gram_many(
+        G3, gidx, np.array([s.Xty for s in stats]), np.array([s.yty for s in stats]),
+        np.array([s.n for s in stats]), np.array([t.l1 for t in tasks]),
+        np.array([t.l2 for t in tasks]), np.array([t.w0 for t in tasks]), t0.max_iter, t0.tol,
+        t0.positive, selection=t0.selection, random_state=t0.random_state,
+    )  # fmt: skip
+    out = []
+    for t, (st, task) in enumerate(zip(stats, tasks, strict=True)):
+        w = W[t]
+        b = float(st.y_offset - st.X_offset @ w) if task.fit_intercept else 0.0
+        gap_tol = task.tol * float(st.yty) / float(st.n)
+        it = int(n_iters[t])
+        out.append(SolveResult(w, float(gaps[t]), it, list(obj[t, :it]), list(ghist[t, :it]),
+                               bool(gaps[t] <= gap_tol), False, b, gap_tol))  # fmt: skip
+    return out
+
+
 def _iterative(kind: str) -> Callable[..., SolveResult]:
     def solve(backend, t: int, task: Task) -> SolveResult:
         prob = backend.problem(t, task)
@@ -151,6 +186,47 @@ def _ridge_gram(backend, t: int, task: Task) -> SolveResult:
     return _ridge_result(w, b, rss, float(stats.n), task.l2)
 
 
+def _ridge_gram_many(backend, tasks: list[Task]) -> list[SolveResult]:
+    """:func:`_ridge_gram` for every target: one Gram pass and one Cholesky per distinct
+    alpha (a matrix right-hand side: all targets sharing an alpha in one solve), or one
+    eigendecomposition of G reused by all targets when the alphas are many and distinct."""
+    k = len(tasks)
+    stats = [backend.gram(t) for t in range(k)]
+    G3, gidx = _shared_gram(stats)
+    if G3.shape[0] > 1:  # statistics from elsewhere, not shared: one target at a time
+        return [_ridge_gram(backend, t, task) for t, task in enumerate(tasks)]
+    st0 = stats[0]
+    G = G3[0]
+    B = np.array([s.Xty for s in stats])  # (k, p)
+    a = np.array([task.l2 * float(s.n) for s, task in zip(stats, tasks, strict=True)])
+    W = np.empty_like(B)
+    uniq, inv = np.unique(a, return_inverse=True)
+    if uniq.shape[0] <= _RIDGE_MAX_CHOLESKY:
+        for i, ai in enumerate(uniq):
+            sel = np.flatnonzero(inv == i)
+            W[sel] = np.asarray(ridge_gram(st0._replace(Xty=B[sel].T), ai)).reshape(-1, len(sel)).T
+    else:
+        lam, V = np.linalg.eigh(G)
+        C = B @ V  # (k, p): V^T Xty per target
+        W = (C / (lam[None, :] + (a * st0.sw_scale)[:, None])) @ V.T
+    return [
+        _ridge_from_w(W[t], s, task) for t, (s, task) in enumerate(zip(stats, tasks, strict=True))
+    ]
+
+
+def _ridge_from_w(w, stats, task) -> SolveResult:
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    b = float(stats.y_offset - stats.X_offset @ w) if task.fit_intercept else 0.0
+    G, Xty = np.asarray(stats.G), np.asarray(stats.Xty)
+    rss = float(stats.yty) - 2.0 * float(w @ Xty) + float(w @ G @ w)
+    return _ridge_result(w, b, rss, float(stats.n), task.l2)
+
+
+#: Distinct alphas up to which a multi-target Ridge factorises once per alpha (Cholesky,
+#: p^3 / 3 each); beyond, one eigendecomposition of G (about 9 p^3) serves every alpha.
+_RIDGE_MAX_CHOLESKY = 24
+
+
 def _ridge_dual(backend, t: int, task: Task) -> SolveResult:
     """The n x n dual system ``(K + a I) c = y_c``, ``w = X_c^T c`` (kernel ridge form, as
     scikit-learn's Cholesky solver does when p > n): exact."""
@@ -164,6 +240,23 @@ def _ridge_dual(backend, t: int, task: Task) -> SolveResult:
     b = float(ks.y_off[t] - ks.X_off @ w) if task.fit_intercept else 0.0
     r = yq - ks.K @ c  # the weighted residual, from the dual solution: no pass over X
     return _ridge_result(w, b, float(r @ r), ks.n, task.l2)
+
+
+def _lstsq_gram_many(backend, tasks: list[Task]) -> list[SolveResult]:
+    """:func:`_lstsq_gram` for every target: one Gram pass, one eigendecomposition."""
+    k = len(tasks)
+    stats = [backend.gram(t) for t in range(k)]
+    G3, gidx = _shared_gram(stats)
+    if G3.shape[0] > 1:
+        return [_lstsq_gram(backend, t, task) for t, task in enumerate(tasks)]
+    G = G3[0]
+    lam, V = np.linalg.eigh(G)
+    keep = lam > max(lam.max(initial=0.0), 0.0) * G.shape[0] * np.finfo(np.float64).eps
+    B = np.array([s.Xty for s in stats])  # (k, p)
+    W = ((B @ V[:, keep]) / lam[keep]) @ V[:, keep].T
+    return [
+        _ridge_from_w(W[t], s, task) for t, (s, task) in enumerate(zip(stats, tasks, strict=True))
+    ]
 
 
 def _solve_pos(A: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -190,12 +283,12 @@ def _lstsq_gram(backend, t: int, task: Task) -> SolveResult:
     return _ridge_result(w, b, rss, float(stats.n), 0.0)
 
 
-register(Solver("gram", needs="gram", solve=_cd_gram))
+register(Solver("gram", needs="gram", solve=_cd_gram, solve_many=_cd_gram_many))
 register(Solver("stream", needs="pass", solve=_iterative("stream")))
 register(Solver("sgd", needs="rows", solve=_iterative("sgd")))
-register(Solver("gram", needs="gram", solve=_ridge_gram, l1=False, positive=False, exact=True),
-         key="ridge_gram")  # fmt: skip
+register(Solver("gram", needs="gram", solve=_ridge_gram, l1=False, positive=False, exact=True,
+                solve_many=_ridge_gram_many), key="ridge_gram")  # fmt: skip
 register(Solver("dual", needs="kernel", solve=_ridge_dual, l1=False, positive=False,
                 exact=True), key="ridge_dual")  # fmt: skip
-register(Solver("gram", needs="gram", solve=_lstsq_gram, l1=False, positive=False, exact=True),
-         key="lstsq")  # fmt: skip
+register(Solver("gram", needs="gram", solve=_lstsq_gram, l1=False, positive=False, exact=True,
+                solve_many=_lstsq_gram_many), key="lstsq")  # fmt: skip

@@ -1,0 +1,476 @@
+"""Many independent small problems at once: :class:`BatchLasso`, :class:`BatchElasticNet`
+and :class:`BatchRidge`.
+
+One model per problem, the problems given either as a stack (X of shape (b, n, p), y of
+shape (b, n)) or as one X with a ``groups`` label per row (one model per label).  One
+parallel pass over the rows, grouped by problem, builds every problem's Gram statistics
+(grouped rows are gathered into a small per-thread buffer: X is never copied), then the
+problems are solved in parallel, each with the serial Gram solver of its single fit.  Every
+problem's coefficients are those of its own single fit (``Lasso(...).fit(X[g], y[g])``):
+the statistics are bit-identical and each problem runs the same coordinate descent to its
+own duality gap.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from fastnorm._config import run
+from fastnorm._kernels.gram import gram_aug_batch, gram_rows
+from fastnorm.linear_model._base import BaseEstimator, Interval, check_is_fitted
+from fastnorm.linear_model._gram import _ACC_BYTES, _GROUPS, cd_gram_many
+from fastnorm.linear_model._validation import check_finite, sparse_check
+
+__all__ = ["BatchElasticNet", "BatchLasso", "BatchRidge"]
+
+
+class _Batch:
+    """The validated problems: rows ``starts[g]:starts[g+1]`` of ``X2[order]`` (of ``X2``
+    when ``order`` is empty), with ``y`` and ``sw`` already in that order."""
+
+    def __init__(self, X: Any, y: Any, groups: Any, sample_weight: Any) -> None:
+        sparse_check(X, "X")
+        X = np.asarray(X)
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported")
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if groups is None:
+            if X.ndim != 3:
+                raise ValueError(
+                    "Without groups, X must have shape (n_problems, n_samples, n_features); "
+                    f"got {X.ndim}D. Pass groups= to fit one model per label of a 2D X."
+                )
+            b, n, p = X.shape
+            if y.shape != (b, n):
+                raise ValueError(f"y must have shape {(b, n)} (one row per problem); got {y.shape}")
+            self.labels = np.arange(b)
+            self.X2 = np.ascontiguousarray(X).reshape(b * n, p)  # a view when C-contiguous
+            self.order = np.empty(0, dtype=np.int64)
+            self.starts = np.arange(b + 1, dtype=np.int64) * n
+            self.y = y.reshape(-1)
+            sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+            if sw is not None and sw.shape != (b, n):
+                raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(b, n)}!")
+            self.sw = None if sw is None else sw.reshape(-1)
+            what = "problem"
+        else:
+            if X.ndim != 2:
+                raise ValueError(
+                    f"With groups, X must be 2D (n_samples, n_features); got {X.ndim}D"
+                )
+            n, p = X.shape
+            groups = np.asarray(groups)
+            if y.shape != (n,) or groups.shape != (n,):
+                raise ValueError(
+                    f"y and groups must have shape ({n},); got {y.shape} and {groups.shape}"
+                )
+            labels, inv = np.unique(groups, return_inverse=True)
+            inv = inv.reshape(-1)
+            counts = np.bincount(inv, minlength=labels.shape[0])
+            self.labels = labels
+            self.X2 = X
+            self.starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+            if n > 1 and np.all(inv[1:] >= inv[:-1]):  # rows already grouped: no gather
+                self.order = np.empty(0, dtype=np.int64)
+                self.y = y
+            else:
+                self.order = np.argsort(inv, kind="stable").astype(np.int64)
+                self.y = y[self.order]
+            sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+            if sw is not None and sw.shape != (n,):
+                raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(n,)}!")
+            self.sw = None if sw is None or not self.order.size else sw[self.order]
+            if sw is not None and not self.order.size:
+                self.sw = sw
+            what = "group"
+        self.what = what
+        self.p = p
+        self.dtype = X.dtype
+        if not (self.X2.flags.c_contiguous or self.X2.flags.f_contiguous):
+            self.X2 = np.ascontiguousarray(self.X2)
+        self.sizes = np.diff(self.starts)
+        small = np.flatnonzero(self.sizes < 2)
+        if small.size:
+            raise ValueError(
+                f"{what} {self.name(small[0])} has {self.sizes[small[0]]} sample(s); every "
+                f"{what} needs at least 2 ({small.size} {what}(s) too small)"
+            )
+        self._check_finite_rows(self.y, "y")
+        self.raw_sum = self.sizes.astype(np.float64)
+        if self.sw is not None:
+            self._check_finite_rows(self.sw, "sample_weight")
+            if np.any(self.sw < 0):
+                raise ValueError("Negative values in data passed to sample_weight")
+            self._rescale_weights()
+
+    @property
+    def n_problems(self) -> int:
+        return self.starts.shape[0] - 1
+
+    def name(self, g: int) -> str:
+        return repr(self.labels[g].item() if hasattr(self.labels[g], "item") else self.labels[g])
+
+    def _check_finite_rows(self, v: np.ndarray, what: str) -> None:
+        if np.isfinite(v).all():
+            return
+        g = int(np.searchsorted(self.starts, np.flatnonzero(~np.isfinite(v))[0], "right") - 1)
+        raise ValueError(
+            f"Input {what} contains NaN or infinity in {self.what} {self.name(g)}; no "
+            f"{self.what} was fitted."
+        )
+
+    def _rescale_weights(self) -> None:
+        # as the single fit: the estimator rescales the weights to sum to n, then the Gram
+        # pass rescales them again (the same two roundings, per problem)
+        sw = self.sw.copy()
+        raw = np.empty(self.n_problems)
+        scale2 = np.empty(self.n_problems)
+        for g in range(self.n_problems):
+            lo, hi = self.starts[g], self.starts[g + 1]
+            s = sw[lo:hi]
+            raw[g] = float(s.sum())
+            if not raw[g] > 0:
+                raise ValueError(
+                    f"The sum of sample_weight must be positive ({self.what} {self.name(g)})."
+                )
+            s1 = s * ((hi - lo) / raw[g])
+            scale2[g] = (hi - lo) / float(np.sum(s1))
+            sw[lo:hi] = s1 * scale2[g]
+        self.sw = sw
+        self.raw_sum = raw
+        self.sw_scale = scale2
+
+    def stats(self, fit_intercept: bool) -> tuple:
+        """Per-problem ``(G, Xty, X_offset, y_offset, yty)``, as ``_finish_stats``."""
+        b, p = self.n_problems, self.p
+        pp = (p + 2 + 3) // 4 * 4
+        R = gram_rows(pp)
+        n_blocks = (self.sizes + R - 1) // R
+        cap = min(_GROUPS, _ACC_BYTES // (pp * pp * 8))
+        n_groups = np.maximum(1, np.minimum(cap, n_blocks // 4)).astype(np.int64)
+        S = np.zeros((b, pp, pp))
+        shifts = np.zeros((b, p))
+        y_shifts = np.zeros(b)
+        weighted = self.sw is not None
+        X2 = self.X2
+        fortran = bool(X2.flags.f_contiguous and not X2.flags.c_contiguous)
+        run(gram_aug_batch, X2.shape[0] * p, X2, self.order, self.starts, self.y,
+            self.sw if weighted else self.y, weighted, fortran, bool(fit_intercept), n_groups,
+            R, shifts, y_shifts, S)  # fmt: skip
+        S = S[:, : p + 2, : p + 2]  # symmetric already (the kernel mirrors each square)
+        bad = np.flatnonzero(~np.isfinite(S).all(axis=(1, 2)))
+        if bad.size:
+            g = bad[0]
+            lo, hi = self.starts[g], self.starts[g + 1]
+            rows = X2[self.order[lo:hi]] if self.order.size else X2[lo:hi]
+            try:
+                check_finite(rows, "X")
+            except ValueError as exc:
+                raise ValueError(
+                    f"{exc} ({self.what} {self.name(g)}); no {self.what} was fitted."
+                ) from None
+            raise ValueError(
+                f"{self.what} {self.name(g)} has values too large to square in float64; "
+                "rescale the data."
+            )
+        Sxx = S[:, :p, :p]
+        Sxy = S[:, :p, p]
+        Syy = S[:, p, p]
+        if fit_intercept:
+            sw_tot = S[:, p + 1, p + 1]
+            dx = S[:, :p, p + 1] / sw_tot[:, None]
+            dy = S[:, p, p + 1] / sw_tot
+            G = Sxx - sw_tot[:, None, None] * (dx[:, :, None] * dx[:, None, :])
+            Xty = Sxy - (sw_tot[:, None] * dx) * dy[:, None]
+            yty = Syy - (sw_tot * dy) * dy
+            X_offset = shifts + dx
+            y_offset = y_shifts + dy
+        else:
+            G, Xty, yty = Sxx, Sxy, Syy
+            X_offset = np.zeros((b, p))
+            y_offset = np.zeros(b)
+        return (np.ascontiguousarray(G), np.ascontiguousarray(Xty), X_offset, y_offset,
+                np.maximum(yty, 0.0))  # fmt: skip
+
+
+def _per_problem(value: Any, b: int, name: str) -> np.ndarray:
+    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    if v.shape[0] not in (1, b):
+        raise ValueError(f"{name} must be a float or an array of one value per problem ({b})")
+    if not np.all(v >= 0):
+        raise ValueError(f"{name} values must be non-negative")
+    return np.broadcast_to(v, (b,)).copy()
+
+
+class _BatchModel(BaseEstimator):
+    """The shared fit and predict of the Batch estimators."""
+
+    _reports_gap = True
+
+    def fit(self, X: Any, y: Any, groups: Any = None, sample_weight: Any = None) -> Any:
+        """Fit one model per problem.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_problems, n_samples, n_features), or (n_samples, n_features)
+            with ``groups``
+            float32 or float64 (float32 stays float32 in ``coef_``, accumulated in float64).
+        y : ndarray of shape (n_problems, n_samples), or (n_samples,) with ``groups``
+        groups : array-like of shape (n_samples,), optional
+            One model per distinct label (sorted, as ``np.unique``; ``groups_`` lists them).
+            A group needs at least 2 rows.
+        sample_weight : ndarray of the shape of ``y``, optional
+            Per problem, as the single estimator's ``sample_weight``.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        data = _Batch(X, y, groups, sample_weight)
+        b, p = data.n_problems, data.p
+        G, Xty, X_off, y_off, yty = data.stats(self.fit_intercept)
+        n = data.sizes.astype(np.float64)
+        W, gaps, n_iter = self._solve(data, G, Xty, yty, n)
+        if not np.all(np.isfinite(W)):
+            raise ValueError(
+                "Coordinate descent iterations resulted in non-finite parameter values. The "
+                "input data may contain large values and need to be preprocessed."
+            )
+        intercept = y_off - np.einsum("bp,bp->b", X_off, W) if self.fit_intercept else np.zeros(b)
+        self.coef_ = W.astype(data.dtype)
+        self.intercept_ = intercept.astype(data.dtype)
+        self.n_iter_ = n_iter
+        if self._reports_gap:
+            self.dual_gap_ = gaps.astype(data.dtype)
+        self.groups_ = data.labels if groups is not None else None
+        self.n_features_in_ = p
+        return self
+
+    def _cd(self, data, G, Xty, yty, n, l1, l2, tol):
+        b = data.n_problems
+        W, gaps, n_iter, _, _ = cd_gram_many(
+            G, np.arange(b, dtype=np.int64), Xty, yty, n, l1, l2, None, self.max_iter, tol,
+            self.positive,
+        )  # fmt: skip
+        bad = np.flatnonzero(gaps > tol * yty / n)
+        if bad.size:
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.warn(
+                f"Objective did not converge for {bad.size} of {b} problems (first: "
+                f"{data.what} {data.name(bad[0])}, duality gap {gaps[bad[0]]:.3e}). You might "
+                "want to increase the number of iterations (max_iter) or the regularisation.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return W, gaps, n_iter.astype(np.int64)
+
+    def predict(self, X: Any, groups: Any = None) -> np.ndarray:
+        """Predict with each problem's model.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_problems, m, n_features), or (m, n_features) with ``groups``
+        groups : array-like of shape (m,), optional
+            The label of each row (labels seen in ``fit``).
+
+        Returns
+        -------
+        ndarray of shape (n_problems, m), or (m,) with ``groups``
+        """
+        check_is_fitted(self, "coef_")
+        X = np.asarray(X)
+        coef, b0 = self.coef_, self.intercept_
+        if groups is None:
+            if X.ndim != 3 or X.shape[0] != coef.shape[0] or X.shape[2] != coef.shape[1]:
+                raise ValueError(
+                    f"X must have shape ({coef.shape[0]}, m, {coef.shape[1]}) without groups; "
+                    f"got {X.shape}"
+                )
+            return np.einsum("bmp,bp->bm", X, coef) + b0[:, None]
+        if self.groups_ is None:
+            raise ValueError("groups= given to predict but the model was fitted without groups")
+        groups = np.asarray(groups)
+        if X.ndim != 2 or X.shape[1] != coef.shape[1] or groups.shape != (X.shape[0],):
+            raise ValueError(
+                f"X must have shape (m, {coef.shape[1]}) and groups shape (m,); got {X.shape} "
+                f"and {groups.shape}"
+            )
+        idx = np.searchsorted(self.groups_, groups)
+        idx_c = np.minimum(idx, len(self.groups_) - 1)
+        unknown = self.groups_[idx_c] != groups
+        if np.any(unknown):
+            raise ValueError(f"unknown group label {groups[np.flatnonzero(unknown)[0]]!r}")
+        return np.einsum("mp,mp->m", X, coef[idx_c]) + b0[idx_c]
+
+
+_COMMON = {
+    "fit_intercept": ["boolean"],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "positive": ["boolean"],
+}
+
+
+class BatchElasticNet(_BatchModel):
+    """One :class:`~fastnorm.linear_model.ElasticNet` per problem, fitted in parallel.
+
+    The same objective, solver (coordinate descent on the Gram matrix) and stopping rule as
+    ``ElasticNet(solver="gram")`` fitted on each problem alone, with the same result
+    (coefficients and ``n_iter_``), for thousands of problems at once.
+
+    Parameters
+    ----------
+    alpha : float or array of shape (n_problems,), default=1.0
+    l1_ratio : float in [0, 1], default=0.5
+    fit_intercept : bool, default=True
+    max_iter : int, default=1000
+    tol : float, default=1e-4
+    positive : bool, default=False
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_problems, n_features)
+    intercept_ : ndarray of shape (n_problems,)
+    n_iter_ : ndarray of shape (n_problems,)
+    dual_gap_ : ndarray of shape (n_problems,)
+    groups_ : ndarray or None
+        The labels, one per problem (row ``g`` of ``coef_`` is ``groups_[g]``'s model), when
+        fitted with ``groups``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import BatchElasticNet
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((3, 50, 4))      # 3 problems of 50 x 4
+    >>> y = X[:, :, 0] * np.array([[1.0], [2.0], [3.0]])
+    >>> m = BatchElasticNet(alpha=0.01, l1_ratio=0.5).fit(X, y)
+    >>> m.coef_.shape, m.predict(X).shape
+    ((3, 4), (3, 50))
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        **_COMMON,
+    }
+
+    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, max_iter=1000, tol=1e-4,
+                 positive=False):  # fmt: skip
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.positive = positive
+
+    def _solve(self, data, G, Xty, yty, n):
+        alpha = _per_problem(self.alpha, data.n_problems, "alpha")
+        l1 = alpha * self.l1_ratio
+        l2 = alpha * (1.0 - self.l1_ratio)
+        return self._cd(data, G, Xty, yty, n, l1, l2, float(self.tol))
+
+
+class BatchLasso(BatchElasticNet):
+    """One :class:`~fastnorm.linear_model.Lasso` per problem, fitted in parallel.
+
+    Parameters and attributes as :class:`BatchElasticNet` (``l1_ratio=1``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import BatchLasso, Lasso
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((300, 3))
+    >>> groups = rng.integers(0, 4, 300)          # one model per store, say
+    >>> y = X[:, 0] * (groups + 1) + 0.1 * rng.standard_normal(300)
+    >>> m = BatchLasso(alpha=0.05).fit(X, y, groups=groups)
+    >>> one = Lasso(alpha=0.05).fit(X[groups == 2], y[groups == 2])
+    >>> bool(np.allclose(m.coef_[2], one.coef_, rtol=0, atol=1e-12))
+    True
+    >>> m.predict(X[:2], groups=groups[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        **_COMMON,
+    }
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, max_iter=1000, tol=1e-4,
+                 positive=False):  # fmt: skip
+        super().__init__(alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept,
+                         max_iter=max_iter, tol=tol, positive=positive)  # fmt: skip
+
+
+class BatchRidge(_BatchModel):
+    """One :class:`~fastnorm.linear_model.Ridge` per problem: ``||y - Xw - b||^2 + alpha
+    ||w||^2`` (weights not rescaled, as scikit-learn's Ridge), solved exactly (a batched
+    solve of the p x p systems), or by coordinate descent with ``positive=True``.
+
+    Parameters
+    ----------
+    alpha : float or array of shape (n_problems,), default=1.0
+    fit_intercept : bool, default=True
+    max_iter : int, default=1000
+        Only for ``positive=True``.
+    tol : float, default=1e-4
+        Only for ``positive=True`` (as :class:`~fastnorm.linear_model.Ridge`).
+    positive : bool, default=False
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_problems, n_features)
+    intercept_ : ndarray of shape (n_problems,)
+    n_iter_ : None or ndarray of shape (n_problems,)
+        None for the exact solve (as scikit-learn's Ridge).
+    groups_ : ndarray or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import BatchRidge, Ridge
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((5, 40, 3)), rng.standard_normal((5, 40))
+    >>> m = BatchRidge(alpha=2.0).fit(X, y)
+    >>> bool(np.allclose(m.coef_[4], Ridge(alpha=2.0).fit(X[4], y[4]).coef_, atol=1e-12))
+    True
+    """
+
+    _reports_gap = False
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        **_COMMON,
+    }
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, max_iter=1000, tol=1e-4,
+                 positive=False):  # fmt: skip
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.positive = positive
+
+    def _solve(self, data, G, Xty, yty, n):
+        b, p = data.n_problems, data.p
+        l2 = _per_problem(self.alpha, b, "alpha") / data.raw_sum
+        if self.positive:  # as Ridge(positive=True): CD on the Gram system to 1e-8 * tol
+            tol = max(self.tol * 1e-8, min(self.tol, 1e-13))
+            W, gaps, n_iter = self._cd(data, G, Xty, yty, n, np.zeros(b), l2, tol)
+            return W, gaps, n_iter
+        sw_scale = getattr(data, "sw_scale", np.ones(b))
+        A = G.copy()
+        A[:, np.arange(p), np.arange(p)] += (l2 * n * sw_scale)[:, None]
+        try:
+            W = np.linalg.solve(A, Xty[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:  # a singular system: least squares, one at a time
+            W = np.stack([np.linalg.lstsq(A[g], Xty[g], rcond=None)[0] for g in range(b)])
+        return W, np.zeros(b), None
