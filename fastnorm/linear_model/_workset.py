@@ -22,9 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from fastnorm._config import run
+from fastnorm._kernels import epoch as _ke
+from fastnorm._kernels import penalty as _kp
 from fastnorm._kernels import workset as _kw
+from fastnorm.linear_model._datafit import Quadratic, enet_gap
 from fastnorm.linear_model._problem import SolveResult, Task
 from fastnorm.linear_model._solvers import Solver, get, register
+from fastnorm.linear_model._validation import check_all_finite
 
 __all__ = ["solve_workset"]
 
@@ -39,34 +44,63 @@ WS_ANDERSON = 5
 WS_CHECK = 10
 #: Inner epochs per outer step at most (celer's max_epochs is 50000).
 WS_MAX_EPOCHS = 50_000
+#: Elements of X below which the outer passes run serially.  A fit makes one pass per outer
+#: step (10-20 of them): on 2 cores shared with another CPU-bound process, each parallel
+#: region waited ~70 ms for a descheduled thread (100 x 10000: 1 s against 40 ms serial),
+#: while a serial pass over 4M float64 takes ~4 ms (bench/README.md).
+WS_PARALLEL_MIN = 1 << 22
+
+
+def _run(k, size: int, *args):
+    if size < WS_PARALLEL_MIN:
+        return k.serial(*args)
+    return run(k, size, *args)
 
 
 def solve_workset(backend, t: int, task: Task) -> SolveResult:
     """Fit one target of Lasso/ElasticNet with working sets (see the module docstring)."""
-    if task.l1 <= 0.0:  # no L1 term: nothing to screen, every feature is active
+    if task.l1 <= 0.0 or task.datafit is not Quadratic:  # no L1 term: nothing to screen
         return get("gram" if backend.p <= 2048 else "stream").solve(backend, t, task)
-    prob = backend.problem(t, task)
-    df = prob.datafit
-    data = df.data
-    n = float(df.n)
-    p = data.n_features
-    l1n = task.l1 * n
-    l2n = task.l2 * n
-    positive = bool(task.positive)
+    data = backend.data_pass(t)
+    p, n_rows, size = data.n_features, data.n_samples, data.size
+    Xk, sw = data._Xk, data.sw
     by_cols = data.layout == "F"
-    Xk = data._Xk
-    xoff = np.ascontiguousarray(df.X_off, dtype=np.float64)
-    q = np.sqrt(data.sw) if data.sw.shape[0] else np.empty(0)
-    yq = data.y - df.y_off
+    # moments (column means and norms) in one pass of our own, serial when X is small
+    colsum, colsq = np.empty(p), np.empty(p)
+    kern = _ke.colstats_cols if by_cols else _ke.colstats_rows
+    _run(kern, size, Xk, sw, data.rpb, colsum, colsq)
+    if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
+        check_all_finite(backend.owner, backend.X)
+    n, y_sum, yy = data.y_moments()
+    if task.fit_intercept:
+        xoff = colsum / n
+        y_off = y_sum / n
+        yty = max(yy - n * y_off * y_off, 0.0)
+        Lall = np.maximum(colsq - n * xoff * xoff, 0.0)
+    else:
+        xoff = np.zeros(p)
+        y_off = 0.0
+        yty = yy
+        Lall = colsq
+    l1n, l2n = task.l1 * n, task.l2 * n
+    positive = bool(task.positive)
+    q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
+    yq = data.y - y_off
     if q.shape[0]:
         yq = yq * q
-    Lall = df.diag() * n
-    gap_tol = df.gap_tol(task.tol)
+    gap_tol = task.tol * yty / n
     w = np.array(task.w0, dtype=np.float64)
     if positive:
         w = np.maximum(w, 0.0)
+    if np.any(w):  # the weighted residual of the start: one data epoch
+        r = np.empty(n_rows)
+        data.epoch(w, y_off - float(xoff @ w), r)
+        Rq = -r * q if q.shape[0] else -r
+    else:
+        Rq = yq.copy()
     screened = np.zeros(p, dtype=np.bool_)
     scores = np.empty(p)
+    XtR = np.empty(p)
     stats = np.zeros(2)
     hist: list[float] = []
     ghist: list[float] = []
@@ -76,7 +110,17 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
     stopped = False
     n_iter = 0
     for it in range(task.max_iter):
-        grad, obj, gap = prob.evaluate(w)
+        v = Rq * q if q.shape[0] else Rq
+        if by_cols:
+            _run(_kw.xtv_cols, size, Xk, v, XtR)
+        else:
+            _run(_kw.xtv_rows, size, Xk, v, data.rpb, XtR)
+        if task.fit_intercept:
+            XtR -= xoff * v.sum()  # X_c^T v (v sums to ~0 with the fitted intercept)
+        R2 = float(Rq @ Rq)
+        gap_n = enet_gap(w, XtR, R2, float(Rq @ yq), l1n, l2n, positive)
+        gap = gap_n / n
+        obj = 0.5 * R2 / n + _kp.enet_value(w, task.l1, task.l2)
         n_iter = it + 1
         hist.append(obj)
         ghist.append(gap)
@@ -88,34 +132,31 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
             break
         if gap <= gap_tol:
             break
-        gap_n = gap * n
-        XtR = np.ascontiguousarray(-n * grad)
         _kw.ws_scores.serial(XtR, w, Lall, l1n, l2n, positive, gap_n, screened, scores)
         nnz = int(np.count_nonzero(w))
         n_cand = p - int(np.count_nonzero(screened & (w == 0.0)))
-        size = max(WS_START, 2 * nnz)
-        if size <= ws_size:  # the support did not grow: grow the set anyway (celer)
-            size = 2 * ws_size
-        ws_size = min(size, n_cand, p)
-        if ws_size < 1:
-            ws_size = min(p, 1)
+        size_ws = max(WS_START, 2 * nnz)
+        if size_ws <= ws_size:  # the support did not grow: grow the set anyway (celer)
+            size_ws = 2 * ws_size
+        ws_size = max(min(size_ws, n_cand, p), min(p, 1))
         if ws_size < p:
             ws = np.argpartition(-scores, ws_size - 1)[:ws_size]
         else:
             ws = np.arange(p)
         ws = np.sort(ws).astype(np.int64)  # X's order: contiguous reads, cyclic CD order
-        B = np.empty((ws.shape[0], data.n_samples))
+        B = np.empty((ws.shape[0], n_rows))
         L = np.empty(ws.shape[0])
         _kw.gather_ws.serial(Xk, by_cols, ws, xoff, q, B, L)
         w_ws = w[ws]
-        R = yq - w_ws @ B if np.any(w_ws) else yq.copy()
-        _kw.inner_cd.serial(B, L, w_ws, R, yq, l1n, l2n, positive, WS_MAX_EPOCHS,
+        Rq = yq - w_ws @ B if np.any(w_ws) else yq.copy()  # from scratch: no drift
+        _kw.inner_cd.serial(B, L, w_ws, Rq, yq, l1n, l2n, positive, WS_MAX_EPOCHS,
                             WS_INNER_FRAC * gap_n, WS_ANDERSON, WS_CHECK, stats)  # fmt: skip
         w[:] = 0.0
         w[ws] = w_ws
     converged = gap <= gap_tol or stopped
-    return SolveResult(w, float(gap), n_iter, hist, ghist, converged, stopped,
-                       prob.intercept(w), gap_tol)  # fmt: skip
+    b = y_off - float(xoff @ w) if task.fit_intercept else 0.0
+    return SolveResult(w, float(gap), n_iter, hist, ghist, converged, stopped, b,
+                       gap_tol)  # fmt: skip
 
 
 # ``needs="rows"``: the gathered columns need X in memory (the Dask backend does not offer it)
