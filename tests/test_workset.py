@@ -8,6 +8,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from sklearn import linear_model as sk  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from fastnorm.linear_model import ElasticNet, Lasso  # noqa: E402
 
@@ -130,3 +131,30 @@ def test_large_alpha_and_warm_start():
     n_first = est.n_iter_
     est.fit(X, y)  # from the optimum: converged at the first pass
     assert est.n_iter_ <= min(n_first, 2)
+
+
+def test_memmap_and_negative_strides(tmp_path):
+    X, y = correlated(40, 300, 0.6, seed=9)
+    kw = dict(alpha=0.05 * alpha_max(X, y), solver="workset", **TIGHT)
+    ref = Lasso(**kw).fit(X, y)
+    path = tmp_path / "X.npy"
+    np.save(path, np.asfortranarray(X))
+    Xm = np.load(path, mmap_mode="r")
+    for Xl in (Xm, X[::-1][::-1], X[:, ::-1].T.T[:, ::-1]):
+        m = Lasso(**kw).fit(Xl, y)  # F vs C order: other rounding, the same optimum
+        np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    del Xm
+
+
+def test_auto_picks_workset_on_wide_data():
+    X, y = correlated(30, 300, 0.6, seed=10)
+    a = 0.1 * alpha_max(X, y)
+    m = Lasso(alpha=a).fit(X, y)
+    assert m.solver_ == "workset"
+    X, y = correlated(400, 20, 0.6, seed=10)
+    assert Lasso(alpha=a).fit(X, y).solver_ == "gram"  # tall: the Gram solver
+
+
+@parametrize_with_checks([Lasso(solver="workset"), ElasticNet(solver="workset", l1_ratio=0.3)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

@@ -14,6 +14,7 @@ from fastnorm.linear_model._base import (
     Interval,
     StrOptions,
 )
+from fastnorm.linear_model._workset import AUTO_GRAM_MIN_RATIO
 
 _ENET_EXTRA = {
     "precompute": ["boolean", StrOptions({"auto"})],
@@ -185,13 +186,31 @@ class ElasticNet(FusedLinearModel):
     def _solver_key(self, n, p, backend):
         solver = self.solver
         if solver == "auto":
-            solver = "gram" if p <= AUTO_GRAM_MAX_P or self.precompute is True else "stream"
+            solver = self._auto_solver(n, p, backend)
         if self.selection == "random" and solver != "gram":
             raise ValueError(
                 f"selection='random' chooses coordinates of coordinate descent; solver="
                 f"{solver!r} has none. Use solver='gram' (or 'auto'), or selection='cyclic'."
             )
         return solver
+
+    def _auto_solver(self, n, p, backend):
+        """The cost rule of ``solver="auto"`` (measurements: bench/README.md, "solver='auto'").
+
+        The Gram solver pays one pass of ``n p^2`` flops, then ``p^2`` per sweep; the working
+        set pays ~10-20 passes of ``n p`` plus sweeps over a few columns.  Gram wins on tall
+        data (``n >= AUTO_GRAM_MIN_RATIO * p``, p at most ``AUTO_GRAM_MAX_P``), the working
+        set everywhere else.  ``precompute=True``, ``selection="random"`` (coordinates of the
+        full problem) and a zero L1 term (nothing to screen) keep the Gram solver; arrays
+        that are not in memory (Dask) the streaming one.
+        """
+        gram_ok = p <= AUTO_GRAM_MAX_P
+        if self.precompute is True or (self.selection == "random" and gram_ok):
+            return "gram"
+        ws_ok = "rows" in backend.provides and self.alpha * self.l1_ratio > 0
+        if ws_ok and not (gram_ok and n >= AUTO_GRAM_MIN_RATIO * p):
+            return "workset"
+        return "gram" if gram_ok else "stream"
 
     def _lower(self, raw_sum, n, k):
         if self.alpha == 0:

@@ -51,6 +51,11 @@ WS_MAX_EPOCHS = 50_000
 WS_PARALLEL_MIN = 1 << 22
 
 
+#: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
+#: at most ``AUTO_GRAM_MAX_P``), the working set otherwise (bench/README.md).
+AUTO_GRAM_MIN_RATIO = 10
+
+
 def _run(k, size: int, *args):
     if size < WS_PARALLEL_MIN:
         return k.serial(*args)
@@ -106,7 +111,7 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
     ghist: list[float] = []
     cb = task.callback
     ws_size = 0
-    gap = np.inf
+    gap = prev_gap_n = np.inf
     stopped = False
     n_iter = 0
     for it in range(task.max_iter):
@@ -135,10 +140,13 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
         _kw.ws_scores.serial(XtR, w, Lall, l1n, l2n, positive, gap_n, screened, scores)
         nnz = int(np.count_nonzero(w))
         n_cand = p - int(np.count_nonzero(screened & (w == 0.0)))
-        size_ws = max(WS_START, 2 * nnz)
-        if size_ws <= ws_size:  # the support did not grow: grow the set anyway (celer)
-            size_ws = 2 * ws_size
+        size_ws = max(WS_START, 2 * nnz)  # celer's and skglm's pruning rule
+        if gap_n > 0.5 * prev_gap_n and size_ws <= ws_size:
+            size_ws = 2 * ws_size  # stalled: grow the set geometrically
+        prev_gap_n = gap_n
         ws_size = max(min(size_ws, n_cand, p), min(p, 1))
+        # a working set holding every candidate is the whole problem: solve it to the end
+        tol_in = gap_tol * n if ws_size >= n_cand else WS_INNER_FRAC * gap_n
         if ws_size < p:
             ws = np.argpartition(-scores, ws_size - 1)[:ws_size]
         else:
@@ -150,7 +158,7 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
         w_ws = w[ws]
         Rq = yq - w_ws @ B if np.any(w_ws) else yq.copy()  # from scratch: no drift
         _kw.inner_cd.serial(B, L, w_ws, Rq, yq, l1n, l2n, positive, WS_MAX_EPOCHS,
-                            WS_INNER_FRAC * gap_n, WS_ANDERSON, WS_CHECK, stats)  # fmt: skip
+                            tol_in, WS_ANDERSON, WS_CHECK, stats)  # fmt: skip
         w[:] = 0.0
         w[ws] = w_ws
     converged = gap <= gap_tol or stopped
