@@ -151,7 +151,9 @@ def test_auto_picks_workset_on_wide_data():
     a = 0.1 * alpha_max(X, y)
     m = Lasso(alpha=a).fit(X, y)
     assert m.solver_ == "workset"
-    X, y = correlated(400, 20, 0.6, seed=10)
+    assert Lasso(alpha=a, precompute=True).fit(X, y).solver_ == "gram"
+    assert ElasticNet(alpha=a, l1_ratio=0.0).fit(X, y).solver_ == "gram"  # no L1 term
+    X, y = correlated(2000, 150, 0.6, seed=10)
     assert Lasso(alpha=a).fit(X, y).solver_ == "gram"  # tall: the Gram solver
 
 

@@ -54,6 +54,10 @@ WS_PARALLEL_MIN = 1 << 22
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
 #: at most ``AUTO_GRAM_MAX_P``), the working set otherwise (bench/README.md).
 AUTO_GRAM_MIN_RATIO = 10
+#: ... and when p is at most AUTO_WS_MIN_P: such a Gram system costs little, and the Gram
+#: solver runs scikit-learn's own iterates (the same coefficients at the default ``tol``,
+#: which is what a user who swapped the import compares).
+AUTO_WS_MIN_P = 128
 
 
 def _run(k, size: int, *args):
