@@ -66,74 +66,97 @@ def _run(k, size: int, *args):
     return run(k, size, *args)
 
 
+class _Prepared:
+    """What every solve on one (X, y, sample_weight) shares: the layout, the centring through
+    the column means, the column norms and the weighted centred y (one pass over X)."""
+
+    def __init__(self, data, fit_intercept: bool, owner, X) -> None:
+        self.data = data
+        p = self.p = data.n_features
+        self.n_rows, self.size = data.n_samples, data.size
+        self.Xk, sw = data._Xk, data.sw
+        self.by_cols = data.layout == "F"
+        self.fit_intercept = bool(fit_intercept)
+        # moments (column means and norms) in one pass of our own, serial when X is small
+        colsum, colsq = np.empty(p), np.empty(p)
+        kern = _ke.colstats_cols if self.by_cols else _ke.colstats_rows
+        _run(kern, self.size, self.Xk, sw, data.rpb, colsum, colsq)
+        if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
+            check_all_finite(owner, X)
+        n, y_sum, yy = data.y_moments()
+        self.n = n
+        if fit_intercept:
+            self.xoff = colsum / n
+            self.y_off = y_sum / n
+            self.yty = max(yy - n * self.y_off * self.y_off, 0.0)
+            self.L = np.maximum(colsq - n * self.xoff * self.xoff, 0.0)
+        else:
+            self.xoff = np.zeros(p)
+            self.y_off = 0.0
+            self.yty = yy
+            self.L = colsq
+        self.q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
+        yq = data.y - self.y_off
+        self.yq = yq * self.q if self.q.shape[0] else yq
+
+    def residual(self, w: np.ndarray) -> np.ndarray:
+        """The weighted residual ``q * (y_c - X_c w)``."""
+        if not np.any(w):
+            return self.yq.copy()
+        r = np.empty(self.n_rows)  # one data epoch
+        self.data.epoch(w, self.y_off - float(self.xoff @ w), r)
+        return -r * self.q if self.q.shape[0] else -r
+
+    def intercept(self, w: np.ndarray) -> float:
+        return self.y_off - float(self.xoff @ w) if self.fit_intercept else 0.0
+
+
 def solve_workset(backend, t: int, task: Task) -> SolveResult:
     """Fit one target of Lasso/ElasticNet with working sets (see the module docstring)."""
     if task.l1 <= 0.0 or task.datafit is not Quadratic:  # no L1 term: nothing to screen
         return get("gram" if backend.p <= 2048 else "stream").solve(backend, t, task)
-    data = backend.data_pass(t)
-    p, n_rows, size = data.n_features, data.n_samples, data.size
-    Xk, sw = data._Xk, data.sw
-    by_cols = data.layout == "F"
-    # moments (column means and norms) in one pass of our own, serial when X is small
-    colsum, colsq = np.empty(p), np.empty(p)
-    kern = _ke.colstats_cols if by_cols else _ke.colstats_rows
-    _run(kern, size, Xk, sw, data.rpb, colsum, colsq)
-    if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
-        check_all_finite(backend.owner, backend.X)
-    n, y_sum, yy = data.y_moments()
-    if task.fit_intercept:
-        xoff = colsum / n
-        y_off = y_sum / n
-        yty = max(yy - n * y_off * y_off, 0.0)
-        Lall = np.maximum(colsq - n * xoff * xoff, 0.0)
-    else:
-        xoff = np.zeros(p)
-        y_off = 0.0
-        yty = yy
-        Lall = colsq
-    l1n, l2n = task.l1 * n, task.l2 * n
-    positive = bool(task.positive)
-    q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
-    yq = data.y - y_off
-    if q.shape[0]:
-        yq = yq * q
-    gap_tol = task.tol * yty / n
+    pp = _Prepared(backend.data_pass(t), task.fit_intercept, backend.owner, backend.X)
     w = np.array(task.w0, dtype=np.float64)
-    if positive:
+    if task.positive:
         w = np.maximum(w, 0.0)
-    if np.any(w):  # the weighted residual of the start: one data epoch
-        r = np.empty(n_rows)
-        data.epoch(w, y_off - float(xoff @ w), r)
-        Rq = -r * q if q.shape[0] else -r
-    else:
-        Rq = yq.copy()
+    res, _ = _solve(pp, task.l1, task.l2, bool(task.positive), w, pp.residual(w), task.max_iter,
+                 task.tol, task.callback, task.verbose)  # fmt: skip
+    res.intercept = pp.intercept(res.w)
+    return res
+
+
+def _solve(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
+    """The outer loop, in place on ``w`` and its weighted residual ``Rq``."""
+    p, n, q, yq, xoff = pp.p, pp.n, pp.q, pp.yq, pp.xoff
+    Xk, by_cols, size, Lall = pp.Xk, pp.by_cols, pp.size, pp.L
+    l1n, l2n = l1 * n, l2 * n
+    gap_tol = tol * pp.yty / n
     screened = np.zeros(p, dtype=np.bool_)
     scores = np.empty(p)
     XtR = np.empty(p)
     stats = np.zeros(2)
     hist: list[float] = []
     ghist: list[float] = []
-    cb = task.callback
     ws_size = 0
     gap = prev_gap_n = np.inf
     stopped = False
     n_iter = 0
-    for it in range(task.max_iter):
+    for it in range(max_iter):
         v = Rq * q if q.shape[0] else Rq
         if by_cols:
             _run(_kw.xtv_cols, size, Xk, v, XtR)
         else:
-            _run(_kw.xtv_rows, size, Xk, v, data.rpb, XtR)
-        if task.fit_intercept:
+            _run(_kw.xtv_rows, size, Xk, v, pp.data.rpb, XtR)
+        if pp.fit_intercept:
             XtR -= xoff * v.sum()  # X_c^T v (v sums to ~0 with the fitted intercept)
         R2 = float(Rq @ Rq)
         gap_n = enet_gap(w, XtR, R2, float(Rq @ yq), l1n, l2n, positive)
         gap = gap_n / n
-        obj = 0.5 * R2 / n + _kp.enet_value(w, task.l1, task.l2)
+        obj = 0.5 * R2 / n + _kp.enet_value(w, l1, l2)
         n_iter = it + 1
         hist.append(obj)
         ghist.append(gap)
-        if task.verbose:
+        if verbose:
             print(f"[fastnorm workset] outer {it + 1:4d}  objective {obj:.10e}  gap {gap:.3e}"
                   f"  working set {ws_size}")  # fmt: skip
         if cb is not None and cb(it, obj, gap):
@@ -156,7 +179,7 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
         else:
             ws = np.arange(p)
         ws = np.sort(ws).astype(np.int64)  # X's order: contiguous reads, cyclic CD order
-        B = np.empty((ws.shape[0], n_rows))
+        B = np.empty((ws.shape[0], pp.n_rows))
         L = np.empty(ws.shape[0])
         _kw.gather_ws.serial(Xk, by_cols, ws, xoff, q, B, L)
         w_ws = w[ws]
@@ -166,9 +189,8 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
         w[:] = 0.0
         w[ws] = w_ws
     converged = gap <= gap_tol or stopped
-    b = y_off - float(xoff @ w) if task.fit_intercept else 0.0
-    return SolveResult(w, float(gap), n_iter, hist, ghist, converged, stopped, b,
-                       gap_tol)  # fmt: skip
+    res = SolveResult(w, float(gap), n_iter, hist, ghist, converged, stopped, 0.0, gap_tol)
+    return res, Rq  # Rq: the residual of w (a path's next alpha starts from it)
 
 
 # ``needs="rows"``: the gathered columns need X in memory (the Dask backend does not offer it)
