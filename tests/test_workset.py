@@ -160,3 +160,24 @@ def test_auto_picks_workset_on_wide_data():
 @parametrize_with_checks([Lasso(solver="workset"), ElasticNet(solver="workset", l1_ratio=0.3)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_lasso_path_on_wide_data():
+    """Wide X: the path runs on working sets (no p x p Gram matrix), same optimum per alpha."""
+    from sklearn.linear_model import lasso_path as sk_lasso_path
+
+    from fastnorm.linear_model import enet_path, lasso_path
+
+    X, y = correlated(30, 400, 0.6, seed=11)
+    y = y - y.mean()
+    alphas, coefs, gaps = lasso_path(X, y, alphas=8, eps=0.05, tol=1e-12, max_iter=100_000)
+    a_ref, c_ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-12, max_iter=100_000)
+    np.testing.assert_allclose(alphas, a_ref)
+    assert coefs.shape == (400, 8) and coefs.dtype == np.float64
+    for i, a in enumerate(alphas):
+        f = objective(X, y, coefs[:, i], 0.0, a)
+        f_ref = objective(X, y, c_ref[:, i], 0.0, a)
+        assert abs(f - f_ref) <= 1e-8 * f_ref
+    assert np.all(gaps <= 1e-12 * (y @ y) / len(y))
+    _, c32, _ = enet_path(X.astype(np.float32), y, l1_ratio=0.7, alphas=alphas[:3], tol=1e-10)
+    assert c32.dtype == np.float32

@@ -31,7 +31,7 @@ from fastnorm.linear_model._problem import SolveResult, Task
 from fastnorm.linear_model._solvers import Solver, get, register
 from fastnorm.linear_model._validation import check_all_finite
 
-__all__ = ["solve_workset"]
+__all__ = ["path_prepare", "solve_workset", "workset_path"]
 
 #: First working-set size (celer starts at 100 features and skglm at 10; 32 measured best
 #: between them on benchopt's Lasso grid, see bench/README.md).
@@ -82,6 +82,8 @@ class _Prepared:
         kern = _ke.colstats_cols if self.by_cols else _ke.colstats_rows
         _run(kern, self.size, self.Xk, sw, data.rpb, colsum, colsq)
         if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
+            if owner is None:  # a path function: numpy's message
+                raise ValueError("Input X contains NaN or infinity.")
             check_all_finite(owner, X)
         n, y_sum, yy = data.y_moments()
         self.n = n
@@ -109,6 +111,64 @@ class _Prepared:
 
     def intercept(self, w: np.ndarray) -> float:
         return self.y_off - float(self.xoff @ w) if self.fit_intercept else 0.0
+
+    def xty(self) -> np.ndarray:
+        """``X_c^T W y_c`` (the alpha grid's statistic): one pass."""
+        out = np.empty(self.p)
+        v = self.yq * self.q if self.q.shape[0] else self.yq
+        if self.by_cols:
+            _run(_kw.xtv_cols, self.size, self.Xk, v, out)
+        else:
+            _run(_kw.xtv_rows, self.size, self.Xk, v, self.data.rpb, out)
+        if self.fit_intercept:
+            out -= self.xoff * v.sum()
+        return out
+
+
+def path_prepare(X: np.ndarray, y: np.ndarray) -> _Prepared:
+    """The preparation of :func:`workset_path` (no intercept, no weights: the paths')."""
+    from fastnorm.linear_model._data import NumpyPass
+
+    return _Prepared(NumpyPass(X, y, None), False, None, X)
+
+
+def workset_path(pp: _Prepared, alphas, l1_ratio, coef_init, max_iter, tol, positive,
+                 verbose=False):  # fmt: skip
+    """Warm-started working-set fits over ``alphas`` (descending, all > 0, ``l1_ratio > 0``):
+    ``(coefs (p, n_alphas) float64, gaps (over n), n_iters)``.  Each alpha starts from the
+    previous solution and its residual: the first outer pass screens and the working set
+    starts at the previous support (sequential screening)."""
+    w = np.zeros(pp.p) if coef_init is None else np.array(coef_init, dtype=np.float64)
+    if positive:
+        w = np.maximum(w, 0.0)
+    Rq = pp.residual(w)
+    coefs = np.empty((pp.p, len(alphas)))
+    gaps = np.empty(len(alphas))
+    n_iters: list[int] = []
+    for i, a in enumerate(alphas):
+        res, Rq = _solve(pp, a * l1_ratio, a * (1.0 - l1_ratio), positive, w, Rq, max_iter, tol)
+        coefs[:, i] = w
+        gaps[i] = res.gap
+        n_iters.append(res.n_iter)
+        if not res.converged:
+            import warnings
+
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.warn(
+                "Objective did not converge. You might want to increase the number of "
+                f"iterations. Duality gap: {res.gap:.6e}, tolerance: {res.gap_tol:.3e}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if verbose:
+            if verbose > 1:
+                print(f"Path: {i:03d} out of {len(alphas):03d}")
+            else:
+                import sys
+
+                sys.stderr.write(".")
+    return coefs, gaps, n_iters
 
 
 def solve_workset(backend, t: int, task: Task) -> SolveResult:
