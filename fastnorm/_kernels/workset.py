@@ -32,7 +32,7 @@ from fastnorm._kernels.penalty import (
     uses_helpers,
 )
 
-__all__ = ["gather_ws", "inner_cd", "ws_scores", "xtv_cols", "xtv_rows"]
+__all__ = ["gather_ws", "inner_cd", "residual_ws", "ws_scores", "xtv_cols", "xtv_rows"]
 
 
 @kernel
@@ -105,6 +105,21 @@ def gather_ws(Xk, by_cols, ws, xoff, q, B, L):
         for i in range(n):
             s += b[i] * b[i]
         L[k] = s
+
+
+@kernel
+def residual_ws(B, w, yq, R):
+    """``R = yq - B.T @ w`` over the non-zero ``w`` only (serial: no BLAS thread pool, whose
+    threads spun on a loaded machine)."""
+    n = R.shape[0]
+    for i in range(n):
+        R[i] = yq[i]
+    for k in range(w.shape[0]):
+        wk = w[k]
+        if wk != 0.0:
+            b = B[k]
+            for i in range(n):
+                R[i] -= wk * b[i]
 
 
 @kernel(fastmath=False)
