@@ -181,3 +181,20 @@ def test_lasso_path_on_wide_data():
     assert np.all(gaps <= 1e-12 * (y @ y) / len(y))
     _, c32, _ = enet_path(X.astype(np.float32), y, l1_ratio=0.7, alphas=alphas[:3], tol=1e-10)
     assert c32.dtype == np.float32
+
+
+def test_callback_stops_and_objective_path():
+    import warnings
+
+    X, y = correlated(30, 300, 0.6, seed=12)
+    a = 0.05 * alpha_max(X, y)
+    calls = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a stop asked by the callback is no ConvergenceWarning
+        m = Lasso(alpha=a, solver="workset", callback=lambda e, f, g: calls.append(e) or True)
+        m.fit(X, y)
+    assert calls == [0] and m.n_iter_ == 1
+    m = Lasso(alpha=a, solver="workset", tol=1e-10).fit(X, y)
+    path = m.objective_path_
+    assert np.all(np.diff(path) <= 1e-12 * path[0])  # every outer step lowers the objective
+    assert path[-1] == pytest.approx(objective(X, y, m.coef_, m.intercept_, a), rel=1e-10)
