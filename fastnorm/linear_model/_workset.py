@@ -3,16 +3,18 @@
 The idea of celer, skglm and blitz: most features are zero at the optimum, so solve a
 sequence of small problems on the features that matter.  Each outer step is
 
-1. one fused pass over X (:meth:`Quadratic.evaluate`, parallel when X is large): the
-   gradient ``X_c^T W R``, the objective and scikit-learn's duality gap (residual
-   rescaling), so ``dual_gap_``, ``tol`` and the stopping rule are scikit-learn's: stop when
-   the gap is at most ``tol * ||y_c||^2 / n``;
+1. one pass over X: ``X_c^T W R`` from the residual the inner solver kept (the centring is
+   one ``x_mean * sum(W R)`` term, X is never centred nor copied), then the objective and
+   scikit-learn's duality gap (residual rescaling), so ``dual_gap_``, ``tol`` and the
+   stopping rule are scikit-learn's: stop when the gap is at most ``tol * ||y_c||^2 / n``;
+   serial below ``WS_PARALLEL_MIN`` elements, one parallel region above;
 2. gap-safe screening (features proved zero leave for good) and the working set: the
-   support plus the features whose dual constraint is closest to violated, ``max(p0, 2 *
-   nnz)`` of them, at least doubling while the support does not grow (celer's rule);
+   support plus the features whose dual constraint is closest to violated, ``max(WS_START,
+   2 * nnz)`` of them (celer's and skglm's pruning), doubling while the gap stalls;
 3. the working set's columns gathered (weighted, centred through the column means) into a
    contiguous float64 block, then cyclic coordinate descent with Anderson acceleration on
-   that block until the restricted gap is under a fraction of the outer gap.
+   that block until the restricted gap is under ``WS_INNER_FRAC`` times the outer gap (to
+   the final tolerance once the set holds every unscreened feature).
 
 ``n_iter_`` counts the outer steps (passes over X).  Needs in-memory X (C or F order; the
 data pass copies other layouts once to C order, as every pass-based solver does).
