@@ -334,15 +334,16 @@ def test_objective_path_decreases_to_optimum():
 
 
 def test_auto_solver_choice():
-    # exact coordinate descent (scikit-learn's algorithm) whenever p <= 2048, whatever n
+    # exact coordinate descent (scikit-learn's algorithm) on tall data or small p, the working
+    # set on wide data (bench/README.md)
     X, y = _make("n>>p")
     assert Lasso(alpha=0.1).fit(X, y).solver_ == "gram"
     X, y = _make("p>n")
-    assert Lasso(alpha=0.1).fit(X, y).solver_ == "gram"
+    assert Lasso(alpha=0.1).fit(X, y).solver_ == "gram"  # p <= 128
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20, 2049))
     m = Lasso(alpha=0.5).fit(X, X[:, 0])
-    assert m.solver_ == "stream"
+    assert m.solver_ == "workset"
 
 
 @pytest.mark.parametrize("Est", [Lasso, ElasticNet])

@@ -18,6 +18,7 @@ from fastnorm.linear_model._batch import BatchElasticNet, BatchLasso, BatchRidge
 from fastnorm.linear_model._coordinate import ElasticNet, Lasso
 from fastnorm.linear_model._path import ElasticNetCV, LassoCV, enet_path, lasso_path
 from fastnorm.linear_model._ridge import LinearRegression, Ridge
+from fastnorm.linear_model._workset import solve_workset as _solve_workset  # noqa: F401 (registers)
 from fastnorm.linear_model.epoch import EpochResult, fused_epoch
 
 __all__ = [

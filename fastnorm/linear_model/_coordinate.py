@@ -15,6 +15,7 @@ from fastnorm.linear_model._base import (
     Interval,
     StrOptions,
 )
+from fastnorm.linear_model._workset import AUTO_GRAM_MIN_RATIO, AUTO_WS_MIN_P
 
 _ENET_EXTRA = {
     "precompute": ["boolean", StrOptions({"auto"})],
@@ -31,9 +32,14 @@ _SOLVER_DOC = """
         parallel pass over the rows of X giving the residual, gradient, objective and
         duality gap.  ``"sgd"``: per-sample (or mini-batch) proximal SGD with the update
         ``w <- w - lr * (2 (w x + b - y) x + penalty gradient)``; one extra fused pass per
-        epoch measures the gap.  ``"auto"`` picks ``"gram"`` (exact coordinate descent,
-        scikit-learn's algorithm) when n_features <= 2048 whatever n_samples, else
-        ``"stream"``.  Every solver stops on scikit-learn's duality-gap criterion.
+        epoch measures the gap.  ``"workset"``: working sets (celer's and skglm's idea):
+        one fused pass gives the gradient, the duality gap and gap-safe screening, then
+        coordinate descent with Anderson acceleration runs on the most violating features
+        only (best on wide data).  ``"auto"`` picks ``"gram"`` (exact coordinate descent,
+        scikit-learn's algorithm) when n_samples >= 10 n_features or n_features <= 128 (and
+        n_features <= 2048), else ``"workset"`` (``"gram"``, or ``"stream"`` above 2048
+        features, without an L1 term or on Dask arrays).  Every solver stops on
+        scikit-learn's duality-gap criterion.
     verbose : int, default=0
         Print the objective and the gap after every epoch.
     callback : callable ``(epoch, objective, gap) -> bool`` or None
@@ -188,13 +194,34 @@ class ElasticNet(FusedLinearModel):
     def _solver_key(self, n, p, backend):
         solver = self.solver
         if solver == "auto":
-            solver = "gram" if p <= AUTO_GRAM_MAX_P or self.precompute is True else "stream"
+            solver = self._auto_solver(n, p, backend)
         if self.selection == "random" and solver != "gram":
             raise ValueError(
                 f"selection='random' chooses coordinates of coordinate descent; solver="
                 f"{solver!r} has none. Use solver='gram' (or 'auto'), or selection='cyclic'."
             )
         return solver
+
+    def _auto_solver(self, n, p, backend):
+        """The cost rule of ``solver="auto"`` (measurements: bench/README.md, "solver='auto'").
+
+        The Gram solver pays one pass of ``n p^2`` flops, then ``p^2`` per sweep; the working
+        set pays ~10-20 passes of ``n p`` plus sweeps over a few columns.  Gram wins on tall
+        data (``n >= AUTO_GRAM_MIN_RATIO * p``, p at most ``AUTO_GRAM_MAX_P``) and on small p
+        (``p <= AUTO_WS_MIN_P``: a cheap Gram system, and scikit-learn's own iterates), the
+        working set everywhere else.  ``precompute=True``, ``selection="random"``
+        (coordinates of the full problem), a zero L1 term (nothing to screen) and arrays not
+        in memory (Dask) keep the rule without working sets: Gram up to ``AUTO_GRAM_MAX_P``
+        features, streaming above.
+        """
+        gram_ok = p <= AUTO_GRAM_MAX_P
+        if self.precompute is True or (self.selection == "random" and gram_ok):
+            return "gram"
+        ws_ok = "rows" in backend.provides and self.alpha * self.l1_ratio > 0
+        tall_or_small = n >= AUTO_GRAM_MIN_RATIO * p or p <= AUTO_WS_MIN_P
+        if ws_ok and not (gram_ok and tall_or_small):
+            return "workset"
+        return "gram" if gram_ok else "stream"
 
     def _lower(self, raw_sum, n, k):
         # an array alpha (one per target, as Ridge's) is fastnorm's extension of scikit-learn

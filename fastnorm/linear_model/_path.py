@@ -25,6 +25,12 @@ from fastnorm.linear_model._gram import (
     gram_stats_many,
 )
 from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_y
+from fastnorm.linear_model._workset import (
+    AUTO_GRAM_MIN_RATIO,
+    AUTO_WS_MIN_P,
+    path_prepare,
+    workset_path,
+)
 
 try:  # the CV estimators are scikit-learn estimators; the path functions do not need it
     from sklearn.base import RegressorMixin
@@ -184,6 +190,20 @@ def _path_on_stats(
     return coefs, gaps, n_iters
 
 
+def _wide(n: int, p: int, l1_ratio: float, precompute: Any, selection: str, alphas: Any) -> bool:
+    """Whether a path runs on working sets: the rule of ``solver="auto"`` (no Gram matrix on
+    wide X), with an L1 term, cyclic selection and no Gram matrix asked for."""
+    if precompute is True or l1_ratio <= 0 or selection != "cyclic":
+        return False
+    if not isinstance(alphas, (numbers.Integral, str, type(None))):
+        a = np.asarray(alphas, dtype=np.float64).reshape(-1)
+        if a.size == 0 or not np.all(a > 0):  # alpha = 0 (no L1 term) or invalid: Gram
+            return False
+    if p > 2048:  # _base.AUTO_GRAM_MAX_P (_base needs scikit-learn; the paths do not)
+        return True
+    return p > AUTO_WS_MIN_P and n < AUTO_GRAM_MIN_RATIO * p
+
+
 def enet_path(
     X: Any,
     y: Any,
@@ -211,9 +231,10 @@ def enet_path(
     works in float64 and coefficients take X's dtype.  A 2-D y gives scikit-learn's
     multi-task path (the L2,1 penalty ``alpha l1_ratio sum_j ||W_j||_2`` across targets,
     coefs of shape (n_targets, n_features, n_alphas), one gap per alpha; ``precompute``,
-    ``Xy``, ``positive`` and ``selection`` do not apply to it), from one Gram pass.  The
-    Gram matrix is always used: for n_features >> n_samples it costs O(n p^2) time and
-    O(p^2) memory, where scikit-learn's 'auto' would work on X directly.
+    ``Xy``, ``positive`` and ``selection`` do not apply to it), from one Gram pass.  A
+    single target on wide X (the rule of ``solver="auto"``) runs warm-started working sets
+    on X itself, without the O(p^2) Gram matrix; otherwise one Gram pass serves every
+    alpha.
 
     Parameters
     ----------
@@ -294,6 +315,16 @@ def enet_path(
         )
         stats = GramStats(G, np.ascontiguousarray(Xty, dtype=np.float64), np.zeros(p), 0.0,
                           float(yv @ yv), float(n), n, 1.0, Xa.dtype)  # fmt: skip
+    elif _wide(n, p, l1_ratio, precompute, selection, alphas):
+        # wide X: warm-started working sets, never the O(p^2) Gram matrix (bench/README.md)
+        del sample_weight
+        pp = path_prepare(Xa, prepare_y(y, n))
+        a = _resolve_alphas(alphas, n_alphas, pp.xty(), float(n), l1_ratio, eps, positive,
+                            "enet_path")  # fmt: skip
+        coefs, gaps, n_iters = workset_path(pp, a, l1_ratio, coef_init, max_iter, tol,
+                                            positive, verbose)  # fmt: skip
+        coefs = coefs.astype(Xa.dtype, copy=False)
+        return (a, coefs, gaps, n_iters) if return_n_iter else (a, coefs, gaps)
     else:
         # like scikit-learn's path, sample_weight is not applied to dense data here
         del sample_weight

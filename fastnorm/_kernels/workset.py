@@ -1,0 +1,319 @@
+"""Working-set coordinate descent kernels (the ``"workset"`` solver of Lasso/ElasticNet).
+
+numba code only; the driver is :mod:`fastnorm.linear_model._workset`.
+
+Scale and conventions
+---------------------
+Everything is in the unnormalised scale of scikit-learn's ``_cd_fast``: ``l1n = l1 * n`` and
+``l2n = l2 * n``.  With ``q = sqrt(sw)`` (empty: unit weights), the working set's columns are
+gathered once per outer step into a contiguous float64 block ``B[k] = q * (X[:, ws[k]] -
+xoff[ws[k]])`` (weighted and centred through the column means, so X itself is never
+centred nor copied), and the inner solver keeps the weighted residual ``R = yq - B.T @ w``
+with ``yq = q * (y - y_off)``.  Every coefficient outside the working set is zero, so ``R`` is
+also the residual of the full problem.
+
+The penalty math (coordinate update, value, dual norm, duality gap) comes from
+:mod:`fastnorm._kernels.penalty`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from fastnorm._config import helper, kernel
+from fastnorm._kernels.penalty import (
+    cd_solve,
+    enet_dual_norm,
+    enet_gap,
+    enet_value,
+    uses_helpers,
+)
+
+__all__ = ["gather_ws", "inner_cd", "residual_ws", "ws_scores", "xtv_cols", "xtv_rows"]
+
+
+@kernel
+def xtv_rows(X, v, rpb, out):
+    """``out = X.T @ v`` (float64 accumulation) for C-ordered ``X`` (n, p): the outer step's
+    gradient from the residual the inner solver kept (no ``X @ w``: half the work of a data
+    epoch).  Fixed row blocks with private partials combined in block order: the result does
+    not depend on the thread count."""
+    n, p = X.shape
+    nblk = (n + rpb - 1) // rpb
+    part = np.zeros((nblk, p), dtype=np.float64)
+    for blk in prange(nblk):
+        lo = blk * rpb
+        hi = min(lo + rpb, n)
+        g = part[blk]
+        for i in range(lo, hi):
+            c = v[i]
+            if c != 0.0:
+                xi = X[i]
+                for j in range(p):
+                    g[j] += c * np.float64(xi[j])
+    for j in range(p):
+        out[j] = 0.0
+    for blk in range(nblk):
+        for j in range(p):
+            out[j] += part[blk, j]
+
+
+@kernel
+def xtv_cols(XT, v, out):
+    """``out = X.T @ v`` for F-ordered X seen as ``XT = X.T`` (p, n): one dot per column."""
+    p, n = XT.shape
+    for j in prange(p):
+        xj = XT[j]
+        s = 0.0
+        for i in range(n):
+            s += np.float64(xj[i]) * v[i]
+        out[j] = s
+
+
+@kernel
+def gather_ws(Xk, by_cols, ws, xoff, q, B, L):
+    """``B[k, i] = q[i] * (X[i, ws[k]] - xoff[ws[k]])`` and ``L[k] = ||B[k]||^2`` (the
+    coordinate's Lipschitz constant, from the gathered column: no cancellation).
+
+    ``Xk`` is C-contiguous: ``X`` itself (``by_cols=False``, rows) or ``X.T``
+    (``by_cols=True``, an F-ordered X seen as its columns).  ``q`` empty: unit weights.
+    """
+    m = ws.shape[0]
+    n = B.shape[1]
+    has_q = q.shape[0] == n
+    if by_cols:
+        for k in range(m):
+            col = Xk[ws[k]]
+            c = xoff[ws[k]]
+            b = B[k]
+            for i in range(n):
+                b[i] = np.float64(col[i]) - c
+    else:
+        for i in range(n):
+            row = Xk[i]
+            for k in range(m):
+                B[k, i] = np.float64(row[ws[k]]) - xoff[ws[k]]
+    for k in range(m):
+        b = B[k]
+        if has_q:
+            for i in range(n):
+                b[i] *= q[i]
+        s = 0.0
+        for i in range(n):
+            s += b[i] * b[i]
+        L[k] = s
+
+
+@kernel
+def residual_ws(B, w, yq, R):
+    """``R = yq - B.T @ w`` over the non-zero ``w`` only (serial: no BLAS thread pool, whose
+    threads spun on a loaded machine)."""
+    n = R.shape[0]
+    for i in range(n):
+        R[i] = yq[i]
+    for k in range(w.shape[0]):
+        wk = w[k]
+        if wk != 0.0:
+            b = B[k]
+            for i in range(n):
+                R[i] -= wk * b[i]
+
+
+@kernel(fastmath=False)
+@uses_helpers
+def ws_scores(XtR, w, L, l1n, l2n, positive, gap_n, screened, scores):
+    """Working-set priorities and gap-safe screening; returns the dual norm.
+
+    ``XtR = X_c.T @ W R`` (unnormalised), ``L`` the squared (weighted, centred) column norms,
+    ``gap_n`` the duality gap in the same scale.  The elastic net is a Lasso on
+    ``[X; sqrt(l2n) I]``, whose column norms are ``sqrt(L + l2n)`` and whose dual point is the
+    residual scaled by ``l1n / dnorm`` (``dnorm = enet_dual_norm(XtR - l2n w)``): a feature
+    with ``|v_j| / dnorm + sqrt(L_j + l2n) * sqrt(2 gap) / l1n < 1`` is zero at the optimum
+    (gap-safe sphere test; ``v_j`` itself when ``positive``), and stays screened
+    (``screened[j] = True``).  Scores: ``+inf`` for the support, ``-inf`` for screened
+    features, else ``-(1 - |v_j| / dnorm) / sqrt(L_j + l2n)``: minus the distance of the dual
+    point to feature ``j``'s constraint (celer's priority), the larger the more violating.
+    """
+    p = XtR.shape[0]
+    v = np.empty(p)
+    for j in range(p):
+        v[j] = XtR[j] - l2n * w[j]
+    dnorm = enet_dual_norm(v, l1n, positive)
+    radius = math.sqrt(max(2.0 * gap_n, 0.0)) / l1n
+    for j in range(p):
+        if w[j] != 0.0:
+            scores[j] = math.inf
+            continue
+        if screened[j]:
+            scores[j] = -math.inf
+            continue
+        a = v[j] if positive else abs(v[j])
+        nrm = math.sqrt(L[j] + l2n)
+        if nrm == 0.0 or a / dnorm + nrm * radius < 1.0:
+            screened[j] = True
+            scores[j] = -math.inf
+        else:
+            scores[j] = -(1.0 - a / dnorm) / nrm
+    return dnorm
+
+
+@helper(inline="never")
+def _solve_small(C, z):
+    """Solve ``C x = z`` in place (``z`` becomes ``x``) by Gaussian elimination with partial
+    pivoting; False when ``C`` is numerically singular (C is overwritten)."""
+    m = C.shape[0]
+    for c in range(m):
+        piv = c
+        big = abs(C[c, c])
+        for r in range(c + 1, m):
+            if abs(C[r, c]) > big:
+                big = abs(C[r, c])
+                piv = r
+        if not big > 1e-300:
+            return False
+        if piv != c:
+            for k in range(m):
+                C[c, k], C[piv, k] = C[piv, k], C[c, k]
+            z[c], z[piv] = z[piv], z[c]
+        for r in range(c + 1, m):
+            f = C[r, c] / C[c, c]
+            if f != 0.0:
+                for k in range(c, m):
+                    C[r, k] -= f * C[c, k]
+                z[r] -= f * z[c]
+    for c in range(m - 1, -1, -1):
+        s = z[c]
+        for k in range(c + 1, m):
+            s -= C[c, k] * z[k]
+        z[c] = s / C[c, c]
+    return True
+
+
+@helper
+def _ws_gap(B, w, R, yq, l1n, l2n, positive, tmp):
+    """Duality gap of the problem restricted to the working set (unnormalised)."""
+    m, n = B.shape
+    for k in range(m):
+        b = B[k]
+        s = 0.0
+        for i in range(n):
+            s += b[i] * R[i]
+        tmp[k] = s - l2n * w[k]
+    dn = enet_dual_norm(tmp, l1n, positive)
+    r2 = 0.0
+    ry = 0.0
+    for i in range(n):
+        r2 += R[i] * R[i]
+        ry += R[i] * yq[i]
+    w1 = 0.0
+    w2 = 0.0
+    for k in range(m):
+        w1 += abs(w[k])
+        w2 += w[k] * w[k]
+    return enet_gap(r2, ry, w1, w2, l1n, l2n, dn)
+
+
+@kernel
+@uses_helpers
+def inner_cd(B, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anderson, check, out):
+    """Cyclic coordinate descent with Anderson acceleration on the working set, in place on
+    ``w`` (m,) and the weighted residual ``R`` (n,).
+
+    Every ``n_anderson + 1`` epochs the last iterates are extrapolated (skglm's
+    ``AndersonCD``: the affine combination minimising the norm of the combined differences),
+    and the extrapolated point is kept when its objective is lower.  Every ``check`` epochs
+    the restricted duality gap is computed; stop once it is ``<= tol``.  ``out[0]`` receives
+    the last restricted gap (-1 if none was computed), ``out[1]`` the number of accepted
+    extrapolations.  Returns the number of epochs run.
+    """
+    m, n = B.shape
+    K = n_anderson
+    tmp = np.empty(m)
+    last = np.zeros((K + 1, m))
+    U = np.empty((K, m))
+    C = np.empty((K, K))
+    z = np.empty(K)
+    w_acc = np.empty(m)
+    R_acc = np.empty(n)
+    out[0] = -1.0
+    out[1] = 0.0
+    n_acc = 0
+    epoch = 0
+    while epoch < max_epochs:
+        for k in range(m):
+            Lk = L[k]
+            if Lk == 0.0:
+                continue
+            b = B[k]
+            wk = w[k]
+            s = 0.0
+            for i in range(n):
+                s += b[i] * R[i]
+            new = cd_solve(s + Lk * wk, Lk, l1n, l2n, positive)
+            if new != wk:
+                d = new - wk
+                for i in range(n):
+                    R[i] -= d * b[i]
+                w[k] = new
+        epoch += 1
+        if K > 0:
+            slot = (epoch - 1) % (K + 1)
+            last[slot] = w
+            if slot == K:
+                for a in range(K):
+                    for k in range(m):
+                        U[a, k] = last[a + 1, k] - last[a, k]
+                for a in range(K):
+                    for c in range(a, K):
+                        s = 0.0
+                        for k in range(m):
+                            s += U[a, k] * U[c, k]
+                        C[a, c] = s
+                        C[c, a] = s
+                for a in range(K):
+                    z[a] = 1.0
+                if _solve_small(C, z):
+                    zs = 0.0
+                    for a in range(K):
+                        zs += z[a]
+                    ok = zs != 0.0 and zs == zs
+                    if ok:
+                        for k in range(m):
+                            s = 0.0
+                            for a in range(K):
+                                s += z[a] * last[a + 1, k]
+                            w_acc[k] = s / zs
+                            if positive and w_acc[k] < 0.0:
+                                ok = False
+                    if ok:
+                        for i in range(n):
+                            R_acc[i] = R[i]
+                        for k in range(m):
+                            d = w_acc[k] - w[k]
+                            if d != 0.0:
+                                b = B[k]
+                                for i in range(n):
+                                    R_acc[i] -= d * b[i]
+                        f_cur = 0.0
+                        f_acc = 0.0
+                        for i in range(n):
+                            f_cur += R[i] * R[i]
+                            f_acc += R_acc[i] * R_acc[i]
+                        f_cur = 0.5 * f_cur + enet_value(w, l1n, l2n)
+                        f_acc = 0.5 * f_acc + enet_value(w_acc, l1n, l2n)
+                        if f_acc < f_cur:
+                            for k in range(m):
+                                w[k] = w_acc[k]
+                            for i in range(n):
+                                R[i] = R_acc[i]
+                            n_acc += 1
+        if epoch % check == 0 or epoch == max_epochs:
+            g = _ws_gap(B, w, R, yq, l1n, l2n, positive, tmp)
+            out[0] = g
+            if g <= tol:
+                break
+    out[1] = n_acc
+    return epoch

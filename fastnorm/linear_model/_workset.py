@@ -1,0 +1,270 @@
+"""The working-set solver of Lasso and ElasticNet (``solver="workset"``).
+
+The idea of celer, skglm and blitz: most features are zero at the optimum, so solve a
+sequence of small problems on the features that matter.  Each outer step is
+
+1. one pass over X: ``X_c^T W R`` from the residual the inner solver kept (the centring is
+   one ``x_mean * sum(W R)`` term, X is never centred nor copied), then the objective and
+   scikit-learn's duality gap (residual rescaling), so ``dual_gap_``, ``tol`` and the
+   stopping rule are scikit-learn's: stop when the gap is at most ``tol * ||y_c||^2 / n``;
+   serial below ``WS_PARALLEL_MIN`` elements, one parallel region above;
+2. gap-safe screening (features proved zero leave for good) and the working set: the
+   support plus the features whose dual constraint is closest to violated, ``max(WS_START,
+   2 * nnz)`` of them (celer's and skglm's pruning), doubling while the gap stalls;
+3. the working set's columns gathered (weighted, centred through the column means) into a
+   contiguous float64 block, then cyclic coordinate descent with Anderson acceleration on
+   that block until the restricted gap is under ``WS_INNER_FRAC`` times the outer gap (to
+   the final tolerance once the set holds every unscreened feature).
+
+``n_iter_`` counts the outer steps (passes over X).  Needs in-memory X (C or F order; the
+data pass copies other layouts once to C order, as every pass-based solver does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fastnorm._config import run
+from fastnorm._kernels import epoch as _ke
+from fastnorm._kernels import penalty as _kp
+from fastnorm._kernels import workset as _kw
+from fastnorm.linear_model._datafit import Quadratic, enet_gap
+from fastnorm.linear_model._problem import SolveResult, Task
+from fastnorm.linear_model._solvers import Solver, get, register
+from fastnorm.linear_model._validation import check_all_finite
+
+__all__ = ["path_prepare", "solve_workset", "workset_path"]
+
+#: First working-set size (celer starts at 100 features and skglm at 10; 32 measured best
+#: between them on benchopt's Lasso grid, see bench/README.md).
+WS_START = 32
+#: Inner stopping: restricted gap <= WS_INNER_FRAC * outer gap (celer's 0.3).
+WS_INNER_FRAC = 0.3
+#: Anderson extrapolation from the last WS_ANDERSON + 1 iterates (skglm's K = 5).
+WS_ANDERSON = 5
+#: The restricted gap costs one sweep: computed every WS_CHECK epochs.
+WS_CHECK = 10
+#: Inner epochs per outer step at most (celer's max_epochs is 50000).
+WS_MAX_EPOCHS = 50_000
+#: Elements of X below which the outer passes run serially.  A fit makes one pass per outer
+#: step (10-20 of them): on 2 cores shared with another CPU-bound process, each parallel
+#: region waited ~70 ms for a descheduled thread (100 x 10000: 1 s against 40 ms serial),
+#: while a serial pass over 4M float64 takes ~4 ms (bench/README.md).
+WS_PARALLEL_MIN = 1 << 22
+
+
+#: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
+#: at most ``AUTO_GRAM_MAX_P``), the working set otherwise (bench/README.md).
+AUTO_GRAM_MIN_RATIO = 10
+#: ... and when p is at most AUTO_WS_MIN_P: such a Gram system costs little, and the Gram
+#: solver runs scikit-learn's own iterates (the same coefficients at the default ``tol``,
+#: which is what a user who swapped the import compares).
+AUTO_WS_MIN_P = 128
+
+
+def _run(k, size: int, *args):
+    if size < WS_PARALLEL_MIN:
+        return k.serial(*args)
+    return run(k, size, *args)
+
+
+class _Prepared:
+    """What every solve on one (X, y, sample_weight) shares: the layout, the centring through
+    the column means, the column norms and the weighted centred y (one pass over X)."""
+
+    def __init__(self, data, fit_intercept: bool, owner, X) -> None:
+        self.data = data
+        p = self.p = data.n_features
+        self.n_rows, self.size = data.n_samples, data.size
+        self.Xk, sw = data._Xk, data.sw
+        self.by_cols = data.layout == "F"
+        self.fit_intercept = bool(fit_intercept)
+        # moments (column means and norms) in one pass of our own, serial when X is small
+        colsum, colsq = np.empty(p), np.empty(p)
+        kern = _ke.colstats_cols if self.by_cols else _ke.colstats_rows
+        _run(kern, self.size, self.Xk, sw, data.rpb, colsum, colsq)
+        if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
+            if owner is None:  # a path function: numpy's message
+                raise ValueError("Input X contains NaN or infinity.")
+            check_all_finite(owner, X)
+        n, y_sum, yy = data.y_moments()
+        self.n = n
+        if fit_intercept:
+            self.xoff = colsum / n
+            self.y_off = y_sum / n
+            self.yty = max(yy - n * self.y_off * self.y_off, 0.0)
+            self.L = np.maximum(colsq - n * self.xoff * self.xoff, 0.0)
+        else:
+            self.xoff = np.zeros(p)
+            self.y_off = 0.0
+            self.yty = yy
+            self.L = colsq
+        self.q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
+        yq = data.y - self.y_off
+        self.yq = yq * self.q if self.q.shape[0] else yq
+
+    def block(self, m: int) -> np.ndarray:
+        """An (m, n) float64 block for the gathered columns, from one buffer kept across
+        outer steps (and a path's alphas): a fresh multi-MB array per step cost more in
+        page faults than the gather itself (500 x 5000 ElasticNet: ~40% of the fit)."""
+        buf = getattr(self, "_buf", None)
+        if buf is None or buf.shape[0] < m:
+            cap = min(self.p, max(m, 2 * (0 if buf is None else buf.shape[0])))
+            buf = self._buf = np.empty((cap, self.n_rows))
+        return buf[:m]
+
+    def residual(self, w: np.ndarray) -> np.ndarray:
+        """The weighted residual ``q * (y_c - X_c w)``."""
+        if not np.any(w):
+            return self.yq.copy()
+        r = np.empty(self.n_rows)  # one data epoch
+        self.data.epoch(w, self.y_off - float(self.xoff @ w), r)
+        return -r * self.q if self.q.shape[0] else -r
+
+    def intercept(self, w: np.ndarray) -> float:
+        return self.y_off - float(self.xoff @ w) if self.fit_intercept else 0.0
+
+    def xty(self) -> np.ndarray:
+        """``X_c^T W y_c`` (the alpha grid's statistic): one pass."""
+        out = np.empty(self.p)
+        v = self.yq * self.q if self.q.shape[0] else self.yq
+        if self.by_cols:
+            _run(_kw.xtv_cols, self.size, self.Xk, v, out)
+        else:
+            _run(_kw.xtv_rows, self.size, self.Xk, v, self.data.rpb, out)
+        if self.fit_intercept:
+            out -= self.xoff * v.sum()
+        return out
+
+
+def path_prepare(X: np.ndarray, y: np.ndarray) -> _Prepared:
+    """The preparation of :func:`workset_path` (no intercept, no weights: the paths')."""
+    from fastnorm.linear_model._data import NumpyPass
+
+    return _Prepared(NumpyPass(X, y, None), False, None, X)
+
+
+def workset_path(pp: _Prepared, alphas, l1_ratio, coef_init, max_iter, tol, positive,
+                 verbose=False):  # fmt: skip
+    """Warm-started working-set fits over ``alphas`` (descending, all > 0, ``l1_ratio > 0``):
+    ``(coefs (p, n_alphas) float64, gaps (over n), n_iters)``.  Each alpha starts from the
+    previous solution and its residual: the first outer pass screens and the working set
+    starts at the previous support (sequential screening)."""
+    w = np.zeros(pp.p) if coef_init is None else np.array(coef_init, dtype=np.float64)
+    if positive:
+        w = np.maximum(w, 0.0)
+    Rq = pp.residual(w)
+    coefs = np.empty((pp.p, len(alphas)))
+    gaps = np.empty(len(alphas))
+    n_iters: list[int] = []
+    for i, a in enumerate(alphas):
+        res, Rq = _solve(pp, a * l1_ratio, a * (1.0 - l1_ratio), positive, w, Rq, max_iter, tol)
+        coefs[:, i] = w
+        gaps[i] = res.gap
+        n_iters.append(res.n_iter)
+        if not res.converged:
+            import warnings
+
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.warn(
+                "Objective did not converge. You might want to increase the number of "
+                f"iterations. Duality gap: {res.gap:.6e}, tolerance: {res.gap_tol:.3e}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if verbose:
+            if verbose > 1:
+                print(f"Path: {i:03d} out of {len(alphas):03d}")
+            else:
+                import sys
+
+                sys.stderr.write(".")
+    return coefs, gaps, n_iters
+
+
+def solve_workset(backend, t: int, task: Task) -> SolveResult:
+    """Fit one target of Lasso/ElasticNet with working sets (see the module docstring)."""
+    if task.l1 <= 0.0 or task.datafit is not Quadratic:  # no L1 term: nothing to screen
+        return get("gram" if backend.p <= 2048 else "stream").solve(backend, t, task)
+    pp = _Prepared(backend.data_pass(t), task.fit_intercept, backend.owner, backend.X)
+    w = np.array(task.w0, dtype=np.float64)
+    if task.positive:
+        w = np.maximum(w, 0.0)
+    res, _ = _solve(pp, task.l1, task.l2, bool(task.positive), w, pp.residual(w), task.max_iter,
+                 task.tol, task.callback, task.verbose)  # fmt: skip
+    res.intercept = pp.intercept(res.w)
+    return res
+
+
+def _solve(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
+    """The outer loop, in place on ``w`` and its weighted residual ``Rq``."""
+    p, n, q, yq, xoff = pp.p, pp.n, pp.q, pp.yq, pp.xoff
+    Xk, by_cols, size, Lall = pp.Xk, pp.by_cols, pp.size, pp.L
+    l1n, l2n = l1 * n, l2 * n
+    gap_tol = tol * pp.yty / n
+    screened = np.zeros(p, dtype=np.bool_)
+    scores = np.empty(p)
+    XtR = np.empty(p)
+    stats = np.zeros(2)
+    hist: list[float] = []
+    ghist: list[float] = []
+    ws_size = 0
+    gap = prev_gap_n = np.inf
+    stopped = False
+    n_iter = 0
+    for it in range(max_iter):
+        v = Rq * q if q.shape[0] else Rq
+        if by_cols:
+            _run(_kw.xtv_cols, size, Xk, v, XtR)
+        else:
+            _run(_kw.xtv_rows, size, Xk, v, pp.data.rpb, XtR)
+        if pp.fit_intercept:
+            XtR -= xoff * v.sum()  # X_c^T v (v sums to ~0 with the fitted intercept)
+        R2 = float(Rq @ Rq)
+        gap_n = enet_gap(w, XtR, R2, float(Rq @ yq), l1n, l2n, positive)
+        gap = gap_n / n
+        obj = 0.5 * R2 / n + _kp.enet_value(w, l1, l2)
+        n_iter = it + 1
+        hist.append(obj)
+        ghist.append(gap)
+        if verbose:
+            print(f"[fastnorm workset] outer {it + 1:4d}  objective {obj:.10e}  gap {gap:.3e}"
+                  f"  working set {ws_size}")  # fmt: skip
+        if cb is not None and cb(it, obj, gap):
+            stopped = gap > gap_tol
+            break
+        if gap <= gap_tol:
+            break
+        _kw.ws_scores.serial(XtR, w, Lall, l1n, l2n, positive, gap_n, screened, scores)
+        nnz = int(np.count_nonzero(w))
+        n_cand = p - int(np.count_nonzero(screened & (w == 0.0)))
+        size_ws = max(WS_START, 2 * nnz)  # celer's and skglm's pruning rule
+        if gap_n > 0.5 * prev_gap_n and size_ws <= ws_size:
+            size_ws = 2 * ws_size  # stalled: grow the set geometrically
+        prev_gap_n = gap_n
+        ws_size = max(min(size_ws, n_cand, p), min(p, 1))
+        # a working set holding every candidate is the whole problem: solve it to the end
+        tol_in = gap_tol * n if ws_size >= n_cand else WS_INNER_FRAC * gap_n
+        if ws_size < p:
+            ws = np.argpartition(-scores, ws_size - 1)[:ws_size]
+        else:
+            ws = np.arange(p)
+        ws = np.sort(ws).astype(np.int64)  # X's order: contiguous reads, cyclic CD order
+        B = pp.block(ws.shape[0])
+        L = np.empty(ws.shape[0])
+        _kw.gather_ws.serial(Xk, by_cols, ws, xoff, q, B, L)
+        w_ws = w[ws]
+        Rq = np.empty(pp.n_rows)
+        _kw.residual_ws.serial(B, w_ws, yq, Rq)  # from scratch: no drift
+        _kw.inner_cd.serial(B, L, w_ws, Rq, yq, l1n, l2n, positive, WS_MAX_EPOCHS,
+                            tol_in, WS_ANDERSON, WS_CHECK, stats)  # fmt: skip
+        w[:] = 0.0
+        w[ws] = w_ws
+    converged = gap <= gap_tol or stopped
+    res = SolveResult(w, float(gap), n_iter, hist, ghist, converged, stopped, 0.0, gap_tol)
+    return res, Rq  # Rq: the residual of w (a path's next alpha starts from it)
+
+
+# ``needs="rows"``: the gathered columns need X in memory (the Dask backend does not offer it)
+register(Solver("workset", needs="rows", solve=solve_workset))

@@ -1,0 +1,200 @@
+"""The working-set solver (``solver="workset"``) against scikit-learn at tight tolerance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from sklearn import linear_model as sk  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from fastnorm.linear_model import ElasticNet, Lasso  # noqa: E402
+
+TIGHT = dict(tol=1e-12, max_iter=200_000)
+
+
+def correlated(n, p, rho, seed=0, dtype=np.float64):
+    """AR(1) design (benchopt's ``make_correlated_data``): corr(X_j, X_k) = rho^|j-k|,
+    20% of the true coefficients non-zero, signal-to-noise ratio 3."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, p))
+    X = np.empty((n, p))
+    X[:, 0] = Z[:, 0]
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1.0 - rho * rho) * Z[:, j]
+    w = np.zeros(p)
+    supp = rng.choice(p, max(1, p // 5), replace=False)
+    w[supp] = rng.standard_normal(supp.size)
+    y = X @ w
+    y += rng.standard_normal(n) * np.linalg.norm(y) / np.sqrt(n) / 3.0 + 0.5
+    return X.astype(dtype), y
+
+
+def objective(X, y, coef, b, alpha, l1_ratio=1.0, sw=None):
+    """scikit-learn's elastic-net objective in float64 from the fitted attributes."""
+    X = np.asarray(X, dtype=np.float64)
+    coef = np.asarray(coef, dtype=np.float64)
+    sw = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
+    r = y - X @ coef - float(b)
+    return (0.5 * (sw * r) @ r / sw.sum() + alpha * l1_ratio * np.abs(coef).sum()
+            + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)  # fmt: skip
+
+
+def alpha_max(X, y, fit_intercept=True):
+    yc = y - y.mean() if fit_intercept else y
+    Xc = X - X.mean(axis=0) if fit_intercept else X
+    return np.max(np.abs(Xc.T @ yc)) / len(y)
+
+
+def check_same(X, y, reg, *, l1_ratio=1.0, rtol=1e-8, sw=None, **kw):
+    a = reg * alpha_max(np.asarray(X, np.float64), y, kw.get("fit_intercept", True))
+    X0, y0 = np.array(X, copy=True), y.copy()
+    est = ElasticNet(alpha=a, l1_ratio=l1_ratio, solver="workset", **TIGHT, **kw)
+    est.fit(X, y, sample_weight=sw)
+    ref = sk.ElasticNet(alpha=a, l1_ratio=l1_ratio, **TIGHT, **kw)
+    ref.fit(np.asarray(X, np.float64), y, sample_weight=sw)
+    assert est.solver_ == "workset"
+    assert est.coef_.dtype == np.asarray(X).dtype
+    f = objective(X, y, est.coef_, est.intercept_, a, l1_ratio, sw)
+    f_ref = objective(X, y, ref.coef_, ref.intercept_, a, l1_ratio, sw)
+    assert f <= f_ref * (1 + rtol)
+    assert f >= f_ref * (1 - rtol)
+    np.testing.assert_array_equal(est.coef_ == 0, ref.coef_ == 0)
+    np.testing.assert_array_equal(X, X0)  # inputs never modified
+    np.testing.assert_array_equal(y, y0)
+    return est
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("reg", [0.1, 0.01])
+def test_wide(fit_intercept, reg):
+    X, y = correlated(30, 600, 0.6, seed=1)  # p = 20 n
+    check_same(X, y, reg, fit_intercept=fit_intercept)
+
+
+def test_highly_correlated():
+    X, y = correlated(60, 200, 0.9, seed=2)
+    check_same(X, y, 0.05)
+
+
+@pytest.mark.parametrize("layout", ["F", "strided"])
+def test_layouts(layout):
+    X, y = correlated(40, 300, 0.6, seed=3)
+    X = np.asfortranarray(X) if layout == "F" else np.repeat(X, 2, axis=1)[:, ::2]
+    check_same(X, y, 0.05)
+
+
+def test_float32():
+    X, y = correlated(40, 400, 0.6, seed=4, dtype=np.float32)
+    # coef_ is rounded to float32: the objective moves by ~1e-7 relative
+    check_same(X, y, 0.05, rtol=1e-6)
+
+
+def test_positive_and_sample_weight():
+    X, y = correlated(50, 300, 0.6, seed=5)
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, size=50)
+    check_same(X, y, 0.02, positive=True)
+    check_same(X, y, 0.02, sw=sw)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 0.9])
+def test_elastic_net(l1_ratio):
+    X, y = correlated(50, 500, 0.6, seed=6)
+    check_same(X, y, 0.05, l1_ratio=l1_ratio)
+
+
+def test_gap_and_tol():
+    """``dual_gap_`` is scikit-learn's gap, under ``tol * ||y_c||^2 / n`` once converged."""
+    X, y = correlated(40, 800, 0.6, seed=7)
+    a = 0.05 * alpha_max(X, y)
+    for tol in (1e-4, 1e-8):
+        est = Lasso(alpha=a, tol=tol, solver="workset").fit(X, y)
+        yc = y - y.mean()
+        assert est.dual_gap_ <= tol * (yc @ yc) / len(y)
+        assert est.n_iter_ >= 1
+        # the gap bounds the suboptimality
+        ref = sk.Lasso(alpha=a, **TIGHT).fit(X, y)
+        f = objective(X, y, est.coef_, est.intercept_, a)
+        f_ref = objective(X, y, ref.coef_, ref.intercept_, a)
+        assert f - f_ref <= est.dual_gap_ * (1 + 1e-9) + 1e-14
+
+
+def test_large_alpha_and_warm_start():
+    X, y = correlated(30, 100, 0.6, seed=8)
+    a = alpha_max(X, y)
+    est = Lasso(alpha=1.01 * a, solver="workset").fit(X, y)
+    assert not np.any(est.coef_)
+    assert est.intercept_ == pytest.approx(y.mean())
+    est = Lasso(alpha=0.1 * a, solver="workset", warm_start=True, tol=1e-10).fit(X, y)
+    n_first = est.n_iter_
+    est.fit(X, y)  # from the optimum: converged at the first pass
+    assert est.n_iter_ <= min(n_first, 2)
+
+
+def test_memmap_and_negative_strides(tmp_path):
+    X, y = correlated(40, 300, 0.6, seed=9)
+    kw = dict(alpha=0.05 * alpha_max(X, y), solver="workset", **TIGHT)
+    ref = Lasso(**kw).fit(X, y)
+    path = tmp_path / "X.npy"
+    np.save(path, np.asfortranarray(X))
+    Xm = np.load(path, mmap_mode="r")
+    for Xl in (Xm, X[::-1][::-1], X[:, ::-1].T.T[:, ::-1]):
+        m = Lasso(**kw).fit(Xl, y)  # F vs C order: other rounding, the same optimum
+        np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    del Xm
+
+
+def test_auto_picks_workset_on_wide_data():
+    X, y = correlated(30, 300, 0.6, seed=10)
+    a = 0.1 * alpha_max(X, y)
+    m = Lasso(alpha=a).fit(X, y)
+    assert m.solver_ == "workset"
+    assert Lasso(alpha=a, precompute=True).fit(X, y).solver_ == "gram"
+    assert ElasticNet(alpha=a, l1_ratio=0.0).fit(X, y).solver_ == "gram"  # no L1 term
+    X, y = correlated(2000, 150, 0.6, seed=10)
+    assert Lasso(alpha=a).fit(X, y).solver_ == "gram"  # tall: the Gram solver
+
+
+@parametrize_with_checks([Lasso(solver="workset"), ElasticNet(solver="workset", l1_ratio=0.3)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_lasso_path_on_wide_data():
+    """Wide X: the path runs on working sets (no p x p Gram matrix), same optimum per alpha."""
+    from sklearn.linear_model import lasso_path as sk_lasso_path
+
+    from fastnorm.linear_model import enet_path, lasso_path
+
+    X, y = correlated(30, 400, 0.6, seed=11)
+    y = y - y.mean()
+    alphas, coefs, gaps = lasso_path(X, y, alphas=8, eps=0.05, tol=1e-12, max_iter=100_000)
+    a_ref, c_ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-12, max_iter=100_000)
+    np.testing.assert_allclose(alphas, a_ref)
+    assert coefs.shape == (400, 8) and coefs.dtype == np.float64
+    for i, a in enumerate(alphas):
+        f = objective(X, y, coefs[:, i], 0.0, a)
+        f_ref = objective(X, y, c_ref[:, i], 0.0, a)
+        assert abs(f - f_ref) <= 1e-8 * f_ref
+    assert np.all(gaps <= 1e-12 * (y @ y) / len(y))
+    _, c32, _ = enet_path(X.astype(np.float32), y, l1_ratio=0.7, alphas=alphas[:3], tol=1e-10)
+    assert c32.dtype == np.float32
+
+
+def test_callback_stops_and_objective_path():
+    import warnings
+
+    X, y = correlated(30, 300, 0.6, seed=12)
+    a = 0.05 * alpha_max(X, y)
+    calls = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a stop asked by the callback is no ConvergenceWarning
+        m = Lasso(alpha=a, solver="workset", callback=lambda e, f, g: calls.append(e) or True)
+        m.fit(X, y)
+    assert calls == [0] and m.n_iter_ == 1
+    m = Lasso(alpha=a, solver="workset", tol=1e-10).fit(X, y)
+    path = m.objective_path_
+    assert np.all(np.diff(path) <= 1e-12 * path[0])  # every outer step lowers the objective
+    assert path[-1] == pytest.approx(objective(X, y, m.coef_, m.intercept_, a), rel=1e-10)
