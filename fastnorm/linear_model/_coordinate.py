@@ -217,7 +217,10 @@ class ElasticNet(FusedLinearModel):
         gram_ok = p <= AUTO_GRAM_MAX_P
         if self.precompute is True or (self.selection == "random" and gram_ok):
             return "gram"
-        ws_ok = "rows" in backend.provides and self.alpha * self.l1_ratio > 0
+        # alpha may hold one value per target: every target needs an L1 term to screen
+        ws_ok = "rows" in backend.provides and bool(
+            np.all(np.asarray(self.alpha, dtype=np.float64) * self.l1_ratio > 0)
+        )
         tall_or_small = n >= AUTO_GRAM_MIN_RATIO * p or p <= AUTO_WS_MIN_P
         if ws_ok and not (gram_ok and tall_or_small):
             return "workset"
