@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "README_END",
     "README_START",
@@ -18,8 +20,12 @@ __all__ = [
     "markdown_table",
     "rewrite_readme",
     "scaling_table",
+    "summary_line",
     "validate_report",
 ]
+
+#: ``runner.BUSY_SPREAD`` in percent (not imported: reading a report needs no runner).
+BUSY_PCT = 20
 
 README_START = "<!-- bench-table:start -->"
 README_END = "<!-- bench-table:end -->"
@@ -121,6 +127,7 @@ def _rows_table(rows: Sequence[dict[str, Any]], markdown: bool) -> list[list[str
                 + ["-", "-", ""]
             )
             continue
+        busy = bool(r.get("busy"))
         out.append(
             [
                 r["case"],
@@ -129,9 +136,9 @@ def _rows_table(rows: Sequence[dict[str, Any]], markdown: bool) -> list[list[str
                 _impl_cell(r, "fastnorm"),
                 ref or "-",
                 _impl_cell(r, ref) if ref else "-",
-                _f(r.get("speedup"), ".2f", "x"),
+                "busy" if busy else _f(r.get("speedup"), ".2f", "x"),
                 _f(r.get("gbps"), ".1f"),
-                pct,
+                "busy" if busy else pct,
                 _others_cell(r),
             ]
         )
@@ -205,6 +212,35 @@ def _footnote(doc: dict[str, Any]) -> str:
     )
 
 
+def summary_line(rows: Sequence[dict[str, Any]]) -> str:
+    """One line: rows where fastnorm beat its baseline, the median speed-up, and how many
+    rows were not trusted because the machine was busy."""
+    timed = [r for r in rows if r["status"] == "ok" and r.get("speedup")]
+    busy = [r for r in timed if r.get("busy")]
+    ok = [r for r in timed if not r.get("busy")]
+    if not ok:
+        if busy:
+            return (
+                f"summary: machine busy - the streaming reference varied by more than "
+                f"{BUSY_PCT}% between repeats in all {len(busy)} timed rows; no ratio is "
+                "trusted (rerun on a quiet machine)"
+            )
+        return "summary: no row was timed"
+    sp = [float(r["speedup"]) for r in ok]
+    faster = sum(x > 1.0 for x in sp)
+    med = float(np.median(sp))
+    line = (
+        f"summary: fastnorm faster than the baseline in {faster} of {len(ok)} rows, "
+        f"median speed-up {med:.2f}x"
+    )
+    if busy:
+        line += (
+            f" ({len(busy)} more row(s) not counted: machine busy, their streaming reference "
+            f"varied by more than {BUSY_PCT}% between repeats)"
+        )
+    return line
+
+
 def format_report(doc: dict[str, Any]) -> str:
     """The text report ``python -m fastnorm bench`` prints (one table per thread count, then
     a scaling table when several thread counts ran)."""
@@ -240,8 +276,20 @@ def format_report(doc: dict[str, Any]) -> str:
         out.append("INTERRUPTED: the table holds the rows measured before the stop.")
     cfg = doc["config"]
     if cfg.get("mode") == "quick" and not cfg.get("only") and not cfg.get("groups"):
-        out.append("--quick leaves out the dask group (run it with --group dask).")
+        out.append(
+            "--quick: a few rows per area at sizes past the last-level cache; every case: "
+            "python -m fastnorm bench --full (or --only/--group with --quick)."
+        )
+    if any(r.get("busy") for r in rows):
+        out.append(
+            f"busy: the streaming reference varied by more than {BUSY_PCT}% between repeats "
+            "of that row (another process was using the memory bus); its ratios are not "
+            "shown."
+        )
     out.append(f"total {doc.get('elapsed_s', 0):.1f} s")
+    for t in threads:
+        sel = [r for r in rows if r["threads"] == t]
+        out.append(summary_line(sel) + (f" [{t} threads]" if len(threads) > 1 else ""))
     return "\n".join(out)
 
 
