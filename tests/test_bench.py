@@ -534,3 +534,11 @@ def test_fmt_count():
     assert report.fmt_count(2 * 10**7) == "2e7"
     assert report.fmt_count(2_500_000) == "2.5e6"
     assert report.fmt_count(123_457) == "1.23e5"
+
+
+def test_markdown_table_leaves_out_internal_rows():
+    doc = _sample_doc()
+    internal = dict(doc["results"][0], case="linear/read-sum")
+    doc["results"].append(internal)
+    assert "linear/read-sum" not in report.markdown_table(doc)
+    assert "norm/vec-l2" in report.markdown_table(doc)

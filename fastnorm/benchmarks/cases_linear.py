@@ -139,7 +139,7 @@ def _check_coef(rtol_scale: float):
 def _fast_path(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     from fastnorm.linear_model._path import lasso_path
 
-    return lasso_path(X, y, n_alphas=100)[1]
+    return lasso_path(X, y, alphas=100)[1]
 
 
 def _sk_path(X: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ __all__ = [
     "rewrite_readme",
     "scaling_table",
     "summary_line",
+    "user_rows",
     "validate_report",
 ]
 
@@ -331,9 +332,19 @@ def scaling_table(doc: dict[str, Any], markdown: bool = False) -> str:
     return title + "\n" + _render(table, markdown)
 
 
+#: Reference kernels timed by older runs (tagged ``internal`` in the registry now): never a
+#: row of a user-facing table.
+INTERNAL_CASES = frozenset({"linear/read-sum"})
+
+
+def user_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` without internal reference kernels."""
+    return [r for r in rows if r["case"] not in INTERNAL_CASES]
+
+
 def markdown_table(doc: dict[str, Any], threads: int | None = None) -> str:
     """The README performance table, with machine, threads and versions beneath it."""
-    rows = doc["results"]
+    rows = user_rows(doc["results"])
     tset = sorted({r["threads"] for r in rows})
     if threads is None and tset:
         threads = tset[-1]
