@@ -78,6 +78,7 @@ PRECOMPUTE = "precompute= given as a Gram array (or Xy)"
 SOLVERS = "scikit-learn's named Ridge solvers' own behaviour (solver_, n_iter_, positive)"
 INPLACE = "copy_X=False modifying X in place (fastnorm never modifies its inputs)"
 UNCHECKED = "check_input=False raising on unchecked input (fastnorm always validates)"
+INTERNALS = "patches scikit-learn's private modules (sklearn.linear_model._coordinate_descent)"
 OUT_OF_SCOPE: tuple[tuple[str, str | None, str], ...] = (
     ("test_sparse_coordinate_descent.py::*", None, SPARSE),
     ("*sparse*", None, SPARSE),
@@ -86,6 +87,7 @@ OUT_OF_SCOPE: tuple[tuple[str, str | None, str], ...] = (
     ("*coo_*", None, SPARSE),
     ("*lil_*", None, SPARSE),
     ("*dok_*", None, SPARSE),
+    ("test_coordinate_descent.py::test_lassoCV_does_not_set_precompute*", None, INTERNALS),
     ("*precompute*", None, PRECOMPUTE),
     ("*", "'precompute' parameter", PRECOMPUTE),
     ("test_coordinate_descent.py::test_overridden_gram_matrix", None, PRECOMPUTE),
