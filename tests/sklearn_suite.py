@@ -199,7 +199,7 @@ def out_of_scope_reason(nodeid: str, message: str = "") -> str | None:
 # running and reporting
 
 
-def tests_dir() -> Path:
+def sklearn_tests_dir() -> Path:
     import sklearn
 
     return Path(sklearn.__file__).parent / "linear_model" / "tests"
@@ -211,7 +211,7 @@ def run_suite(
     """Run the modules with the names swapped; return the summary dict."""
     import pytest
 
-    d = tests_dir()
+    d = sklearn_tests_dir()
     root = d.parent.parent.parent  # site-packages: sklearn/conftest.py is then found
     args = [str(d / m) for m in modules]
     args += ["-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(root)]
