@@ -299,9 +299,12 @@ def test_summary_line():
     def r(sp, busy=False):
         return {"status": "ok", "speedup": sp, "busy": busy}
 
-    line = report.summary_line([r(2.0), r(0.5), r(4.0), r(9.0, busy=True)])
-    assert "faster than the baseline in 2 of 3 rows" in line
-    assert "median speed-up 2.00x" in line and "1 more row(s) not counted" in line
+    line = report.summary_line([r(2.0), r(0.5), r(4.0), r(1.01), r(9.0, busy=True)])
+    assert "faster than the baseline in 2 of 4 rows" in line  # 1.01x is noise, not faster
+    assert "median speed-up 1.50x" in line and "1 more row(s) not counted" in line
+    line = report.summary_line([r(2.0), r(9.0, busy=True), r(9.0, busy=True)])
+    assert line.startswith("summary: machine busy") and "in 2 of 3 rows" in line
+    assert "trusted rows: fastnorm faster than the baseline in 1 of 1 rows" in line
 
 
 # --------------------------------------------------------------------------- CLI

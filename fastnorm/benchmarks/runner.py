@@ -579,6 +579,7 @@ def run_benchmarks(
 
     cfg = asdict(opts)
     cfg.update(repeat=repeat, min_time=min_time, row_budget_s=opts.row_budget())
+    cfg["min_repeat"] = min(repeat, QUICK_MIN_REPEAT if opts.first_table() else MIN_REPEAT)
     rows: list[dict[str, Any]] = []
     doc: dict[str, Any] = {
         "schema": SCHEMA,
