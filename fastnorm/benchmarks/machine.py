@@ -86,7 +86,11 @@ DEFAULT_LLC = 64 * 2**20
 
 def llc_bytes() -> int:
     """Size in bytes of the largest CPU cache the OS reports (sysfs on Linux; else
-    ``DEFAULT_LLC``)."""
+    ``DEFAULT_LLC``).
+
+    >>> llc_bytes() >= 32 * 1024
+    True
+    """
     best = 0
     base = "/sys/devices/system/cpu/cpu0/cache"
     try:
