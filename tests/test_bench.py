@@ -244,12 +244,67 @@ def test_measure_fastnorm_error():
     assert row["status"] == "error" and "kaput" in row["error"]
 
 
-def test_case_sizes_sweep():
+def test_case_sizes_sweep(monkeypatch):
     c = _fake()
+    monkeypatch.setattr(runner, "quick_bytes", lambda: 4000)  # below the declared quick size
     assert runner.case_sizes(c, "quick") == [("quick", 1000)]
     sw = runner.case_sizes(c, "full", 3)
     assert [s for _, s in sw] == [100, 1000, 10_000]
     assert sw[0][0] == "small" and sw[-1][0] == "full"
+
+
+def test_quick_sizes_are_past_the_last_level_cache(monkeypatch):
+    from fastnorm.benchmarks.machine import llc_bytes
+
+    assert llc_bytes() > 0
+    qb = runner.quick_bytes()
+    assert qb >= runner.QUICK_MIN_BYTES
+    # 4 x the LLC unless memory is short
+    assert qb >= runner.QUICK_LLC_FACTOR * llc_bytes() or qb >= runner.QUICK_MIN_BYTES
+    monkeypatch.setattr(runner, "quick_bytes", lambda: 8_000_000)
+    # 8 bytes per element of the fake case: its inputs then hold quick_bytes bytes
+    assert runner.case_sizes(_fake(), "quick") == [("quick", 1_000_000)]
+    for c in runner.select_cases(runner.BenchOptions()):
+        if c.group in ("norms", "linear_model") or c.name.startswith(("dist/", "normalize/")):
+            args = c.make(c.size("small"), np.dtype(c.dtypes[0]).type, np.random.default_rng())
+            per = sum(a.nbytes for a in args if isinstance(a, np.ndarray)) / c.size("small")
+            assert runner.quick_size(c) * per >= 8_000_000 * 0.99, c.name
+
+
+def test_first_table_selection():
+    names = [c.name for c in runner.select_cases(runner.BenchOptions())]
+    assert set(names) <= set(runner.QUICK_CASES)
+    groups = {c.group for c in runner.select_cases(runner.BenchOptions())}
+    assert {"norms", "distance", "linear_model"} <= groups
+    assert "linear/read-sum" not in names  # an internal reference kernel, not a user case
+    everything = runner.select_cases(runner.BenchOptions(mode="full"))
+    assert "linear/read-sum" not in [c.name for c in everything]
+    only = runner.select_cases(runner.BenchOptions(only=["linear/read-sum"]))
+    assert [c.name for c in only] == ["linear/read-sum"]
+
+
+def test_busy_machine_prints_no_ratio(monkeypatch):
+    monkeypatch.setattr(runner, "BUSY_SPREAD", -1.0)  # every row's reference "varies"
+    row = runner.measure(_fake(), 1000, np.float64, repeat=3, min_time=1e-4)
+    assert row["status"] == "ok" and row["busy"] is True
+    doc = _sample_doc()
+    doc["results"] = [row]
+    text = report.format_report(doc)
+    table_row = next(ln for ln in text.splitlines() if ln.startswith("fake/sum"))
+    assert "busy" in table_row and "x " not in table_row
+    assert "summary: machine busy" in text
+
+
+def test_summary_line():
+    def r(sp, busy=False):
+        return {"status": "ok", "speedup": sp, "busy": busy}
+
+    line = report.summary_line([r(2.0), r(0.5), r(4.0), r(1.01), r(9.0, busy=True)])
+    assert "faster than the baseline in 2 of 4 rows" in line  # 1.01x is noise, not faster
+    assert "median speed-up 1.50x" in line and "1 more row(s) not counted" in line
+    line = report.summary_line([r(2.0), r(9.0, busy=True), r(9.0, busy=True)])
+    assert line.startswith("summary: machine busy") and "in 2 of 3 rows" in line
+    assert "trusted rows: fastnorm faster than the baseline in 1 of 1 rows" in line
 
 
 # --------------------------------------------------------------------------- CLI
@@ -482,3 +537,11 @@ def test_fmt_count():
     assert report.fmt_count(2 * 10**7) == "2e7"
     assert report.fmt_count(2_500_000) == "2.5e6"
     assert report.fmt_count(123_457) == "1.23e5"
+
+
+def test_markdown_table_leaves_out_internal_rows():
+    doc = _sample_doc()
+    internal = dict(doc["results"][0], case="linear/read-sum")
+    doc["results"].append(internal)
+    assert "linear/read-sum" not in report.markdown_table(doc)
+    assert "norm/vec-l2" in report.markdown_table(doc)

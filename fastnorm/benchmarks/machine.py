@@ -9,7 +9,7 @@ import sys
 from importlib import metadata
 from typing import Any
 
-__all__ = ["cache_dir", "cpu_model", "machine_info", "probe_threading_layer"]
+__all__ = ["cache_dir", "cpu_model", "llc_bytes", "machine_info", "probe_threading_layer"]
 
 #: Distributions whose versions a report lists (missing ones are reported as None).
 PACKAGES = (
@@ -80,6 +80,50 @@ def _memory_gib() -> float | None:
         return None
 
 
+#: Last-level cache assumed when the OS does not say (a large current server's L3).
+DEFAULT_LLC = 64 * 2**20
+
+
+def llc_bytes() -> int:
+    """Size in bytes of the largest CPU cache the OS reports (sysfs on Linux; else
+    ``DEFAULT_LLC``).
+
+    >>> llc_bytes() >= 32 * 1024
+    True
+    """
+    best = 0
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        entries = []
+    for e in entries:
+        if not e.startswith("index"):
+            continue
+        try:
+            with open(f"{base}/{e}/size", encoding="ascii") as f:
+                txt = f.read().strip().upper()
+        except OSError:
+            continue
+        mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(txt[-1:], 1)
+        digits = txt.rstrip("KMG")
+        if digits.isdigit():
+            best = max(best, int(digits) * mult)
+    return best or DEFAULT_LLC
+
+
+def available_bytes() -> int | None:
+    """Memory available to a new allocation (``MemAvailable`` on Linux), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _usable_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -141,6 +185,7 @@ def machine_info(probe_layer: bool = True) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "usable_cpus": _usable_cpus(),
         "memory_gib": _memory_gib(),
+        "llc_bytes": llc_bytes(),
         "platform": platform.platform(),
         "machine": platform.machine(),
         "python": platform.python_version(),

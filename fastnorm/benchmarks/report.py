@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "README_END",
     "README_START",
@@ -18,8 +20,13 @@ __all__ = [
     "markdown_table",
     "rewrite_readme",
     "scaling_table",
+    "summary_line",
+    "user_rows",
     "validate_report",
 ]
+
+#: ``runner.BUSY_SPREAD`` in percent (not imported: reading a report needs no runner).
+BUSY_PCT = 20
 
 README_START = "<!-- bench-table:start -->"
 README_END = "<!-- bench-table:end -->"
@@ -121,6 +128,7 @@ def _rows_table(rows: Sequence[dict[str, Any]], markdown: bool) -> list[list[str
                 + ["-", "-", ""]
             )
             continue
+        busy = bool(r.get("busy"))
         out.append(
             [
                 r["case"],
@@ -129,9 +137,9 @@ def _rows_table(rows: Sequence[dict[str, Any]], markdown: bool) -> list[list[str
                 _impl_cell(r, "fastnorm"),
                 ref or "-",
                 _impl_cell(r, ref) if ref else "-",
-                _f(r.get("speedup"), ".2f", "x"),
+                "busy" if busy else _f(r.get("speedup"), ".2f", "x"),
                 _f(r.get("gbps"), ".1f"),
-                pct,
+                "busy" if busy else pct,
                 _others_cell(r),
             ]
         )
@@ -195,7 +203,8 @@ def _footnote(doc: dict[str, Any]) -> str:
     cfg = doc["config"]
     rep = f"{cfg['repeat']}"
     if cfg.get("row_budget_s"):
-        rep = f"up to {rep} (at least 3, fewer for calls slower than {cfg['row_budget_s']:g} s)"
+        lo = cfg.get("min_repeat", 3)
+        rep = f"up to {rep} (at least {lo}, fewer for calls slower than {cfg['row_budget_s']:g} s)"
     return (
         f"Medians of {rep} interleaved repeats after a warm-up call; speed-up = first "
         "baseline's median / fastnorm's (same arrays, same run); GB/s = bytes the call must "
@@ -203,6 +212,43 @@ def _footnote(doc: dict[str, Any]) -> str:
         "in the same loop on an array of the same byte count (read; for cases that write, "
         "a copy into a warm buffer, or into a new array for calls that return one)."
     )
+
+
+#: A row counts as faster than its baseline above this speed-up (below it is noise).
+FASTER = 1.05
+
+
+def summary_line(rows: Sequence[dict[str, Any]]) -> str:
+    """One line: rows where fastnorm beat its baseline (by more than 5%), the median
+    speed-up, and how many rows were not trusted because the machine was busy.
+
+    >>> summary_line([{"status": "ok", "speedup": 3.0}, {"status": "ok", "speedup": 0.5}])
+    'summary: fastnorm faster than the baseline in 1 of 2 rows, median speed-up 1.75x'
+    """
+    timed = [r for r in rows if r["status"] == "ok" and r.get("speedup")]
+    busy = [r for r in timed if r.get("busy")]
+    ok = [r for r in timed if not r.get("busy")]
+    trusted = ""
+    if ok:
+        sp = [float(r["speedup"]) for r in ok]
+        faster = sum(x > FASTER for x in sp)
+        trusted = (
+            f"fastnorm faster than the baseline in {faster} of {len(ok)} rows, "
+            f"median speed-up {float(np.median(sp)):.2f}x"
+        )
+    if busy and len(busy) >= len(ok):
+        line = (
+            f"summary: machine busy - the streaming reference varied by more than {BUSY_PCT}% "
+            f"between repeats in {len(busy)} of {len(timed)} rows, whose ratios are not "
+            "shown; rerun on a quiet machine"
+        )
+        return line + (f" (trusted rows: {trusted})" if trusted else "")
+    if not ok:
+        return "summary: no row was timed"
+    line = f"summary: {trusted}"
+    if busy:
+        line += f" ({len(busy)} more row(s) not counted: machine busy)"
+    return line
 
 
 def format_report(doc: dict[str, Any]) -> str:
@@ -240,8 +286,20 @@ def format_report(doc: dict[str, Any]) -> str:
         out.append("INTERRUPTED: the table holds the rows measured before the stop.")
     cfg = doc["config"]
     if cfg.get("mode") == "quick" and not cfg.get("only") and not cfg.get("groups"):
-        out.append("--quick leaves out the dask group (run it with --group dask).")
+        out.append(
+            "--quick: a few rows per area at sizes past the last-level cache; every case: "
+            "python -m fastnorm bench --full (or --only/--group with --quick)."
+        )
+    if any(r.get("busy") for r in rows):
+        out.append(
+            f"busy: the streaming reference varied by more than {BUSY_PCT}% between repeats "
+            "of that row (another process was using the memory bus); its ratios are not "
+            "shown."
+        )
     out.append(f"total {doc.get('elapsed_s', 0):.1f} s")
+    for t in threads:
+        sel = [r for r in rows if r["threads"] == t]
+        out.append(summary_line(sel) + (f" [{t} threads]" if len(threads) > 1 else ""))
     return "\n".join(out)
 
 
@@ -283,9 +341,19 @@ def scaling_table(doc: dict[str, Any], markdown: bool = False) -> str:
     return title + "\n" + _render(table, markdown)
 
 
+#: Reference kernels timed by older runs (tagged ``internal`` in the registry now): never a
+#: row of a user-facing table.
+INTERNAL_CASES = frozenset({"linear/read-sum"})
+
+
+def user_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` without internal reference kernels."""
+    return [r for r in rows if r["case"] not in INTERNAL_CASES]
+
+
 def markdown_table(doc: dict[str, Any], threads: int | None = None) -> str:
     """The README performance table, with machine, threads and versions beneath it."""
-    rows = doc["results"]
+    rows = user_rows(doc["results"])
     tset = sorted({r["threads"] for r in rows})
     if threads is None and tset:
         threads = tset[-1]

@@ -10,6 +10,7 @@ every ratio is taken within one run.
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import time
@@ -33,12 +34,15 @@ __all__ = [
 SCHEMA = "fastnorm-bench/1"
 
 #: Default repeats (samples per implementation) and minimum seconds per sample, per mode.
-REPEAT = {"small": 5, "quick": 5, "full": 7}
+REPEAT = {"small": 5, "quick": 3, "full": 7}
 MIN_TIME = {"small": 2e-3, "quick": 2e-3, "full": 1e-2}
 #: Seconds of timing per row before the default repeat count is cut (to no fewer than
 #: MIN_REPEAT): one slow baseline must not blow the --quick budget.  --repeat is exact.
 ROW_BUDGET = {"small": 0.5, "quick": 1.0, "full": 20.0}
 MIN_REPEAT = 3
+#: The first table's floor: two samples of each implementation (the streaming reference then
+#: has at least four, timed between them, for the busy check).
+QUICK_MIN_REPEAT = 2
 MAX_NUMBER = 100_000
 
 
@@ -57,6 +61,10 @@ class BenchOptions:
     progress: bool = True
     seed: int = 0
 
+    def first_table(self) -> bool:
+        """A plain ``--quick``: the first table (:data:`QUICK_CASES`)."""
+        return self.mode == "quick" and not self.only and not self.groups
+
     def nrepeat(self) -> int:
         return self.repeat if self.repeat is not None else REPEAT[self.mode]
 
@@ -70,27 +78,102 @@ class BenchOptions:
 # --------------------------------------------------------------------------- selection
 
 
-#: Groups a plain ``--quick`` leaves out (they start a cluster or write files; name them with
-#: ``--group`` or ``--only`` to run them).
-QUICK_SKIPS = ("dask",)
+#: The first table (a plain ``--quick``): a few rows per area, every one of them past the
+#: last-level cache (see :func:`quick_size`).  The dask row runs when dask and distributed
+#: are installed.  ``--only``/``--group`` select from every case instead.
+QUICK_CASES = (
+    "norm/vec-l2",
+    "norm/vec-ord=1",
+    "norm/vec-ord=inf",
+    "norm/mat-axis=1-ord=2",
+    "dist/vec-ord=None",
+    "normalize/rows-ord=2",
+    "cdist/ord=2",
+    "linear/ridge-fit",
+    "linear/lasso-path",
+    "dask/norm ord=2",
+)
+
+#: Rows of the first table are sized to move at least this many times the last-level cache
+#: (so the streaming reference and every row measure memory, not a cache), ...
+QUICK_LLC_FACTOR = 4
+#: ... at least this many bytes (machines that report a small or no last-level cache), ...
+QUICK_MIN_BYTES = 256 * 2**20
+#: ... at most this fraction of the available memory (numpy baselines make temporaries and
+#: a row holds two results of the input's size while it checks them).
+QUICK_MEM_FRACTION = 1 / 12
+#: Cases whose cost grows faster than their bytes (cdist: n^2 pairs) take their full size.
+QUICK_FIXED = ("cdist/",)
+
+#: A row's streaming reference whose repeats spread by more than this (max - min over the
+#: median) says the machine was busy: its ratios are not printed.
+BUSY_SPREAD = 0.20
+
+
+@functools.cache
+def quick_bytes() -> int:
+    """Bytes each ``--quick`` row moves: ``QUICK_LLC_FACTOR`` x the last-level cache, within
+    ``QUICK_MIN_BYTES`` and ``QUICK_MEM_FRACTION`` of the available memory (read once per
+    process, so cases sharing a ``make`` share one size)."""
+    from fastnorm.benchmarks.machine import available_bytes, llc_bytes
+
+    want = max(QUICK_LLC_FACTOR * llc_bytes(), QUICK_MIN_BYTES)
+    avail = available_bytes()
+    if avail:
+        want = min(want, max(QUICK_MIN_BYTES, int(avail * QUICK_MEM_FRACTION)))
+    return int(want)
+
+
+_QUICK_SIZE: dict[tuple[str, int], int] = {}
+
+
+def quick_size(case: Case) -> int:
+    """The ``make`` size at which ``case`` moves :func:`quick_bytes` bytes (its bytes scale
+    linearly with the size), never below its declared quick size."""
+    key = (case.name, quick_bytes())
+    if key in _QUICK_SIZE:
+        return _QUICK_SIZE[key]
+    size = case.size("quick")
+    if case.name.startswith(QUICK_FIXED):
+        size = case.size("full")  # compute-bound: the full table's size (a fraction of a s)
+    elif case.group != "dask":
+        small = case.size("small")
+        # input bytes, not case.nbytes: cases sharing a make then share one size (and arrays)
+        args = case.make(small, np.dtype(case.dtypes[0]).type, _rng0())
+        per = sum(a.nbytes for a in args if isinstance(a, np.ndarray)) / small
+        if per > 0:
+            size = max(size, int(quick_bytes() / per))
+    if case.group == "dask":  # dask sizes are element counts of a 1-D float64 array
+        size = max(size, quick_bytes() // 8)
+    _QUICK_SIZE[key] = int(size)
+    return int(size)
+
+
+def _rng0() -> np.random.Generator:
+    return np.random.default_rng(0)
 
 
 def select_cases(opts: BenchOptions) -> list[Case]:
-    """Cases matching any of ``opts.only`` (substring, or fnmatch with ``*?[``)."""
+    """Cases matching any of ``opts.only`` (substring, or fnmatch with ``*?[``); a plain
+    ``--quick`` selects :data:`QUICK_CASES`.  ``internal`` cases (reference kernels) run only
+    when ``--only`` names them."""
     pats = opts.only or [None]
     seen: dict[str, Case] = {}
     for p in pats:
         for c in get_cases(p, opts.groups):
             seen.setdefault(c.name, c)
     out = [c for c in get_cases(None, opts.groups) if c.name in seen]  # registry order
-    if opts.mode == "quick" and not opts.only and not opts.groups:
-        out = [c for c in out if c.group not in QUICK_SKIPS]
+    if not opts.only:
+        out = [c for c in out if "internal" not in c.tags]
+    if opts.first_table():
+        out = [c for c in out if c.name in QUICK_CASES]
     return out
 
 
 def case_sizes(case: Case, mode: str, sweep: int = 0) -> list[tuple[str, int]]:
-    """(label, size) pairs: the mode's size, or ``sweep`` sizes from small up to it."""
-    top = case.size(mode)
+    """(label, size) pairs: the mode's size, or ``sweep`` sizes from small up to it.  The
+    quick size is :func:`quick_size` (past the last-level cache)."""
+    top = quick_size(case) if mode == "quick" else case.size(mode)
     if sweep <= 1:
         return [(mode, top)]
     lo = min(case.size("small"), top)
@@ -284,6 +367,8 @@ def _measure(
     stream: _Stream | None = None,
     size_label: str = "",
     budget: float | None = None,
+    min_repeat: int = MIN_REPEAT,
+    reference_only: bool = False,
 ) -> dict[str, Any]:
     """Check, then time, one case at one size and dtype.  Returns a result row (a dict).
 
@@ -314,6 +399,7 @@ def _measure(
         "bw_gbps": None,
         "pct_bw": None,
         "wall_s": None,
+        "busy": False,
     }
     try:
         args = data.get(case.make, size, dtype)
@@ -323,7 +409,10 @@ def _measure(
         row.update(status="error", error=f"make: {_err(exc)}")
         return row
 
-    impls: dict[str, Callable] = {"fastnorm": case.fastnorm, **case.baselines}
+    baselines = dict(case.baselines)
+    if reference_only:  # the first table: the baseline a speed-up is quoted against, only
+        baselines = dict(list(baselines.items())[:1])
+    impls: dict[str, Callable] = {"fastnorm": case.fastnorm, **baselines}
     results: dict[str, Any] = {}
     first: dict[str, float] = {}
     for name, fn in impls.items():
@@ -348,7 +437,7 @@ def _measure(
 
     # a wrong fast answer must fail the row, not win it
     check = case.checker()
-    for name in case.baselines:
+    for name in baselines:
         if row["impls"][name]["status"] != "ok":
             continue
         try:
@@ -376,7 +465,7 @@ def _measure(
     if budget is not None:
         round_s = sum(number[n] * first[n] for n in timed)
         if round_s > 0:
-            repeat = max(min(repeat, MIN_REPEAT), min(repeat, int(budget / round_s)))
+            repeat = max(min(repeat, min_repeat), min(repeat, int(budget / round_s)))
     row["repeat"] = repeat
     times: dict[str, list[float]] = {n: [] for n in calls}
     gc_was = gc.isenabled()
@@ -385,7 +474,12 @@ def _measure(
         # Interleaved: every implementation sees the same conditions.  fastnorm and the
         # streaming reference go first in each round, after a pause: OpenBLAS's idle threads
         # spin for ~0.1 s after a BLAS call (a numpy baseline) and would slow the next call.
-        order = ["fastnorm", "_stream"] + [n for n in calls if n not in ("fastnorm", "_stream")]
+        # The streaming reference is timed again after every other implementation: its
+        # spread over the row is what says whether the machine was quiet (see BUSY_SPREAD).
+        order = ["fastnorm", "_stream"]
+        for n in calls:
+            if n not in ("fastnorm", "_stream"):
+                order += [n, "_stream"]
         for i in range(repeat):
             if i:
                 time.sleep(SETTLE_S)
@@ -407,11 +501,14 @@ def _measure(
         )
     st = float(np.median(times["_stream"]))
     row["bw_gbps"] = moved / st / 1e9 if st > 0 else None
+    spread = (max(times["_stream"]) - min(times["_stream"])) / st if st > 0 else 0.0
+    row["bw_spread"] = spread
+    row["busy"] = bool(len(times["_stream"]) > 1 and spread > BUSY_SPREAD)
     row["bw_times_s"] = times["_stream"]
     row["bw_nbytes"] = moved
     tf = row["impls"]["fastnorm"]["median_s"]
     row["gbps"] = row["impls"]["fastnorm"]["gbps"]
-    ref = next((n for n in case.baselines if n in timed), None)
+    ref = next((n for n in baselines if n in timed), None)
     row["reference"] = ref
     if ref is not None and tf > 0:
         row["speedup"] = row["impls"][ref]["median_s"] / tf
@@ -460,7 +557,7 @@ def run_benchmarks(
     stream_hdr: list[dict[str, Any]] = []
     # --full: 1 GiB, beyond the last-level caches of current servers (480 MiB on the 2-core
     # VM here); a 256 MiB array can be partly cache-resident there
-    hdr_bytes = {"small": 16 * 2**20, "quick": 256 * 2**20, "full": 2**30}[opts.mode]
+    hdr_bytes = {"small": 16 * 2**20, "quick": quick_bytes(), "full": 2**30}[opts.mode]
     for t in opts.threads:
         with _ThreadSetting(t):
             import fastnorm
@@ -482,6 +579,7 @@ def run_benchmarks(
 
     cfg = asdict(opts)
     cfg.update(repeat=repeat, min_time=min_time, row_budget_s=opts.row_budget())
+    cfg["min_repeat"] = min(repeat, QUICK_MIN_REPEAT if opts.first_table() else MIN_REPEAT)
     rows: list[dict[str, Any]] = []
     doc: dict[str, Any] = {
         "schema": SCHEMA,
@@ -495,7 +593,8 @@ def run_benchmarks(
         "interrupted": False,
         "elapsed_s": 0.0,
     }
-    data, stream = _DataCache(2, opts.seed), _Stream()
+    # the first table's arrays are several times the last-level cache: one set at a time
+    data, stream = _DataCache(1 if opts.first_table() else 2, opts.seed), _Stream()
     bar = _progress(len(tasks) * len(opts.threads), opts.progress)
     try:
         for case, label, size, dt in tasks:
@@ -513,6 +612,8 @@ def run_benchmarks(
                         stream=stream,
                         size_label=label,
                         budget=opts.row_budget(),
+                        min_repeat=QUICK_MIN_REPEAT if opts.first_table() else MIN_REPEAT,
+                        reference_only=opts.first_table(),
                     )
                 rows.append(row)
                 doc["elapsed_s"] = time.perf_counter() - t_start
