@@ -13,6 +13,7 @@ imports it.
 
 from fastnorm.linear_model._base import _SKLEARN_MSG  # noqa: F401  (raises without sklearn)
 from fastnorm.linear_model._coordinate import ElasticNet, Lasso
+from fastnorm.linear_model._logistic import LogisticRegression
 from fastnorm.linear_model._path import ElasticNetCV, LassoCV, enet_path, lasso_path
 from fastnorm.linear_model._ridge import LinearRegression, Ridge
 from fastnorm.linear_model.epoch import EpochResult, fused_epoch
@@ -24,6 +25,7 @@ __all__ = [
     "Lasso",
     "LassoCV",
     "LinearRegression",
+    "LogisticRegression",
     "Ridge",
     "enet_path",
     "fused_epoch",
