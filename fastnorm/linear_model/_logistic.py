@@ -291,6 +291,7 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
     it = 0
     stopped = False
     use_gram = p <= GRAM_MAX_P
+    curvs = [_Curvature(n, p, fit_intercept) for _ in range(K)]
     for it in range(1, max_iter + 1):
         GW, gB = _multi_grad(X, P, Yoh, sw, S)
         viol = _violation(pen, W, GW, gB, fit_intercept)
@@ -306,11 +307,8 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
             v = wv.copy()
             inner_tol = max(0.1 * viol, 0.1 * tol)
             if use_gram:
-                H = _weighted_gram(X, hs)
-                H[np.diag_indices_from(H)] += 1e-12 * max(1.0, float(np.max(np.diag(H))))
-                _kl.cd_gram_quad(H, g, wv, v, l1, l2, fit_intercept, 10 * (p + 1) + 100,
-                                 inner_tol)  # fmt: skip
-                d = v - wv
+                H = curvs[k].model(X, hs, viol)
+                d = curvs[k].solve(H, g, wv, v, l1, l2, max(1e-3 * viol, 0.1 * tol))
                 xd = _matvec(X, d[:p], d[p])
             else:
                 hdiag = np.empty(p)
