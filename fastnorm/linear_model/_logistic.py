@@ -74,21 +74,30 @@ def _groups(n: int) -> int:
     return max(1, min(_GROUPS, n // 1024))
 
 
+def _call(k, size, groups, *args):
+    # one row group has nothing to share out: the serial build spares the thread launch
+    # (which costs more than these passes on a loaded machine)
+    return k.serial(*args) if groups == 1 else run(k, size, *args)
+
+
 def _matvec(X, w, b):
     out = np.empty(X.shape[0])
-    run(_kl.matvec_rows, X.size, X, w, float(b), _groups(X.shape[0]), out)
+    G = _groups(X.shape[0])
+    _call(_kl.matvec_rows, X.size, G, X, w, float(b), G, out)
     return out
 
 
 def _matmat(X, W, B):
     out = np.empty((X.shape[0], W.shape[0]))
-    run(_kl.matmat_rows, X.size * W.shape[0], X, W, B, _groups(X.shape[0]), out)
+    G = _groups(X.shape[0])
+    _call(_kl.matmat_rows, X.size * W.shape[0], G, X, W, B, G, out)
     return out
 
 
 def _rmatvec(X, r):
     out = np.empty(X.shape[1])
-    run(_kl.rmatvec_rows, X.size, X, r, _groups(X.shape[0]), out)
+    G = _groups(X.shape[0])
+    _call(_kl.rmatvec_rows, X.size, G, X, r, G, out)
     return out
 
 
@@ -103,7 +112,8 @@ def _weighted_gram(X, h):
     fortran = abs(s0) < abs(s1) if n > 1 and p > 1 else bool(X.flags.f_contiguous)
     S = np.zeros((pp, pp))
     zeros = np.zeros(n)
-    run(_gram_aug_rows, n * p, X, zeros, h, True, fortran, np.zeros(p), 0.0, n_groups, R, S)
+    args = (X, zeros, h, True, fortran, np.zeros(p), 0.0, n_groups, R, S)
+    _call(_gram_aug_rows, n * p, n_groups, *args)
     idx = np.r_[np.arange(p), p + 1]
     U = np.triu(S)
     H = U + np.triu(U, 1).T
@@ -232,7 +242,7 @@ def _newton_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
             xd = _matvec(X, d[:p], d[p])
         else:
             hdiag = np.empty(p)
-            run(_kl.col_sq_weighted, X.size, X, hs, _groups(n), hdiag)
+            _call(_kl.col_sq_weighted, X.size, _groups(n), X, hs, _groups(n), hdiag)
             hdiag += 1e-12 * max(1.0, float(hdiag.max()))
             xd = np.zeros(n)
             _kl.cd_cols_quad(X, hs, hdiag, float(hs.sum()), g, wv, v, l1, l2, fit_intercept,
@@ -312,7 +322,7 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
                 xd = _matvec(X, d[:p], d[p])
             else:
                 hdiag = np.empty(p)
-                run(_kl.col_sq_weighted, X.size, X, hs, _groups(n), hdiag)
+                _call(_kl.col_sq_weighted, X.size, _groups(n), X, hs, _groups(n), hdiag)
                 hdiag += 1e-12 * max(1.0, float(hdiag.max()))
                 xd = np.zeros(n)
                 _kl.cd_cols_quad(X, hs, hdiag, float(hs.sum()), g, wv, v, l1, l2,
