@@ -114,7 +114,7 @@ def solvers(n, p, lmbd, pen):
     return out
 
 
-def run_problem(n, p, pen, lmbd, only, cap, repeat):
+def run_problem(n, p, pen, lmbd, only, cap, repeat, ladder=LADDER):
     X, y = make_data(n, p)
     C = 1.0 / lmbd
     ratio = 1.0 if pen == "l1" else 0.0
@@ -129,7 +129,7 @@ def run_problem(n, p, pen, lmbd, only, cap, repeat):
         runs = {}
         for name, f in fits.items():
             runs[name] = []
-            for tol in LADDER:
+            for tol in ladder:
                 dt = math.inf
                 for _ in range(repeat):  # min of the repeats: the machine is shared
                     t0 = time.perf_counter()
@@ -155,6 +155,7 @@ def main(argv=None):
     ap.add_argument("--solvers", default="")
     ap.add_argument("--cap", type=float, default=20.0)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--ladder", type=lambda v: [float(t) for t in v.split(",")], default=LADDER)
     a = ap.parse_args(argv)
     n, p = map(int, a.shape.split("x"))
     only = set(a.solvers.split(",")) - {""}
@@ -163,7 +164,7 @@ def main(argv=None):
     print(f"# shape ({n}, {p}), numba threads {numba.get_num_threads()}, target {TARGET}")
     for pen in a.pen.split(","):
         for lmbd in map(float, a.lmbd.split(",")):
-            rows, f_star = run_problem(n, p, pen, lmbd, only, a.cap, a.repeat)
+            rows, f_star = run_problem(n, p, pen, lmbd, only, a.cap, a.repeat, a.ladder)
             ours = next((t for nm, t, _, _ in rows if nm == "fastnorm"), None)
             peers = [t for nm, t, _, _ in rows if not nm.startswith("fastnorm") and t]
             best = min(peers) if peers else None

@@ -119,18 +119,22 @@ def test_iris_multinomial(C, l1_ratio):
 
 @pytest.mark.parametrize("kind", ["n>>p", "p>n"])
 @pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
-def test_synthetic(kind, l1_ratio):
+@pytest.mark.parametrize("solver", ["auto", "newton"])
+def test_synthetic(kind, l1_ratio, solver):
     X, y = _synthetic(2000, 10) if kind == "n>>p" else _synthetic(60, 150, seed=1)
     C = 0.5
-    ours = LogisticRegression(C=C, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = LogisticRegression(C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-10,
+                                  max_iter=5000).fit(X, y)  # fmt: skip
     _check_agree(X, y, ours, _sk_ref(X, y, C, l1_ratio), C, l1_ratio, coef_rtol=1e-5)
 
 
 def test_wide_column_solver_matches_gram(monkeypatch):
     X, y = _synthetic(60, 150, seed=1)
-    ref = LogisticRegression(C=0.5, l1_ratio=1.0, **TIGHT).fit(X, y)
+    ref = LogisticRegression(C=0.5, l1_ratio=1.0, solver="newton", **TIGHT).fit(X, y)
     monkeypatch.setattr(_logistic, "GRAM_MAX_P", 10)
-    ours = LogisticRegression(C=0.5, l1_ratio=1.0, **TIGHT).fit(X, y)
+    ours = LogisticRegression(C=0.5, l1_ratio=1.0, solver="newton", **TIGHT).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
     np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
     Xi, yi = _iris()

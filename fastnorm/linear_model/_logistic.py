@@ -422,7 +422,10 @@ def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
         new_obj = fn + sum(pen.value(w) for w in Wn)
         viol = L * max(float(np.max(np.abs(dW))) if dW.size else 0.0,
                        float(np.max(np.abs(dB))) if fit_intercept else 0.0)  # fmt: skip
-        if new_obj > obj:  # restart the momentum (O'Donoghue and Candes)
+        # restart the momentum when F went up (O'Donoghue and Candes); a step taken
+        # without momentum is a plain prox-gradient step, kept even when rounding makes F
+        # look higher (else the solver would restart forever at machine precision)
+        if new_obj > obj and tk > 1.0:
             tk = 1.0
             Wy, By = W.copy(), B.copy()
             continue
@@ -517,7 +520,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         n_features > 2048); multinomial problems take one Newton step per class in turn.
         ``"stream"``: accelerated proximal gradient on parallel passes over X.
         ``"sgd"``: proximal per-sample SGD (binary only; approximate).  ``"auto"``:
-        ``"newton"``.
+        ``"stream"`` when n_features > n_samples, else ``"newton"``.
     max_iter : int, default=100
         Outer iterations (Newton steps, gradient steps, or SGD epochs).
     verbose : int, default=0
@@ -689,7 +692,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                     B[:] = self.intercept_
         solver = self.solver
         if solver == "auto":
-            solver = "newton"
+            # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
+            # while the accelerated gradient converges in a few cheap passes (bench/README)
+            solver = "stream" if p > n else "newton"
         if solver == "sgd" and not binary:
             raise ValueError("solver='sgd' supports binary problems only; use 'newton' or "
                              "'stream' for multinomial.")  # fmt: skip
