@@ -305,3 +305,27 @@ def test_tall_subsampled_curvature(l1_ratio):
     assert _logistic._Curvature(*X.shape, True).sub
     ours = LogisticRegression(C=0.01, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
     _check_agree(X, y, ours, _sk_ref(X, y, 0.01, l1_ratio), 0.01, l1_ratio, coef_rtol=1e-5)
+
+
+def test_lbfgs_and_fused_epoch():
+    X, y = _cancer()
+    a = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=2000).fit(X, y)
+    b = LogisticRegression(solver="newton", **TIGHT).fit(X, y)
+    f_a = ref_logistic_objective(X, y, a.coef_, a.intercept_, 1.0, 0.0)
+    f_b = ref_logistic_objective(X, y, b.coef_, b.intercept_, 1.0, 0.0)
+    assert abs(f_a - f_b) <= 1e-8 * f_b
+    Xi, yi = _iris()
+    m = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=2000).fit(Xi, yi)
+    r = LogisticRegression(**TIGHT).fit(Xi, yi)
+    np.testing.assert_allclose(m.predict_proba(Xi), r.predict_proba(Xi), atol=1e-6)
+    with pytest.raises(ValueError, match="L2"):
+        LogisticRegression(solver="lbfgs", l1_ratio=0.5).fit(X, y)
+    # the fused epoch equals the two separate passes
+    rng = np.random.default_rng(0)
+    w, sw = rng.standard_normal(X.shape[1]), rng.random(len(y))
+    loss, GW, gB = _logistic._loss_grad(X, None, y.astype(float), sw, 2.0, w[None], [0.5])
+    z = X @ w + 0.5
+    p = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(loss, sw @ (np.logaddexp(0, z) - y * z) / 2.0, rtol=1e-12)
+    np.testing.assert_allclose(GW[0], X.T @ (sw * (p - y)) / 2.0, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gB[0], sw @ (p - y) / 2.0, rtol=1e-10)

@@ -24,6 +24,7 @@ from fastnorm._config import helper, kernel
 from fastnorm._kernels.penalty import cd_solve, prox_enet, uses_helpers
 
 __all__ = [
+    "binom_fused_rows",
     "binom_loss_step",
     "binom_stats",
     "cd_cols_quad",
@@ -112,6 +113,68 @@ def rmatvec_rows(X, r, n_groups, out):
     out[:] = 0.0
     for g in range(n_groups):
         out += acc[g]
+
+
+@kernel
+@uses_helpers
+def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
+    """The fused streaming epoch of the binary loss, one read of X: per row the margin
+    ``z_i = x_i w + b`` (into ``z_out``), then ``r_i = sw_i (sigmoid(z_i) - y_i)`` and
+    ``g += r_i x_i`` while the row is in cache.  ``g_out`` receives ``X.T @ r``; returns
+    ``(sum_i sw_i loss_i, sum_i r_i)``.  Four rows at a time, so each update of the
+    gradient partial is amortised over four rows."""
+    n, p = X.shape
+    per = (n + n_groups - 1) // n_groups
+    acc = np.zeros((n_groups, p))
+    part = np.zeros((n_groups, 2))
+    for g in prange(n_groups):
+        lo = g * per
+        hi = min(n, lo + per)
+        a = acc[g]
+        ls = 0.0
+        rs = 0.0
+        i = lo
+        while i < hi:
+            m = min(4, hi - i)
+            rr = np.zeros(4)
+            for k in range(m):
+                s = 0.0
+                row = X[i + k]
+                for j in range(p):
+                    s += row[j] * w[j]
+                zi = s + b
+                z_out[i + k] = zi
+                ls += sw[i + k] * (log1pexp(zi) - y[i + k] * zi)
+                rr[k] = sw[i + k] * (sigmoid(zi) - y[i + k])
+                rs += rr[k]
+            if m == 4:
+                x0 = X[i]
+                x1 = X[i + 1]
+                x2 = X[i + 2]
+                x3 = X[i + 3]
+                r0 = rr[0]
+                r1 = rr[1]
+                r2 = rr[2]
+                r3 = rr[3]
+                for j in range(p):
+                    a[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
+            else:
+                for k in range(m):
+                    xk = X[i + k]
+                    rk = rr[k]
+                    for j in range(p):
+                        a[j] += rk * xk[j]
+            i += m
+        part[g, 0] = ls
+        part[g, 1] = rs
+    g_out[:] = 0.0
+    ls = 0.0
+    rs = 0.0
+    for g in range(n_groups):
+        g_out += acc[g]
+        ls += part[g, 0]
+        rs += part[g, 1]
+    return ls, rs
 
 
 @kernel

@@ -66,6 +66,8 @@ _GROUPS = 32
 #: Armijo constant and backtracking factor of the line searches.
 _ARMIJO = 1e-4
 _BACKTRACK = 0.5
+#: ``solver="auto"`` takes L-BFGS for a smooth penalty from this many elements of X.
+_LBFGS_MIN = 1 << 20
 #: A model decrease below this fraction of the objective is under its rounding error.
 _FLAT = 1e-14
 
@@ -369,6 +371,13 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
 def _loss_grad(X, yi, Yoh, sw, S, W, B, need_grad=True):
     """Data-fit value (over S), and its gradient ``(GW, gB)`` at ``(W, B)``."""
     K = W.shape[0]
+    if K == 1 and need_grad:  # the fused epoch: one read of X for value and gradient
+        G = _groups(X.shape[0])
+        g = np.empty(X.shape[1])
+        z = np.empty(X.shape[0])
+        args = (X, W[0], float(B[0]), Yoh, sw, G, g, z)
+        ls, rs = _call(_kl.binom_fused_rows, X.size, G, *args)
+        return ls / S, (g / S)[None], np.array([rs / S])
     if K == 1:
         z = _matvec(X, W[0], B[0])
         r = np.empty(X.shape[0])
@@ -445,6 +454,44 @@ def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     return W, B, it, viol, stopped
 
 
+def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
+    """L-BFGS (scipy) on the fused passes, for the smooth (L2 or no) penalty: each
+    evaluation is one margin pass and one gradient pass; stops on ``max |grad| <= tol``
+    (scikit-learn lbfgs's ``pgtol``, the same violation as the other solvers)."""
+    from scipy.optimize import minimize
+
+    K, p = W.shape
+    _, l2, _ = pen.lower()
+    it = [0]
+    stopped = [False]
+
+    def fg(x):
+        Wx = x[: K * p].reshape(K, p)
+        Bx = x[K * p :] if fit_intercept else B
+        loss, GW, gB = _loss_grad(X, yi, Yoh, sw, S, Wx, Bx)
+        f = loss + 0.5 * l2 * float(np.sum(Wx * Wx))
+        g = (GW + l2 * Wx).ravel()
+        return f, (np.concatenate([g, gB]) if fit_intercept else g)
+
+    def cb(intermediate_result):
+        it[0] += 1
+        r = intermediate_result
+        if report(it[0], float(r.fun), math.nan):
+            stopped[0] = True
+            raise StopIteration
+
+    x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
+    res = minimize(fg, x0, jac=True, method="L-BFGS-B", callback=cb,
+                   options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
+                            "ftol": 64 * np.finfo(float).eps})  # fmt: skip
+    W = res.x[: K * p].reshape(K, p).copy()
+    B = res.x[K * p :].copy() if fit_intercept else B
+    _, GW, gB = _loss_grad(X, yi, Yoh, sw, S, W, B)
+    viol = _violation(pen, W, GW, gB, fit_intercept)
+    # scipy's own stop (status 0, also on ftol as scikit-learn's lbfgs) is convergence
+    return W, B, int(res.nit), viol, stopped[0] or res.status == 0
+
+
 def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_state):
     """Proximal SGD for the binary problem (the notes' per-sample update with the logistic
     gradient, then the penalty's prox); stops when the objective has not improved by ``tol``
@@ -519,8 +566,10 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         weighted Gram matrix built in one parallel pass (on the columns of X when
         n_features > 2048); multinomial problems take one Newton step per class in turn.
         ``"stream"``: accelerated proximal gradient on parallel passes over X.
+        ``"lbfgs"``: scipy's L-BFGS on the same fused passes (L2 or no penalty only).
         ``"sgd"``: proximal per-sample SGD (binary only; approximate).  ``"auto"``:
-        ``"stream"`` when n_features > n_samples, else ``"newton"``.
+        ``"stream"`` when n_features > n_samples; else ``"lbfgs"`` for an L2 (or no)
+        penalty on X of 2**20 elements or more; else ``"newton"``.
     max_iter : int, default=100
         Outer iterations (Newton steps, gradient steps, or SGD epochs).
     verbose : int, default=0
@@ -558,7 +607,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "random_state": ["random_state"],
-        "solver": [StrOptions({"auto", "newton", "stream", "sgd"})],
+        "solver": [StrOptions({"auto", "newton", "stream", "lbfgs", "sgd"})],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -694,7 +743,18 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         if solver == "auto":
             # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
             # while the accelerated gradient converges in a few cheap passes (bench/README)
-            solver = "stream" if p > n else "newton"
+            smooth = l1_ratio == 0 or math.isinf(C)
+            if p > n:
+                solver = "stream"
+            elif smooth and n * p >= _LBFGS_MIN:
+                # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
+                # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)
+                solver = "lbfgs"
+            else:
+                solver = "newton"
+        if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
+            raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
+                             "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
         if solver == "sgd" and not binary:
             raise ValueError("solver='sgd' supports binary problems only; use 'newton' or "
                              "'stream' for multinomial.")  # fmt: skip
@@ -706,8 +766,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 w, b, it, viol, stopped = _newton_binary(
                     X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
                 )
-            elif solver == "stream":
-                Wo, Bo, it, viol, stopped = _fista(
+            elif solver in ("stream", "lbfgs"):
+                Wo, Bo, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
                     X, yi, y01, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
                 )
                 w, b = Wo[0], Bo[0]
@@ -725,7 +785,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                     X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
                 )
             else:
-                W, B, it, viol, stopped = _fista(
+                W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
                     X, yi, Yoh, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
                 )
             if fi:
