@@ -329,3 +329,18 @@ def test_lbfgs_and_fused_epoch():
     np.testing.assert_allclose(loss, sw @ (np.logaddexp(0, z) - y * z) / 2.0, rtol=1e-12)
     np.testing.assert_allclose(GW[0], X.T @ (sw * (p - y)) / 2.0, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gB[0], sw @ (p - y) / 2.0, rtol=1e-10)
+
+
+def test_thread_count_independent():
+    import fastnorm
+
+    X, y = _synthetic(4096, 20, seed=9)  # enough rows for several groups, parallel builds
+    fits = []
+    for nt in (1, None):
+        fastnorm.set_num_threads(nt)
+        try:
+            fits.append(LogisticRegression(C=0.1, l1_ratio=0.5, solver="newton").fit(X, y))
+        finally:
+            fastnorm.set_num_threads(None)
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)
