@@ -15,8 +15,8 @@ import time
 import warnings
 
 import numpy as np
-from workset_grid import make_correlated_data
 
+from fastnorm.benchmarks.problems import make_correlated_data
 from fastnorm.linear_model import Lasso
 
 CLOCK = time.process_time  # CPU time of the process (all its threads): see workset_grid.py
@@ -43,7 +43,7 @@ def main():
     print("|---|---|---|---|---|---|")
     for shape in args.shapes.split(","):
         n, p = (int(v) for v in shape.split("x"))
-        X, y = make_correlated_data(n, p, 0.6)
+        X, y, _ = make_correlated_data(n, p, 0.6, random_state=27)
         amax = np.max(np.abs((X - X.mean(0)).T @ (y - y.mean()))) / n
         for reg in (0.1, 0.01):
             for tol in (1e-4, 1e-8):

@@ -24,29 +24,16 @@ import warnings
 
 import numpy as np
 
+from fastnorm.benchmarks.problems import make_correlated_data as _make_correlated_data
+
 TOLS = [10.0**-k for k in range(1, 15)]
 TARGET = 1e-6
 CLOCK = time.perf_counter
 
 
 def make_correlated_data(n, p, rho=0.6, snr=3.0, density=0.2, random_state=27):
-    """benchopt.datasets.simulated.make_correlated_data (one task), same random stream."""
-    rng = np.random.RandomState(random_state)
-    sigma = np.sqrt(1 - rho * rho)
-    U = rng.randn(n)
-    X = np.empty((n, p), order="F")
-    X[:, 0] = U
-    for j in range(1, p):
-        U *= rho
-        U += sigma * rng.randn(n)
-        X[:, j] = U
-    nnz = max(1, int(density * p))
-    support = rng.choice(p, nnz, replace=False)
-    w = np.zeros(p)
-    w[support] = rng.randn(nnz)
-    y = X @ w
-    noise = rng.randn(n)
-    y += noise / np.linalg.norm(noise) * np.linalg.norm(y) / snr
+    """benchopt's ``make_correlated_data`` (one task): the generator of the subopt harness."""
+    X, y, _ = _make_correlated_data(n, p, rho, snr, density, random_state)
     return X, y
 
 

@@ -67,3 +67,31 @@ def assert_same_result(got: Any, want: Any, rtol: float, dtype: Any = None) -> N
     np.testing.assert_allclose(
         np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64), rtol=rtol, atol=0
     )
+
+
+def ref_logistic_objective(X, y, coef, intercept, C, l1_ratio, sample_weight=None) -> float:
+    """scikit-learn's logistic objective ``C * sum_i s_i loss_i + penalty`` divided by
+    ``C * sum_i s_i``, in float64 (``C = inf``: the mean loss alone).
+
+    ``y`` holds class indices 0..K-1 (binary: 0/1 with one row in ``coef``); the loss is
+    ``log(1 + e^z) - y z`` (binary) or ``logsumexp(z) - z_y`` (multinomial), the penalty
+    ``l1_ratio ||W||_1 + (1 - l1_ratio) / 2 ||W||_F^2`` (intercepts not penalised).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    W = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    b = np.asarray(intercept, dtype=np.float64).reshape(-1)
+    y = np.asarray(y).astype(np.intp)
+    sw = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    S = math.fsum(sw)
+    Z = X @ W.T + b
+    if W.shape[0] == 1:
+        z = Z[:, 0]
+        loss = np.logaddexp(0.0, z) - y * z
+    else:
+        m = Z.max(axis=1)
+        loss = m + np.log(np.exp(Z - m[:, None]).sum(axis=1)) - Z[np.arange(len(y)), y]
+    data = math.fsum(sw * loss) / S
+    if not np.isfinite(C):
+        return data
+    pen = l1_ratio * np.abs(W).sum() + 0.5 * (1.0 - l1_ratio) * (W * W).sum()
+    return data + float(pen) / (C * S)

@@ -16,6 +16,7 @@ imports it.
 from fastnorm.linear_model._base import _SKLEARN_MSG  # noqa: F401  (raises without sklearn)
 from fastnorm.linear_model._batch import BatchElasticNet, BatchLasso, BatchRidge
 from fastnorm.linear_model._coordinate import ElasticNet, Lasso
+from fastnorm.linear_model._logistic import LogisticRegression
 from fastnorm.linear_model._path import ElasticNetCV, LassoCV, enet_path, lasso_path
 from fastnorm.linear_model._ridge import LinearRegression, Ridge
 from fastnorm.linear_model._workset import solve_workset as _solve_workset  # noqa: F401 (registers)
@@ -31,6 +32,7 @@ __all__ = [
     "Lasso",
     "LassoCV",
     "LinearRegression",
+    "LogisticRegression",
     "Ridge",
     "enet_path",
     "fused_epoch",

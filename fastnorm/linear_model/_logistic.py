@@ -1,0 +1,827 @@
+"""LogisticRegression: scikit-learn 1.9's estimator (binary and multinomial, L1, L2 and
+elastic-net penalties) fitted by a proximal Newton solver, an accelerated proximal gradient
+solver on fused passes, or proximal SGD.
+
+The objective, in scikit-learn's scale (``C * sum_i s_i loss_i + penalty``), divided by
+``C * S`` with ``S = sum_i s_i`` (sample weights times class weights)::
+
+    F(w, b) = (1/S) sum_i s_i loss_i(x_i w + b) + l1 ||w||_1 + 0.5 l2 ||w||^2
+    l1 = l1_ratio / (C S),  l2 = (1 - l1_ratio) / (C S)
+
+``loss`` is the binomial deviance ``log(1 + e^z) - y z`` (``y`` in {0, 1}, ``classes_[1]``
+positive) or, with three or more classes, the multinomial ``logsumexp(z) - z_y`` on K margins
+(the symmetric parametrisation: ``coef_`` is (K, p), every class penalised), as scikit-learn.
+The intercept is not penalised.  The penalty pieces are :class:`fastnorm.penalties.ElasticNet`
+(numpy) and :mod:`fastnorm._kernels.penalty` (inside the kernels).
+
+Solvers
+-------
+``"newton"`` (proximal Newton, glum's and skglm's scheme): at each outer step the gradient
+and the Hessian weights ``h_i = s_i p_i (1 - p_i)`` come from the margins; the quadratic
+model is minimised by coordinate descent, on the (p + 1)^2 weighted Gram matrix built in
+one parallel pass over X when ``p <= GRAM_MAX_P``, else directly on the columns of X; a
+backtracking line search on the exact objective follows (margins are updated, never
+recomputed).  Multinomial: one such step per class in turn (glmnet's partial Newton), each
+with the line search on the full softmax objective.
+``"stream"``: accelerated proximal gradient (FISTA with backtracking and adaptive restart);
+each iteration is one pass for the margins and one for the gradient.
+``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate.
+
+Every solver stops when the largest violation of the optimality conditions (the distance of
+``-grad`` to the penalty's subdifferential, intercept gradient included, in the scale of
+``F``) is at most ``tol``: the criterion of scikit-learn's lbfgs (``pgtol``), extended to L1.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+
+from fastnorm._config import run
+from fastnorm._kernels import logistic as _kl
+from fastnorm.linear_model._gram import _aug_gram
+from fastnorm.penalties import ElasticNet as _EnetPenalty
+
+try:
+    from sklearn.base import BaseEstimator
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model._base import LinearClassifierMixin
+    from sklearn.utils._param_validation import Interval, StrOptions
+    from sklearn.utils.class_weight import compute_class_weight
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+except ImportError as exc:  # pragma: no cover - exercised through _base
+    raise ImportError("fastnorm.linear_model needs scikit-learn") from exc
+
+__all__ = ["LogisticRegression"]
+
+#: Largest p for which the Newton solver forms the weighted Gram matrix (p^2 floats);
+#: wider X runs coordinate descent on the columns.
+GRAM_MAX_P = 2048
+#: Row groups of the parallel passes: fixed from the shape (results independent of threads).
+_GROUPS = 32
+#: Armijo constant and backtracking factor of the line searches.
+_ARMIJO = 1e-4
+_BACKTRACK = 0.5
+#: ``solver="auto"`` takes L-BFGS for a smooth penalty from this many elements of X.
+_LBFGS_MIN = 1 << 20
+#: A model decrease below this fraction of the objective is under its rounding error.
+_FLAT = 1e-14
+
+
+def _groups(n: int) -> int:
+    return max(1, min(_GROUPS, n // 1024))
+
+
+def _call(k, size, groups, *args):
+    # one row group has nothing to share out: the serial build spares the thread launch
+    # (which costs more than these passes on a loaded machine)
+    return k.serial(*args) if groups == 1 else run(k, size, *args)
+
+
+def _matvec(X, w, b):
+    out = np.empty(X.shape[0])
+    G = _groups(X.shape[0])
+    _call(_kl.matvec_rows, X.size, G, X, w, float(b), G, out)
+    return out
+
+
+def _matmat(X, W, B):
+    out = np.empty((X.shape[0], W.shape[0]))
+    G = _groups(X.shape[0])
+    _call(_kl.matmat_rows, X.size * W.shape[0], G, X, W, B, G, out)
+    return out
+
+
+def _rmatvec(X, r):
+    out = np.empty(X.shape[1])
+    G = _groups(X.shape[0])
+    _call(_kl.rmatvec_rows, X.size, G, X, r, G, out)
+    return out
+
+
+def _weighted_gram(X, h):
+    """``[X 1]^T diag(h) [X 1]`` ((p + 1)^2, intercept last) in one pass over X: the Gram
+    pass of the least-squares solvers (``_gram._aug_gram``) with a zero target."""
+    n, p = X.shape
+    H = _aug_gram(X, np.zeros((n, 1)), h, np.zeros(p), np.zeros(1))
+    idx = np.r_[np.arange(p), p + 1]  # drop the (zero) target row and column
+    return np.ascontiguousarray(H[np.ix_(idx, idx)])
+
+
+# ------------------------------------------------------------------------------- solvers
+class _Report:
+    """Iteration bookkeeping shared by the solvers: verbose printing and the callback."""
+
+    def __init__(self, verbose, callback, name):
+        self.verbose, self.callback, self.name = verbose, callback, name
+
+    def __call__(self, it, obj, viol) -> bool:
+        if self.verbose:
+            print(f"[{self.name}] iter {it}: objective {obj:.12g}, violation {viol:.3e}")
+        return bool(self.callback is not None and self.callback(it, obj, viol))
+
+
+def _violation(pen, W, GW, gB, fit_intercept) -> float:
+    v = 0.0
+    for w, g in zip(W, GW, strict=True):
+        if w.size:
+            v = max(v, float(np.max(pen.subdiff_distance(w, g))))
+    if fit_intercept and gB.size:
+        v = max(v, float(np.max(np.abs(gB))))
+    return v
+
+
+class _Curvature:
+    """The curvature of the Newton model (the weighted Gram ``[X 1]^T diag(h) [X 1]``), built
+    as cheaply as the phase of the solve allows.
+
+    Far from the optimum (the violation still above 1e-2 of its first value) the model only
+    needs to point downhill: when n >= 16 * 64 (p + 1) the Gram matrix is built on every
+    16th row (a strided view, no copy), 16 times cheaper.  Then the full matrix is built and
+    kept while the steps converge fast (the violation falls at least 4 times per step), so a
+    step costs two passes over X instead of a Gram pass; it is rebuilt when they slow down.
+    Any positive definite model has the same fixed points, so neither choice moves the
+    solution, only the speed towards it.
+    """
+
+    STRIDE = 16
+
+    def __init__(self, n, p, fit_intercept):
+        self.sub = n >= self.STRIDE * 64 * (p + 1)
+        self.fit_intercept = fit_intercept
+        self.first = None
+        self.last = None
+        self.H = None
+        self.chol = None
+
+    def model(self, X, hs, viol):
+        if self.first is None:
+            self.first = viol
+        ratio = viol / self.last if self.last else 1.0
+        self.last = viol
+        if self.sub and viol > 1e-2 * self.first:
+            k = self.STRIDE
+            H = _weighted_gram(X[::k], np.ascontiguousarray(hs[::k]) * k)
+            self.H, self.chol = None, None
+        elif self.H is None or ratio > 0.25:
+            H = self.H = _weighted_gram(X, hs)
+            self.chol = None
+        else:
+            return self.H
+        # a relative floor on the curvature keeps the model bounded when the data are
+        # separable (h -> 0); it moves no fixed point (v = w is optimal iff F is)
+        H[np.diag_indices_from(H)] += 1e-12 * max(1.0, float(np.max(np.diag(H))))
+        return H
+
+    def solve(self, H, g, wv, v, l1, l2, inner_tol):
+        """The step ``d = v - wv`` minimising the model (``v`` in/out): a Cholesky solve for
+        a smooth penalty (factor kept with ``H``), coordinate descent with L1."""
+        m = H.shape[0]
+        if l1 > 0.0:
+            _kl.cd_gram_quad(H, g, wv, v, l1, l2, self.fit_intercept, 10 * m + 100, inner_tol)
+            return v - wv
+        from scipy.linalg import cho_factor, cho_solve
+
+        k = m if self.fit_intercept else m - 1  # the intercept's row, when fitted
+        if self.chol is None or H is not self.H:
+            A = H[:k, :k].copy()
+            A[np.diag_indices(min(k, m - 1))] += l2
+            chol = cho_factor(A)
+            if H is self.H:
+                self.chol = chol
+        else:
+            chol = self.chol
+        rhs = -g[:k].copy()
+        rhs[: m - 1] -= l2 * wv[: m - 1]
+        d = np.zeros(m)
+        d[:k] = cho_solve(chol, rhs)
+        v[:] = wv + d
+        return d
+
+
+def _newton_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report):
+    """Proximal Newton for the binary problem.  Returns ``(w, b, n_iter, viol, stopped)``."""
+    n, p = X.shape
+    l1, l2, _ = pen.lower()
+    use_gram = p <= GRAM_MAX_P
+    z = _matvec(X, w, b)
+    r = np.empty(n)
+    h = np.empty(n)
+    loss = _kl.binom_stats(z, y, sw, r, h) / S
+    obj = loss + pen.value(w)
+    viol = math.inf
+    it = 0
+    stopped = False
+    curv = _Curvature(n, p, fit_intercept)
+    for it in range(1, max_iter + 1):
+        g = np.empty(p + 1)
+        g[:p] = _rmatvec(X, r) / S
+        g[p] = r.sum() / S
+        viol = _violation(pen, w[None], g[None, :p], g[p:], fit_intercept)
+        if not np.isfinite(viol) or viol <= tol:
+            it -= 1
+            break
+        wv = np.append(w, b)
+        v = wv.copy()
+        hs = h / S
+        if use_gram:
+            H = curv.model(X, hs, viol)
+            d = curv.solve(H, g, wv, v, l1, l2, max(1e-3 * viol, 0.1 * tol))
+            xd = _matvec(X, d[:p], d[p])
+        else:
+            hdiag = np.empty(p)
+            _call(_kl.col_sq_weighted, X.size, _groups(n), X, hs, _groups(n), hdiag)
+            hdiag += 1e-12 * max(1.0, float(hdiag.max()))
+            xd = np.zeros(n)
+            _kl.cd_cols_quad(X, hs, hdiag, float(hs.sum()), g, wv, v, l1, l2, fit_intercept,
+                             100, max(0.1 * viol, 0.1 * tol), xd)  # fmt: skip
+            d = v - wv
+        # Armijo backtracking on F along d (prox-Newton decrease of the model)
+        delta = float(g @ d) + pen.value(v[:p]) - pen.value(w)
+        t = 1.0
+        # near the optimum the model's decrease falls below the rounding of F: the
+        # comparison is noise there, and the full Newton step is the one to trust
+        exact = abs(delta) <= _FLAT * abs(obj)
+        for _ in range(0 if exact else 60):
+            wt = w + t * d[:p]
+            new_obj = _kl.binom_loss_step(z, xd, t, y, sw) / S + pen.value(wt)
+            if np.isfinite(new_obj) and new_obj <= obj + _ARMIJO * t * min(delta, 0.0):
+                break
+            t *= _BACKTRACK
+        else:
+            if not exact:
+                it -= 1
+                break  # no decrease along d: at machine precision
+            wt = w + d[:p]
+        if report.verbose > 1:
+            print(f"    step t={t:.3g}, |d|={np.abs(d).max():.3e}, model decrease {delta:.3e}")
+        w = wt
+        b = b + t * d[p]
+        z += t * xd
+        loss = _kl.binom_stats(z, y, sw, r, h) / S
+        obj = loss + pen.value(w)
+        if report(it, obj, viol):
+            stopped = True
+            break
+    else:
+        g = np.append(_rmatvec(X, r) / S, r.sum() / S)
+        viol = _violation(pen, w[None], g[None, :p], g[p:], fit_intercept)
+    return w, b, max(it, 0), viol, stopped
+
+
+def _multi_grad(X, P, Yoh, sw, S):
+    R = (P - Yoh) * sw[:, None]
+    GW = np.stack([_rmatvec(X, np.ascontiguousarray(R[:, k])) for k in range(P.shape[1])]) / S
+    return GW, R.sum(axis=0) / S
+
+
+def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
+    """Block (one class at a time) proximal Newton for the multinomial problem."""
+    n, p = X.shape
+    K = W.shape[0]
+    l1, l2, _ = pen.lower()
+    Yoh = np.zeros((n, K))
+    Yoh[np.arange(n), yi] = 1.0
+    Z = _matmat(X, W, B)
+    P = np.empty((n, K))
+    obj = _kl.multi_stats(Z, yi, sw, P) / S + sum(pen.value(w) for w in W)
+    viol = math.inf
+    it = 0
+    stopped = False
+    use_gram = p <= GRAM_MAX_P
+    curvs = [_Curvature(n, p, fit_intercept) for _ in range(K)]
+    for it in range(1, max_iter + 1):
+        GW, gB = _multi_grad(X, P, Yoh, sw, S)
+        viol = _violation(pen, W, GW, gB, fit_intercept)
+        if not np.isfinite(viol) or viol <= tol:
+            it -= 1
+            break
+        for k in range(K):
+            pk = np.ascontiguousarray(P[:, k])
+            rk = sw * (pk - Yoh[:, k])
+            hs = sw * pk * (1.0 - pk) / S
+            g = np.append(_rmatvec(X, rk) / S, rk.sum() / S)
+            wv = np.append(W[k], B[k])
+            v = wv.copy()
+            inner_tol = max(0.1 * viol, 0.1 * tol)
+            if use_gram:
+                H = curvs[k].model(X, hs, viol)
+                d = curvs[k].solve(H, g, wv, v, l1, l2, max(1e-3 * viol, 0.1 * tol))
+                xd = _matvec(X, d[:p], d[p])
+            else:
+                hdiag = np.empty(p)
+                _call(_kl.col_sq_weighted, X.size, _groups(n), X, hs, _groups(n), hdiag)
+                hdiag += 1e-12 * max(1.0, float(hdiag.max()))
+                xd = np.zeros(n)
+                _kl.cd_cols_quad(X, hs, hdiag, float(hs.sum()), g, wv, v, l1, l2,
+                                 fit_intercept, 100, inner_tol, xd)  # fmt: skip
+                d = v - wv
+            if not np.any(d):
+                continue
+            delta = float(g @ d) + pen.value(v[:p]) - pen.value(W[k])
+            pen_rest = sum(pen.value(W[j]) for j in range(K) if j != k)
+            t = 1.0
+            ok = abs(delta) <= _FLAT * abs(obj)  # as in _newton_binary
+            wt = W[k] + d[:p]
+            for _ in range(0 if ok else 60):
+                wt = W[k] + t * d[:p]
+                new_obj = _kl.multi_loss_step(Z, k, xd, t, yi, sw) / S
+                new_obj += pen_rest + pen.value(wt)
+                if np.isfinite(new_obj) and new_obj <= obj + _ARMIJO * t * min(delta, 0.0):
+                    ok = True
+                    break
+                t *= _BACKTRACK
+            if not ok:
+                continue
+            W[k] = wt
+            B[k] += t * d[p]
+            Z[:, k] += t * xd
+            obj = _kl.multi_stats(Z, yi, sw, P) / S + sum(pen.value(w) for w in W)
+        if l1 == 0.0 or l2 == 0.0:
+            # the softmax is invariant to W_k -> W_k - c for all k: the c minimising the
+            # penalty (the mean for L2, a median for L1) lowers F at no loss change and
+            # removes the direction block steps are slowest along
+            c = W.mean(axis=0) if l1 == 0.0 else np.median(W, axis=0)
+            W -= c
+            Z -= _matvec(X, c, 0.0)[:, None]
+            obj = _kl.multi_stats(Z, yi, sw, P) / S + sum(pen.value(w) for w in W)
+        if report(it, obj, viol):
+            stopped = True
+            break
+    else:
+        GW, gB = _multi_grad(X, P, Yoh, sw, S)
+        viol = _violation(pen, W, GW, gB, fit_intercept)
+    return W, B, max(it, 0), viol, stopped
+
+
+def _loss_grad(X, yi, Yoh, sw, S, W, B, need_grad=True):
+    """Data-fit value (over S), and its gradient ``(GW, gB)`` at ``(W, B)``."""
+    K = W.shape[0]
+    if K == 1 and need_grad:  # the fused epoch: one read of X for value and gradient
+        G = _groups(X.shape[0])
+        g = np.empty(X.shape[1])
+        z = np.empty(X.shape[0])
+        args = (X, W[0], float(B[0]), Yoh, sw, G, g, z)
+        ls, rs = _call(_kl.binom_fused_rows, X.size, G, *args)
+        return ls / S, (g / S)[None], np.array([rs / S])
+    if K == 1:
+        z = _matvec(X, W[0], B[0])
+        r = np.empty(X.shape[0])
+        h = np.empty(X.shape[0])
+        loss = _kl.binom_stats(z, Yoh, sw, r, h) / S
+        if not need_grad:
+            return loss, None, None
+        return loss, (_rmatvec(X, r) / S)[None], np.array([r.sum() / S])
+    Z = _matmat(X, W, B)
+    P = np.empty_like(Z)
+    loss = _kl.multi_stats(Z, yi, sw, P) / S
+    if not need_grad:
+        return loss, None, None
+    GW, gB = _multi_grad(X, P, Yoh, sw, S)
+    return loss, GW, gB
+
+
+def _prox(pen, V, step):
+    l1, l2, _ = pen.lower()
+    out = np.empty_like(V)
+    for k in range(V.shape[0]):
+        _kl.prox_enet_vec(V[k], step, l1, l2, out[k])
+    return out
+
+
+def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
+    """Accelerated proximal gradient with backtracking and adaptive (function) restart."""
+    rows = np.einsum("ij,ij->i", X, X, dtype=np.float64) if X.size else np.zeros(0)
+    L = max(0.25 * float(sw @ rows) / S / max(X.shape[1], 1), 1e-12)
+    Wy, By = W.copy(), B.copy()
+    tk = 1.0
+    obj = math.inf
+    viol = math.inf
+    it = 0
+    stopped = False
+    for it in range(1, max_iter + 1):
+        fy, GW, gB = _loss_grad(X, yi, Yoh, sw, S, Wy, By)
+        if not fit_intercept:
+            gB = np.zeros_like(gB)
+        for _ in range(60):
+            Wn = _prox(pen, Wy - GW / L, 1.0 / L)
+            Bn = By - gB / L
+            dW, dB = Wn - Wy, Bn - By
+            fn = _loss_grad(X, yi, Yoh, sw, S, Wn, Bn, need_grad=False)[0]
+            quad = (
+                fy + float(np.sum(GW * dW) + gB @ dB) + 0.5 * L * float(np.sum(dW * dW) + dB @ dB)
+            )
+            if fn <= quad + 1e-12 * abs(fy):
+                break
+            L *= 2.0
+        new_obj = fn + sum(pen.value(w) for w in Wn)
+        viol = L * max(float(np.max(np.abs(dW))) if dW.size else 0.0,
+                       float(np.max(np.abs(dB))) if fit_intercept else 0.0)  # fmt: skip
+        # restart the momentum when F went up (O'Donoghue and Candes); a step taken
+        # without momentum is a plain prox-gradient step, kept even when rounding makes F
+        # look higher (else the solver would restart forever at machine precision)
+        if new_obj > obj and tk > 1.0:
+            tk = 1.0
+            Wy, By = W.copy(), B.copy()
+            continue
+        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * tk * tk))
+        beta = (tk - 1.0) / t_next
+        Wy = Wn + beta * (Wn - W)
+        By = Bn + beta * (Bn - B)
+        W, B, obj, tk = Wn, Bn, new_obj, t_next
+        L *= 0.9
+        if report(it, obj, viol):
+            stopped = True
+            break
+        if viol <= tol:
+            break
+    _, GW, gB = _loss_grad(X, yi, Yoh, sw, S, W, B)
+    viol = _violation(pen, W, GW, gB, fit_intercept)
+    return W, B, it, viol, stopped
+
+
+def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
+    """L-BFGS (scipy) on the fused passes, for the smooth (L2 or no) penalty: each
+    evaluation is one margin pass and one gradient pass; stops on ``max |grad| <= tol``
+    (scikit-learn lbfgs's ``pgtol``, the same violation as the other solvers)."""
+    from scipy.optimize import minimize
+
+    K, p = W.shape
+    _, l2, _ = pen.lower()
+    it = [0]
+    stopped = [False]
+
+    def fg(x):
+        Wx = x[: K * p].reshape(K, p)
+        Bx = x[K * p :] if fit_intercept else B
+        loss, GW, gB = _loss_grad(X, yi, Yoh, sw, S, Wx, Bx)
+        f = loss + 0.5 * l2 * float(np.sum(Wx * Wx))
+        g = (GW + l2 * Wx).ravel()
+        return f, (np.concatenate([g, gB]) if fit_intercept else g)
+
+    def cb(intermediate_result):
+        it[0] += 1
+        r = intermediate_result
+        if report(it[0], float(r.fun), math.nan):
+            stopped[0] = True
+            raise StopIteration
+
+    x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
+    res = minimize(fg, x0, jac=True, method="L-BFGS-B", callback=cb,
+                   options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
+                            "ftol": 64 * np.finfo(float).eps})  # fmt: skip
+    W = res.x[: K * p].reshape(K, p).copy()
+    B = res.x[K * p :].copy() if fit_intercept else B
+    _, GW, gB = _loss_grad(X, yi, Yoh, sw, S, W, B)
+    viol = _violation(pen, W, GW, gB, fit_intercept)
+    # scipy's own stop (status 0, also on ftol as scikit-learn's lbfgs) is convergence
+    return W, B, int(res.nit), viol, stopped[0] or res.status == 0
+
+
+def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_state):
+    """Proximal SGD for the binary problem (the notes' per-sample update with the logistic
+    gradient, then the penalty's prox); stops when the objective has not improved by ``tol``
+    for 5 epochs (scikit-learn's SGDClassifier rule)."""
+    n, p = X.shape
+    l1, l2, _ = pen.lower()
+    rows = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    scale = n * sw / S
+    Lmax = 0.25 * float(np.max(scale * (rows + (1.0 if fit_intercept else 0.0))))
+    eta0 = 1.0 / max(Lmax + l2, 1e-12)
+    # 1 / (mu t) steps for a mu-strongly convex F, but at least 1 / epoch decay (l2 is
+    # often tiny at scikit-learn's scale 1 / (C S)): the noise floor then falls as 1 / epoch
+    decay = max(eta0 * l2, 1.0 / n)
+    rng = np.random.default_rng(random_state)
+    bb = np.array([b], dtype=np.float64)
+    w = w.copy()
+    t = 0.0
+    best = math.inf
+    no_change = 0
+    it = 0
+    stopped = False
+    for it in range(1, max_iter + 1):
+        order = rng.permutation(n).astype(np.intp)
+        t = _kl.sgd_logistic_epoch(X, y, sw, order, w, bb, eta0, t, decay, l1, l2, S,
+                                   fit_intercept)  # fmt: skip
+        loss = _loss_grad(X, None, y, sw, S, w[None], bb, need_grad=False)[0]
+        obj = loss + pen.value(w)
+        if report(it, obj, math.nan):
+            stopped = True
+            break
+        if obj > best - tol:
+            no_change += 1
+            if no_change >= 5:
+                break
+        else:
+            no_change = 0
+        best = min(best, obj)
+    _, GW, gB = _loss_grad(X, None, y, sw, S, w[None], bb)
+    viol = _violation(pen, w[None], GW, gB, fit_intercept)
+    return w, float(bb[0]), it, viol, stopped or no_change >= 5
+
+
+# ------------------------------------------------------------------------------- estimator
+class LogisticRegression(LinearClassifierMixin, BaseEstimator):
+    """Logistic regression with L1, L2 and elastic-net penalties (binary and multinomial).
+
+    scikit-learn 1.9's parameters and objective: ``C * sum_i s_i loss_i + penalty`` with
+    ``penalty = l1_ratio ||w||_1 + (1 - l1_ratio) / 2 ||w||^2`` (the intercept is not
+    penalised), so ``coef_`` and ``intercept_`` agree with a tightly converged scikit-learn
+    fit.
+
+    Parameters
+    ----------
+    penalty : {"l1", "l2", "elasticnet"} or None, default="deprecated"
+        Deprecated (as in scikit-learn 1.8+): use ``l1_ratio`` and ``C``.  Accepted with the
+        same FutureWarning; ``None`` means no penalty.
+    C : float > 0, default=1.0
+        Inverse regularisation strength; ``np.inf`` fits without penalty.
+    l1_ratio : float in [0, 1], default=0.0
+        0 is the L2 penalty, 1 the L1 penalty, in between the elastic net.
+    tol : float, default=1e-4
+        Stop when the largest violation of the optimality conditions (the gradient of the
+        mean loss plus penalty, measured as the distance to the subdifferential; scikit-learn
+        lbfgs's ``pgtol`` extended to L1) is at most ``tol``.
+    fit_intercept : bool, default=True
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies the sample weights, as in scikit-learn.
+    random_state : int, RandomState or None, default=None
+        Row order of ``solver="sgd"``.
+    solver : {"auto", "newton", "stream", "sgd"}, default="auto"
+        ``"newton"``: proximal Newton; the inner problem is coordinate descent on the
+        weighted Gram matrix built in one parallel pass (on the columns of X when
+        n_features > 2048); multinomial problems take one Newton step per class in turn.
+        ``"stream"``: accelerated proximal gradient on parallel passes over X.
+        ``"lbfgs"``: scipy's L-BFGS on the same fused passes (L2 or no penalty only).
+        ``"sgd"``: proximal per-sample SGD (binary only; approximate).  ``"auto"``:
+        ``"stream"`` when n_features > n_samples; else ``"lbfgs"`` for an L2 (or no)
+        penalty on X of 2**20 elements or more; else ``"newton"``.
+    max_iter : int, default=100
+        Outer iterations (Newton steps, gradient steps, or SGD epochs).
+    verbose : int, default=0
+        Print the objective and the optimality violation every iteration.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_``.
+    callback : callable ``(iteration, objective, violation) -> bool`` or None
+        Called after every iteration; returning True stops the fit (no warning).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_ : ndarray of shape (1,)
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model import LogisticRegression
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> clf = LogisticRegression(C=10.0).fit(X, [0, 0, 1, 1])
+    >>> clf.predict([[0.2], [2.8]]).tolist()
+    [0, 1]
+    >>> clf.coef_.shape
+    (1, 1)
+    """
+
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet", "deprecated"}), None],
+        "C": [Interval(Real, 0, None, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "random_state": ["random_state"],
+        "solver": [StrOptions({"auto", "newton", "stream", "lbfgs", "sgd"})],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callback": [callable, None],
+    }
+
+    def __init__(
+        self,
+        penalty="deprecated",
+        *,
+        C=1.0,
+        l1_ratio=0.0,
+        tol=1e-4,
+        fit_intercept=True,
+        class_weight=None,
+        random_state=None,
+        solver="auto",
+        max_iter=100,
+        verbose=0,
+        warm_start=False,
+        callback=None,
+    ):
+        self.penalty = penalty
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.tol = tol
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.solver = solver
+        self.max_iter = max_iter
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callback = callback
+
+    def _resolve_penalty(self) -> tuple[float, float]:
+        """``(C, l1_ratio)`` after scikit-learn 1.9's handling of the deprecated ``penalty``
+        (same warnings and errors)."""
+        l1_ratio = self.l1_ratio
+        if self.penalty == "deprecated":
+            if l1_ratio is None:
+                warnings.warn(
+                    "'l1_ratio=None' was deprecated in version 1.8 and will trigger an error "
+                    "in 1.10. Use 0<=l1_ratio<=1 instead.",
+                    FutureWarning,
+                    stacklevel=3,
+                )
+                l1_ratio = 0.0
+            return float(self.C), float(l1_ratio)
+        warnings.warn(
+            "'penalty' was deprecated in version 1.8 and will be removed in 1.10. To avoid "
+            "this warning, leave 'penalty' set to its default value and use 'l1_ratio' or "
+            "'C' instead. Use l1_ratio=0 instead of penalty='l2', l1_ratio=1 instead of "
+            "penalty='l1', l1_ratio set to a float between 0 and 1 instead of "
+            "penalty='elasticnet', and C=np.inf instead of penalty=None.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        pen = self.penalty
+        if pen != "elasticnet" and l1_ratio is not None and 0 < l1_ratio < 1:
+            warnings.warn(
+                f"l1_ratio parameter is only used when penalty is 'elasticnet'. Got "
+                f"(penalty={pen})",
+                stacklevel=3,
+            )
+        if (pen == "l2" and l1_ratio != 0) or (pen == "l1" and l1_ratio != 1):
+            warnings.warn(
+                f"Inconsistent values: penalty={pen} with l1_ratio={l1_ratio}. penalty is "
+                "deprecated. Please use l1_ratio only.",
+                stacklevel=3,
+            )
+        if pen == "elasticnet" and l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if pen is None:
+            if self.C != 1.0:
+                warnings.warn(
+                    "Setting penalty=None will ignore the C and l1_ratio parameters",
+                    stacklevel=3,
+                )
+            return math.inf, 0.0
+        ratio = {"l1": 1.0, "l2": 0.0}.get(pen, l1_ratio)
+        return float(self.C), float(ratio)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            float32 and float64 arrays (memmaps included) are used in place, never copied.
+        y : array-like of shape (n_samples,)
+            Class labels (two or more classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        C, l1_ratio = self._resolve_penalty()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order=None)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        K = len(self.classes_)
+        if K < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {self.classes_[0]!r}"
+            )
+        n, p = X.shape
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True)
+        yi = np.searchsorted(self.classes_, y).astype(np.intp)
+        if self.class_weight is not None:
+            cw = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+            )
+            sw *= cw[yi]
+        S = float(sw.sum())
+        if not S > 0:
+            raise ValueError("The sum of the sample weights must be positive.")
+        alpha = 0.0 if math.isinf(C) else 1.0 / (C * S)
+        pen = _EnetPenalty(alpha, l1_ratio=l1_ratio)
+        binary = K == 2
+        k_rows = 1 if binary else K
+        W = np.zeros((k_rows, p))
+        B = np.zeros(k_rows)
+        if self.warm_start and getattr(self, "coef_", None) is not None:
+            if self.coef_.shape == (k_rows, p):
+                W[:] = self.coef_
+                if self.fit_intercept:
+                    B[:] = self.intercept_
+        solver = self.solver
+        if solver == "auto":
+            # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
+            # while the accelerated gradient converges in a few cheap passes (bench/README)
+            smooth = l1_ratio == 0 or math.isinf(C)
+            if p > n:
+                solver = "stream"
+            elif smooth and n * p >= _LBFGS_MIN:
+                # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
+                # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)
+                solver = "lbfgs"
+            else:
+                solver = "newton"
+        if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
+            raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
+                             "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
+        if solver == "sgd" and not binary:
+            raise ValueError("solver='sgd' supports binary problems only; use 'newton' or "
+                             "'stream' for multinomial.")  # fmt: skip
+        report = _Report(self.verbose, self.callback, solver)
+        fi = bool(self.fit_intercept)
+        if binary:
+            y01 = yi.astype(np.float64)
+            if solver == "newton":
+                w, b, it, viol, stopped = _newton_binary(
+                    X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
+                )
+            elif solver in ("stream", "lbfgs"):
+                Wo, Bo, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
+                    X, yi, y01, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
+                )
+                w, b = Wo[0], Bo[0]
+            else:
+                w, b, it, viol, stopped = _sgd(
+                    X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report,
+                    self.random_state,
+                )  # fmt: skip
+            W, B = w[None], np.array([b])
+        else:
+            Yoh = np.zeros((n, K))
+            Yoh[np.arange(n), yi] = 1.0
+            if solver == "newton":
+                W, B, it, viol, stopped = _newton_multi(
+                    X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
+                )
+            else:
+                W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
+                    X, yi, Yoh, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
+                )
+            if fi:
+                B = B - B.mean()  # the softmax is shift invariant: scikit-learn's choice
+        if not stopped and not viol <= self.tol and solver != "sgd":
+            warnings.warn(
+                f"LogisticRegression (solver={solver!r}) did not converge in "
+                f"max_iter={self.max_iter} iterations: the optimality violation "
+                f"{viol:.3e} is above tol={self.tol:.3e}. Increase max_iter or scale the "
+                "data.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        dt = X.dtype
+        self.coef_ = np.ascontiguousarray(W, dtype=dt)
+        self.intercept_ = np.asarray(B if fi else np.zeros(k_rows), dtype=dt)
+        self.n_iter_ = np.array([it], dtype=np.int32)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        if len(self.classes_) <= 2:
+            return self._predict_proba_lr(X)
+        from sklearn.utils.extmath import softmax
+
+        return softmax(self.decision_function(X), copy=False)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return np.log(self.predict_proba(X))

@@ -1,0 +1,346 @@
+"""LogisticRegression against scikit-learn at tight tolerances (objective in float64 from
+``tests.references.ref_logistic_objective``), label errors, solvers and input handling."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+sk = pytest.importorskip("sklearn.linear_model")
+
+from sklearn.datasets import load_breast_cancer, load_iris  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from fastnorm.linear_model import LogisticRegression, _logistic  # noqa: E402
+from tests.references import ref_logistic_objective  # noqa: E402
+
+TIGHT = {"tol": 1e-10, "max_iter": 500}
+
+
+def _cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _synthetic(n, p, seed=0, separable=False, imbalance=0.5):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    w = np.zeros(p)
+    w[: max(1, p // 5)] = rng.standard_normal(max(1, p // 5))
+    z = X @ w + 0.3
+    if separable:
+        y = (z > 0).astype(int)
+    else:
+        y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    if imbalance != 0.5:  # keep a fraction of the positives
+        keep = (y == 0) | (rng.random(n) < imbalance)
+        X, y = X[keep], y[keep]
+    return X, y
+
+
+def _sk_ref(X, y, C, l1_ratio, sample_weight=None, class_weight=None):
+    """scikit-learn at a tight tolerance: lbfgs for L2, saga otherwise."""
+    solver = "lbfgs" if l1_ratio == 0 else "saga"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return sk.LogisticRegression(
+            C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-13, max_iter=50_000,
+            class_weight=class_weight,
+        ).fit(X, y, sample_weight=sample_weight)  # fmt: skip
+
+
+def _labels(est, y):
+    return np.searchsorted(est.classes_, y)
+
+
+def _check_agree(X, y, ours, ref, C, l1_ratio, sw=None, coef_rtol=1e-6):
+    yi = _labels(ref, y)
+    f_ours = ref_logistic_objective(X, yi, ours.coef_, ours.intercept_, C, l1_ratio, sw)
+    f_ref = ref_logistic_objective(X, yi, ref.coef_, ref.intercept_, C, l1_ratio, sw)
+    # ours is at least as good as scikit-learn's and equal to 1e-8 relative
+    assert f_ours <= f_ref * (1 + 1e-8)
+    assert abs(f_ours - f_ref) <= 1e-8 * abs(f_ref)
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=coef_rtol * scale)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=coef_rtol * scale)
+    if l1_ratio == 1:
+        np.testing.assert_array_equal(ours.coef_ == 0, np.abs(ref.coef_) < 1e-10)
+
+
+# -------------------------------------------------------------------- check_estimator
+@parametrize_with_checks(
+    [
+        LogisticRegression(),
+        LogisticRegression(l1_ratio=1.0, C=10.0),
+        LogisticRegression(solver="stream", l1_ratio=0.5, max_iter=2000),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# ------------------------------------------------------------- agreement with sklearn
+@pytest.mark.parametrize(("C", "l1_ratio"), [(1.0, 0.0), (0.1, 1.0), (1.0, 0.5), (np.inf, 0.0)])
+def test_breast_cancer(C, l1_ratio):
+    X, y = _cancer()
+    if np.isinf(C):  # without a penalty the data are nearly separable: keep 5 features
+        X = X[:, :5]
+    ours = LogisticRegression(C=C, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    _check_agree(X, y, ours, _sk_ref(X, y, C, l1_ratio), C, l1_ratio)
+    assert ours.coef_.shape == (1, X.shape[1])
+    assert ours.intercept_.shape == (1,)
+    assert ours.n_iter_.shape == (1,)
+
+
+@pytest.mark.parametrize(("C", "l1_ratio"), [(1.0, 0.0), (1.0, 1.0)])
+def test_iris_multinomial(C, l1_ratio):
+    X, y = _iris()
+    ours = LogisticRegression(C=C, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    ref = _sk_ref(X, y, C, l1_ratio)
+    assert ours.coef_.shape == (3, 4)
+    yi = _labels(ref, y)
+    f_ours = ref_logistic_objective(X, yi, ours.coef_, ours.intercept_, C, l1_ratio)
+    f_ref = ref_logistic_objective(X, yi, ref.coef_, ref.intercept_, C, l1_ratio)
+    assert abs(f_ours - f_ref) <= 1e-8 * f_ref
+    if l1_ratio == 0:  # unique solution (L2 fixes the softmax shift)
+        np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+        np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["n>>p", "p>n"])
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+@pytest.mark.parametrize("solver", ["auto", "newton"])
+def test_synthetic(kind, l1_ratio, solver):
+    X, y = _synthetic(2000, 10) if kind == "n>>p" else _synthetic(60, 150, seed=1)
+    C = 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = LogisticRegression(C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-10,
+                                  max_iter=5000).fit(X, y)  # fmt: skip
+    _check_agree(X, y, ours, _sk_ref(X, y, C, l1_ratio), C, l1_ratio, coef_rtol=1e-5)
+
+
+def test_wide_column_solver_matches_gram(monkeypatch):
+    X, y = _synthetic(60, 150, seed=1)
+    ref = LogisticRegression(C=0.5, l1_ratio=1.0, solver="newton", **TIGHT).fit(X, y)
+    monkeypatch.setattr(_logistic, "GRAM_MAX_P", 10)
+    ours = LogisticRegression(C=0.5, l1_ratio=1.0, solver="newton", **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+    np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
+    Xi, yi = _iris()
+    r3 = LogisticRegression(**TIGHT).fit(Xi, yi)
+    o3 = LogisticRegression(**TIGHT).fit(Xi, yi)
+    np.testing.assert_allclose(o3.coef_, r3.coef_, atol=1e-7)
+
+
+def test_imbalanced_class_weight():
+    X, y = _synthetic(600, 8, seed=2, imbalance=0.2)
+    ours = LogisticRegression(C=1.0, class_weight="balanced", **TIGHT).fit(X, y)
+    ref = _sk_ref(X, y, 1.0, 0.0, class_weight="balanced")
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    # class weights are sample weights
+    cw = len(y) / (2 * np.bincount(y))
+    sw = LogisticRegression(C=1.0, **TIGHT).fit(X, y, sample_weight=cw[y])
+    np.testing.assert_allclose(ours.coef_, sw.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_sample_weight_is_repetition(l1_ratio):
+    X, y = _synthetic(150, 6, seed=3)
+    reps = np.random.default_rng(0).integers(0, 4, size=len(y))
+    a = LogisticRegression(C=0.3, l1_ratio=l1_ratio, **TIGHT).fit(X, y, sample_weight=reps)
+    b = LogisticRegression(C=0.3, l1_ratio=l1_ratio, **TIGHT).fit(
+        np.repeat(X, reps, axis=0), np.repeat(y, reps)
+    )
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-8, atol=1e-10)
+    ref = _sk_ref(X, y, 0.3, l1_ratio, sample_weight=reps)
+    _check_agree(X, y, a, ref, 0.3, l1_ratio, sw=reps, coef_rtol=1e-5)
+
+
+# ------------------------------------------------------------- separable data, warnings
+def test_separable_no_nan():
+    X, y = _synthetic(200, 3, seed=4, separable=True)
+    ours = LogisticRegression(C=1.0, **TIGHT).fit(X, y)
+    _check_agree(X, y, ours, _sk_ref(X, y, 1.0, 0.0), 1.0, 0.0, coef_rtol=1e-5)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        free = LogisticRegression(C=np.inf, tol=1e-10, max_iter=8).fit(X, y)
+    assert np.all(np.isfinite(free.coef_)) and np.all(np.isfinite(free.intercept_))
+    assert np.all(np.isfinite(free.predict_proba(X)))
+    assert (free.predict(X) == y).all()
+
+
+def test_large_margins_stay_finite():
+    X, y = _synthetic(100, 3, seed=5)
+    ours = LogisticRegression(C=1.0).fit(X * 1e6, y)
+    assert np.all(np.isfinite(ours.coef_))
+    assert np.all(np.isfinite(ours.predict_log_proba(X)) | (ours.predict_proba(X) == 0))
+
+
+# ------------------------------------------------------------- other solvers
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_stream_solver(l1_ratio):
+    X, y = _cancer()
+    C = 0.1
+    ours = LogisticRegression(C=C, l1_ratio=l1_ratio, solver="stream", tol=1e-9,
+                              max_iter=5000).fit(X, y)  # fmt: skip
+    ref = LogisticRegression(C=C, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    f_o = ref_logistic_objective(X, y, ours.coef_, ours.intercept_, C, l1_ratio)
+    f_r = ref_logistic_objective(X, y, ref.coef_, ref.intercept_, C, l1_ratio)
+    assert abs(f_o - f_r) <= 1e-8 * f_r
+    Xi, yi = _iris()
+    m = LogisticRegression(solver="stream", tol=1e-9, max_iter=5000).fit(Xi, yi)
+    r = LogisticRegression(**TIGHT).fit(Xi, yi)
+    f_o = ref_logistic_objective(Xi, yi, m.coef_, m.intercept_, 1.0, 0.0)
+    f_r = ref_logistic_objective(Xi, yi, r.coef_, r.intercept_, 1.0, 0.0)
+    assert abs(f_o - f_r) <= 1e-8 * f_r
+
+
+def test_sgd_solver():
+    X, y = _synthetic(500, 5, seed=6)
+    ours = LogisticRegression(C=1.0, solver="sgd", max_iter=50, random_state=0).fit(X, y)
+    ref = LogisticRegression(C=1.0, **TIGHT).fit(X, y)
+    f_o = ref_logistic_objective(X, y, ours.coef_, ours.intercept_, 1.0, 0.0)
+    f_r = ref_logistic_objective(X, y, ref.coef_, ref.intercept_, 1.0, 0.0)
+    assert f_r <= f_o <= f_r * (1 + 1e-2)
+    with pytest.raises(ValueError, match="binary"):
+        LogisticRegression(solver="sgd").fit(*_iris())
+
+
+# ------------------------------------------------------------- API
+@pytest.mark.parametrize(
+    ("y", "match"),
+    [
+        (np.zeros(20), "only one class"),
+        (np.linspace(0, 1, 20), "Unknown label type"),
+        (np.r_[np.zeros(10), np.ones(9), np.nan], "NaN"),
+    ],
+)
+def test_bad_labels(y, match):
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    with pytest.raises(ValueError, match=match):
+        LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        sk.LogisticRegression().fit(X, y)
+
+
+def test_inputs_not_modified_float32_memmap(tmp_path):
+    X, y = _synthetic(300, 5, seed=7)
+    X32 = np.asfortranarray(X, dtype=np.float32)
+    sw = np.linspace(0.5, 2.0, len(y))
+    copies = X32.copy(), y.copy(), sw.copy()
+    est = LogisticRegression(C=1.0, class_weight="balanced", **TIGHT).fit(X32, y, sw)
+    for a, b in zip((X32, y, sw), copies, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert est.coef_.dtype == np.float32
+    ref = LogisticRegression(C=1.0, class_weight="balanced", **TIGHT).fit(
+        X32.astype(np.float64), y, sw
+    )
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-5)
+    path = tmp_path / "X.dat"
+    mm = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    ro = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape)
+    a = LogisticRegression(**TIGHT).fit(ro, y)
+    b = LogisticRegression(**TIGHT).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_predict_api_and_string_labels():
+    X, y = _iris()
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    est = LogisticRegression().fit(X, labels)
+    assert list(est.classes_) == list(labels[[0, 50, 100]])
+    P = est.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_allclose(est.predict_log_proba(X), np.log(P))
+    assert est.decision_function(X).shape == (150, 3)
+    assert (est.predict(X) == labels).mean() > 0.9
+    Xb, yb = _cancer()
+    est = LogisticRegression().fit(Xb, np.where(yb == 1, "pos", "neg"))
+    assert est.decision_function(Xb).shape == (len(yb),)
+
+
+def test_deprecated_penalty():
+    X, y = _cancer()
+    new = LogisticRegression(C=0.1, l1_ratio=1.0, **TIGHT).fit(X, y)
+    with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
+        old = LogisticRegression(penalty="l1", C=0.1, l1_ratio=1.0, **TIGHT).fit(X, y)
+    np.testing.assert_array_equal(new.coef_, old.coef_)
+    with pytest.warns(FutureWarning), pytest.warns(UserWarning, match="Inconsistent"):
+        LogisticRegression(penalty="l1", C=0.1, **TIGHT).fit(X, y)
+    with pytest.warns(FutureWarning):
+        none = LogisticRegression(penalty=None, max_iter=3).fit(X[:, :3], y)
+    inf = LogisticRegression(C=np.inf, max_iter=3).fit(X[:, :3], y)
+    np.testing.assert_array_equal(none.coef_, inf.coef_)
+
+
+def test_warm_start_and_callback():
+    X, y = _cancer()
+    est = LogisticRegression(C=0.5, l1_ratio=0.5, warm_start=True, **TIGHT).fit(X, y)
+    first = est.n_iter_[0]
+    est.fit(X, y)
+    assert est.n_iter_[0] < first
+    seen = []
+    LogisticRegression(callback=lambda it, obj, viol: seen.append(obj) or it >= 2).fit(X, y)
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_tall_subsampled_curvature(l1_ratio):
+    # n >= 16 * 64 * (p + 1): the first Newton steps use a row-subsampled Gram matrix
+    X, y = _synthetic(5000, 3, seed=8)
+    assert _logistic._Curvature(*X.shape, True).sub
+    ours = LogisticRegression(C=0.01, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    _check_agree(X, y, ours, _sk_ref(X, y, 0.01, l1_ratio), 0.01, l1_ratio, coef_rtol=1e-5)
+
+
+def test_lbfgs_and_fused_epoch():
+    X, y = _cancer()
+    a = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=2000).fit(X, y)
+    b = LogisticRegression(solver="newton", **TIGHT).fit(X, y)
+    f_a = ref_logistic_objective(X, y, a.coef_, a.intercept_, 1.0, 0.0)
+    f_b = ref_logistic_objective(X, y, b.coef_, b.intercept_, 1.0, 0.0)
+    assert abs(f_a - f_b) <= 1e-8 * f_b
+    Xi, yi = _iris()
+    m = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=2000).fit(Xi, yi)
+    r = LogisticRegression(**TIGHT).fit(Xi, yi)
+    np.testing.assert_allclose(m.predict_proba(Xi), r.predict_proba(Xi), atol=1e-6)
+    with pytest.raises(ValueError, match="L2"):
+        LogisticRegression(solver="lbfgs", l1_ratio=0.5).fit(X, y)
+    # the fused epoch equals the two separate passes
+    rng = np.random.default_rng(0)
+    w, sw = rng.standard_normal(X.shape[1]), rng.random(len(y))
+    loss, GW, gB = _logistic._loss_grad(X, None, y.astype(float), sw, 2.0, w[None], [0.5])
+    z = X @ w + 0.5
+    p = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(loss, sw @ (np.logaddexp(0, z) - y * z) / 2.0, rtol=1e-12)
+    np.testing.assert_allclose(GW[0], X.T @ (sw * (p - y)) / 2.0, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gB[0], sw @ (p - y) / 2.0, rtol=1e-10)
+
+
+def test_thread_count_independent():
+    import fastnorm
+
+    X, y = _synthetic(4096, 20, seed=9)  # enough rows for several groups, parallel builds
+    fits = []
+    for nt in (1, None):
+        fastnorm.set_num_threads(nt)
+        try:
+            fits.append(LogisticRegression(C=0.1, l1_ratio=0.5, solver="newton").fit(X, y))
+        finally:
+            fastnorm.set_num_threads(None)
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)
