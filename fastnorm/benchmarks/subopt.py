@@ -164,7 +164,7 @@ def _fastnorm_specs() -> list[SolverSpec]:
                 ("logreg",),
                 make_log(s),
                 penalties=(0.0,) if s == "lbfgs" else None,
-            )  # fmt: skip
+            )
             for s in log_names
         ]
     return specs
