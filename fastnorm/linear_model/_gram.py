@@ -33,7 +33,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from fastnorm._config import GRAM_PARALLEL_MIN, run
+from fastnorm import _config
+from fastnorm._config import run
 from fastnorm._kernels.gram import _gram_aug_rows, cd_gram_epochs, gram_rows
 from fastnorm._kernels.gram import cd_gram_many as _cd_gram_many
 from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_sw, prepare_y
@@ -182,8 +183,9 @@ def _aug_gram(
     wv = sw if sw is not None else Y[:, 0]
     args = (X, Y, wv, weighted, fortran, shift, y_shifts, n_groups, R, S)
     # serial or parallel from the single-target cost, so every target's statistics come from
-    # the same build as its own single-target pass (bit-identical)
-    if n * pp1 * pp1 // 2 < GRAM_PARALLEL_MIN:
+    # the same build as its own single-target pass (bit-identical); read at call time so tests
+    # can force the parallel build
+    if n * pp1 * pp1 // 2 < _config.GRAM_PARALLEL_MIN:
         _gram_aug_rows.serial(*args)
     else:
         run(_gram_aug_rows, n * (p + ky), *args)
