@@ -25,6 +25,7 @@ import numba
 __all__ = [
     "CHUNK",
     "FASTMATH",
+    "GRAM_PARALLEL_MIN",
     "PARALLEL_MIN",
     "POW2_SCALE_MAX_P",
     "get_num_threads",
@@ -46,6 +47,12 @@ POW2_SCALE_MAX_P = 64.0
 #: Inputs with fewer elements than this take the serial build: a parallel launch costs ~2 us,
 #: which is more than a serial pass over 64K elements saves below this size (ANCHORS.md).
 PARALLEL_MIN = int(os.environ.get("FASTNORM_PARALLEL_MIN", 1 << 16))
+
+#: A Gram pass (``n * p^2 / 2`` multiply-adds) smaller than this runs serially: ~5 ms on one
+#: core.  A parallel region waits at its end for its slowest thread, and on a shared machine
+#: a descheduled thread stalls a short pass for a whole time slice or more (10,000 x 100 on
+#: 2 busy cores: medians of 80-120 ms parallel against 4 ms serial, bench/README.md).
+GRAM_PARALLEL_MIN = int(os.environ.get("FASTNORM_GRAM_PARALLEL_MIN", 1 << 26))
 
 #: ``reassoc`` is what lets LLVM vectorise float reductions; we never pass ``nnan``/``ninf``
 #: so NaN and inf propagate exactly as in numpy.

@@ -103,8 +103,16 @@ def test_gram_stats_large_offset_precision():
     np.testing.assert_allclose(st.Xty, Xty, rtol=1e-9, atol=1e-9 * np.abs(Xty).max())
 
 
-def test_gram_stats_parallel_path_and_memmap(tmp_path):
-    # big enough for the parallel build (n * p > PARALLEL_MIN), odd n for a partial block
+@pytest.fixture
+def parallel_gram(monkeypatch):
+    """Force the Gram pass's parallel build (small passes run serially)."""
+    import fastnorm._config as cfg
+
+    monkeypatch.setattr(cfg, "GRAM_PARALLEL_MIN", 0)
+
+
+def test_gram_stats_parallel_path_and_memmap(tmp_path, parallel_gram):
+    # the parallel build (n * p > PARALLEL_MIN, and forced), odd n for a partial block
     X, y = _synthetic(n=20001, p=9, corr=0.5)
     G, Xty, mu, ym, yty = _ref_stats(X, y)
     path = tmp_path / "X.npy"
@@ -130,7 +138,7 @@ def test_gram_stats_no_copy_of_X():
         assert peak < Xl.nbytes / 4, (peak, Xl.nbytes)
 
 
-def test_gram_stats_deterministic_across_threads():
+def test_gram_stats_deterministic_across_threads(parallel_gram):
     import fastnorm
 
     X, y = _synthetic(n=30000, p=6)
@@ -143,7 +151,7 @@ def test_gram_stats_deterministic_across_threads():
     assert np.array_equal(a.G, b.G) and np.array_equal(a.Xty, b.Xty)
 
 
-def test_gram_stats_thread_pool():
+def test_gram_stats_thread_pool(parallel_gram):
     X, y = _synthetic(n=30000, p=6)
     ref = gram_stats(X, y)
     with ThreadPoolExecutor(4) as ex:
@@ -157,7 +165,7 @@ def _child(q):
     q.put(float(gram_stats(X, y).G.sum()))
 
 
-def test_gram_stats_fork():
+def test_gram_stats_fork(parallel_gram):
     X, y = _synthetic(n=30000, p=6)
     ref = float(gram_stats(X, y).G.sum())  # parent has started the threading layer
     ctx = multiprocessing.get_context("fork")

