@@ -15,6 +15,7 @@ from fastnorm.linear_model._base import (
     Interval,
     StrOptions,
 )
+from fastnorm.linear_model._validation import per_target_alpha
 from fastnorm.linear_model._workset import AUTO_GRAM_MIN_RATIO, AUTO_WS_MIN_P
 
 _ENET_EXTRA = {
@@ -227,15 +228,7 @@ class ElasticNet(FusedLinearModel):
         return "gram" if gram_ok else "stream"
 
     def _lower(self, raw_sum, n, k):
-        # an array alpha (one per target, as Ridge's) is fastnorm's extension of scikit-learn
-        alpha = np.asarray(self.alpha, dtype=np.float64).ravel()
-        if alpha.shape[0] not in (1, k):
-            raise ValueError(
-                "Number of targets and number of penalties do not correspond: "
-                f"{alpha.shape[0]} != {k}"
-            )
-        if not np.all(alpha >= 0):
-            raise ValueError("alpha values must be non-negative")
+        alpha = per_target_alpha(self.alpha, k)
         if np.any(alpha == 0):
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are advised to use "

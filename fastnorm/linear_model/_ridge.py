@@ -14,6 +14,7 @@ from fastnorm.linear_model._base import (
     StrOptions,
 )
 from fastnorm.linear_model._solvers import RIDGE_PUBLIC, SKLEARN_RIDGE_SOLVERS
+from fastnorm.linear_model._validation import per_target_alpha
 
 #: Largest direct system (``min(n, p)^2`` float64) ``solver="auto"`` builds; beyond it the
 #: streaming solver runs (and ``solver_`` says so).
@@ -145,14 +146,7 @@ default="auto"
 
     # (1/(2n)) sum sw_n r^2 + 0.5 l2 ||w||^2, times 2 * raw_sum, is sum sw_raw r^2 + alpha ||w||^2
     def _lower(self, raw_sum, n, k):
-        alpha = np.asarray(self.alpha, dtype=np.float64).ravel()
-        if alpha.shape[0] not in (1, k):
-            raise ValueError(
-                "Number of targets and number of penalties do not correspond: "
-                f"{alpha.shape[0]} != {k}"
-            )
-        if not np.all(alpha >= 0):
-            raise ValueError("alpha values must be non-negative")
+        alpha = per_target_alpha(self.alpha, k)
         return np.zeros(k), np.broadcast_to(alpha / raw_sum, (k,))
 
     def _obj_scale(self, raw_sum, n):

@@ -26,12 +26,26 @@ __all__ = [
     "check_finite",
     "check_min_shape",
     "is_dask",
+    "per_target_alpha",
     "prepare_dask",
     "prepare_sw",
     "prepare_y",
     "validate_epoch_input",
     "validate_fit_input",
 ]
+
+
+def per_target_alpha(alpha: Any, k: int) -> np.ndarray:
+    """``alpha`` as float64 values, one or one per target (k), non-negative; scikit-learn's
+    messages (Ridge's; an array alpha is fastnorm's extension for Lasso and ElasticNet)."""
+    a = np.asarray(alpha, dtype=np.float64).ravel()
+    if a.shape[0] not in (1, k):
+        raise ValueError(
+            f"Number of targets and number of penalties do not correspond: {a.shape[0]} != {k}"
+        )
+    if not np.all(a >= 0):
+        raise ValueError("alpha values must be non-negative")
+    return a
 
 
 def is_dask(a: Any) -> bool:
