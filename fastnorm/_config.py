@@ -29,6 +29,7 @@ __all__ = [
     "POW2_SCALE_MAX_P",
     "get_num_threads",
     "helper",
+    "jit",
     "kernel",
     "run",
     "set_num_threads",
@@ -124,6 +125,16 @@ def helper(fn: Callable[..., Any] | None = None, *, inline: str = "always") -> A
     if fn is None:
         return lambda f: _njit(f, inline=inline, error_model="numpy")
     return _njit(fn, inline=inline, error_model="numpy")
+
+
+def jit(fn: Callable[..., Any] | None = None, **opts: Any) -> Any:
+    """Decorator: ``numba.njit(**opts)`` (serial, compiled lazily) through :func:`_njit`, so it
+    is cached on disk when a cache directory is writable and compiled in memory otherwise.
+    For the few serial functions that are neither a :func:`kernel` nor an inlined
+    :func:`helper`; never call ``numba.njit`` directly."""
+    if fn is None:
+        return lambda f: _njit(f, **opts)
+    return _njit(fn, **opts)
 
 
 class _State:

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 from numba import prange
 
-from fastnorm._config import CHUNK, FASTMATH, POW2_SCALE_MAX_P, kernel
+from fastnorm._config import CHUNK, FASTMATH, POW2_SCALE_MAX_P, jit, kernel
 
 OP_SUMSQ = 0  # sum d**2
 OP_SUMABS = 1  # sum |d|
@@ -48,7 +47,7 @@ CD_ROWS = 16
 CD_TILE = 256
 
 
-@numba.njit(cache=True)
+@jit
 def _rescale(amax, p):
     """Divisor of the overflow-safe second pass (as ``fastnorms.norms.rescale_factor``): a
     power of two near ``amax`` (exact division) up to POW2_SCALE_MAX_P, ``amax`` above."""
@@ -57,12 +56,12 @@ def _rescale(amax, p):
     return math.ldexp(1.0, math.frexp(amax)[1] - 1)
 
 
-@numba.njit(cache=True)
+@jit
 def _nchunks(n):
     return max(1, (n + CHUNK - 1) // CHUNK)
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _absmax2(xs, ys, mx):
     """Max (``mx``) or min of |xs - ys| over a non-empty 1-D slice, as float64, NaN if any NaN.
 
@@ -139,7 +138,7 @@ def _absmax2(xs, ys, mx):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _absmax1(xs, mx):
     """Max (``mx``) or min of |xs| over a non-empty 1-D slice, as float64, NaN if any NaN.
 
@@ -216,7 +215,7 @@ def _absmax1(xs, mx):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc(xs, ys, op, p):
     """Raw accumulation of ``op`` over d = xs - ys (1-D slices of one length)."""
     n = xs.size
@@ -259,7 +258,7 @@ def _dacc(xs, ys, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc_full(x, rx, y, ry, op, p):
     """:func:`_dacc` over the whole rows x[rx] - y[ry] of 2-D arrays, indexing them over
     range(n): row views (made here or passed in) cost their reference counting, ~30 ns a row,
@@ -290,7 +289,7 @@ def _dacc_full(x, rx, y, ry, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc_at(x, rx, y, ry, lo, hi, op, p):
     """:func:`_dacc` over the chunk x[rx, lo:hi] - y[ry, lo:hi] (long rows: the views' cost
     is spread over a whole chunk)."""
@@ -322,7 +321,7 @@ def _dacc_at(x, rx, y, ry, lo, hi, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc_row(xs, ys, acc, nan, op, p):
     """acc[j] (+)= f(xs[j] - ys[j]) for one row of the ``cols`` layout; nan[j] counts NaNs
     for the max/min ops."""
@@ -358,7 +357,7 @@ def _dacc_row(xs, ys, acc, nan, op, p):
 
 # Rescaled accumulations for the rare overflow/underflow pass.  Compiled WITHOUT reassoc:
 # with it LLVM may rewrite (d/s)*(d/s) as (d*d)/(s*s), which overflows again.
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _dacc_scaled(xs, ys, p, scale):
     s = 0.0
     if p == 2.0:
@@ -371,7 +370,7 @@ def _dacc_scaled(xs, ys, p, scale):
     return s
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _dacc_row_scaled(xs, ys, acc, p, scale):
     if p == 2.0:
         for j in range(xs.size):
@@ -382,7 +381,7 @@ def _dacc_row_scaled(xs, ys, acc, p, scale):
             acc[j] += (abs(np.float64(xs[j] - ys[j])) / scale[j]) ** p
 
 
-@numba.njit(cache=True)
+@jit
 def _combine(a, b, op):
     """Fold partial ``b`` into ``a`` (fixed order; NaN-propagating for max/min)."""
     if op == OP_MAX or op == OP_MIN:
@@ -495,7 +494,7 @@ def dist_rows_scaled(x, y, p, scale, out):
 
 
 # ----------------------------------------------------------------------------- dist: cols
-@numba.njit(cache=True)
+@jit
 def _cols_plan(n, m):
     w = min(m, COLW)
     ncb = (m + w - 1) // w
@@ -574,7 +573,7 @@ def dist_cols_scaled(x, y, n, p, scale, out):
 
 
 # ----------------------------------------------------------------------------- normalize
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc1_at(x, r, op, p):
     """:func:`_acc1` of row ``r`` of a 2-D array, indexing it (see :func:`_dacc_at`)."""
     n = x.shape[1]
@@ -603,7 +602,7 @@ def _acc1_at(x, r, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _scale_row_at(x, rx, out, r, v):
     """out[r] = x[rx] / v in float64, rounded to the output dtype; a copy where v == 0."""
     n = out.shape[1]
@@ -615,7 +614,7 @@ def _scale_row_at(x, rx, out, r, v):
             out[r, j] = np.float64(x[rx, j]) / v
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _row_norm(x, r, op, p, safe):
     """Finalised float64 norm of row ``r`` of a 2-D array, rescaled by a power of two near
     max|x| only where the one-pass sum over- or underflowed (as ``norms._power_sum``)."""
@@ -643,7 +642,7 @@ def _row_norm(x, r, op, p, safe):
     return raw ** (1.0 / p)
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc1(xs, op, p):
     """Raw accumulation of ``op`` over a 1-D slice (one operand)."""
     n = xs.size
@@ -677,7 +676,7 @@ def _acc1(xs, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _scale_row(xs, os, v):
     """os[j] = xs[j] / v in float64, rounded to the output dtype; copy where v == 0."""
     if v == 0.0:
@@ -797,7 +796,7 @@ def scale_cols(x, d, out):
 
 
 # ----------------------------------------------------------------------------- cdist
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _pair_exact(a, b, p):
     """(sum |a - b|**p) ** (1/p) for one pair of rows, rescaled by a power of two near the
     max |a - b| (the rare path after the one-pass sum over- or underflowed)."""
@@ -818,7 +817,7 @@ def _pair_exact(a, b, p):
     return scale * s ** (1.0 / p)
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _tile4(a, i, bt, j0, j1, op, p, out):
     """Raw accumulations of ``op`` for rows i..i+3 of ``a`` against columns j0:j1 of ``bt``
     into out[i:i+4, j0:j1]: vectorised along j, the four output rows (in L1) as
@@ -1008,7 +1007,7 @@ def _tile4(a, i, bt, j0, j1, op, p, out):
         k += 1
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _tile1(a, i, bt, j0, j1, op, p, out):
     """:func:`_tile4` for one row of ``a``."""
     d = a.shape[1]
@@ -1130,7 +1129,7 @@ def cdist_tiles(a, bt, op, p, out):
                 _finish_row(a, q, bt, j0, j1, op, p, out)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _finish_row(a, q, bt, j0, j1, op, p, out):
     """Roots of raw Minkowski sums in out[q, j0:j1]; a sum that over- or underflowed is
     recomputed with a power-of-two rescaling (rare)."""

@@ -15,11 +15,10 @@ result does not depend on the number of threads.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import prange
 
-from fastnorm._config import CHUNK, FASTMATH, kernel
+from fastnorm._config import CHUNK, FASTMATH, jit, kernel
 
 OP_SUMSQ = 0  # sum x**2
 OP_SUMABS = 1  # sum |x|
@@ -34,7 +33,7 @@ COLW = 512
 MIN_ROWS = 64
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc(xs, op, p):
     """Raw accumulation of a 1-D slice (vectorised with reassoc)."""
     s = 0.0
@@ -104,7 +103,7 @@ def _acc(xs, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc_row(xs, acc, op, p):
     """acc[j] += f(xs[j]) for one row of the ``cols`` layout (vectorised along j)."""
     n = xs.size
@@ -129,7 +128,7 @@ def _acc_row(xs, acc, op, p):
 
 # Rescaled accumulations for the rare overflow/underflow pass.  Compiled WITHOUT reassoc:
 # with it LLVM may rewrite (x/s)*(x/s) as (x*x)/(s*s), which overflows again.
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _acc_scaled(xs, p, scale):
     s = 0.0
     if p == 2.0:
@@ -142,7 +141,7 @@ def _acc_scaled(xs, p, scale):
     return s
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _acc_row_scaled(xs, acc, p, scale):
     if p == 2.0:
         for j in range(xs.size):
@@ -153,7 +152,7 @@ def _acc_row_scaled(xs, acc, p, scale):
             acc[j] += (abs(np.float64(xs[j])) / scale[j]) ** p
 
 
-@numba.njit(cache=True)
+@jit
 def _maxmin(us, mask):
     """Max and min of ``us & mask`` (the bits of |x|; NaN patterns sort above inf)."""
     mx = np.uint64(0)
@@ -169,7 +168,7 @@ def _maxmin(us, mask):
 TINY = 1e-280
 
 
-@numba.njit(cache=True)
+@jit
 def all_normal(raw):
     """True when every raw sum is in [TINY, inf): no rescaled pass is needed."""
     for v in raw.flat:
@@ -178,7 +177,7 @@ def all_normal(raw):
     return True
 
 
-@numba.njit(cache=True)
+@jit
 def _nchunks(n):
     return max(1, (n + CHUNK - 1) // CHUNK)
 
@@ -203,7 +202,7 @@ def reduce_flat(x, op, p, scale):
     return s
 
 
-@numba.njit(cache=True)
+@jit
 def _store(out, i, mx, mn, infbits):
     """Write max and min bits; where the max is a NaN pattern the min is NaN too (numpy)."""
     out[i] = mx
@@ -300,7 +299,7 @@ def maxmin_rows(u, mask, infbits, out):
 
 
 # ----------------------------------------------------------------------------- cols (o, n, m)
-@numba.njit(cache=True)
+@jit
 def _cols_plan(n, m):
     w = min(m, COLW)
     ncb = (m + w - 1) // w
@@ -309,7 +308,7 @@ def _cols_plan(n, m):
     return w, ncb, rows, nrb
 
 
-@numba.njit(cache=True)
+@jit
 def _cols_task(t, n, m, w, ncb, rows, nrb):
     """Task ``t`` of the ``cols`` layout: (outer index, row block, its rows, its columns)."""
     k = t // (nrb * ncb)
