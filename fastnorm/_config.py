@@ -23,10 +23,16 @@ from typing import Any
 import numba
 
 __all__ = [
+    "CD_ROWS",
+    "CD_TILE",
     "CHUNK",
+    "COLW",
     "FASTMATH",
+    "FLOAT_MAX",
+    "MIN_ROWS",
     "PARALLEL_MIN",
     "POW2_SCALE_MAX_P",
+    "TINY",
     "get_num_threads",
     "helper",
     "jit",
@@ -38,6 +44,23 @@ __all__ = [
 #: Elements per reduction chunk.  Fixed (not derived from the thread count) so that results
 #: are bit-identical whatever the number of threads.  128 KiB of float64: L2-resident.
 CHUNK = 1 << 14
+
+#: A raw float64 sum of squares (or of |x|**p) below this may have lost precision to
+#: underflow: the wrappers and kernels then take the overflow-safe rescaled pass.
+TINY = 1e-280
+
+#: The largest finite float64 (``np.finfo(np.float64).max``), written out for the kernels.
+FLOAT_MAX = 1.7976931348623157e308
+
+#: Columns per task in the ``cols`` layouts: the accumulator row stays in L1.
+COLW = 512
+
+#: At least this many rows per task in the ``cols`` layouts, bounding the partials to n*m/64.
+MIN_ROWS = 64
+
+#: cdist tiles: rows of XA per task and rows of XB per L2-resident tile.
+CD_ROWS = 16
+CD_TILE = 256
 
 #: Overflow-safe second pass of a p-norm: up to this p it divides by a power of two near
 #: max|x| (exact division; each term below 2**p, so a sum of n terms stays finite), above it

@@ -18,19 +18,19 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from fastnorm._config import CHUNK, FASTMATH, jit, kernel
-
-OP_SUMSQ = 0  # sum x**2
-OP_SUMABS = 1  # sum |x|
-OP_COUNTNZ = 2  # sum (x != 0)
-OP_POW = 3  # sum |x|**p
-OP_SCALED = 4  # sum (|x|/scale)**p, the overflow-safe second pass (no reassociation inside)
+from fastnorm._config import CHUNK, FASTMATH, TINY, jit, kernel
+from fastnorm._kernels.ops import (
+    OP_COUNTNZ,
+    OP_POW,  # noqa: F401 - the wrappers read the op codes from this module
+    OP_SCALED,
+    OP_SUMABS,
+    OP_SUMSQ,
+    _cols_plan,
+    _nchunks,
+    uses_helpers,
+)
 
 _FM = set(FASTMATH)
-#: Columns per task in the ``cols`` layout: the accumulator row stays in L1.
-COLW = 512
-#: At least this many rows per task in the ``cols`` layout, bounding the partials to n*m/64.
-MIN_ROWS = 64
 
 
 @jit(fastmath=_FM, error_model="numpy")
@@ -164,10 +164,6 @@ def _maxmin(us, mask):
     return mx, mn
 
 
-#: A raw sum of squares (or of |x|**p) below this may have lost precision to underflow.
-TINY = 1e-280
-
-
 @jit
 def all_normal(raw):
     """True when every raw sum is in [TINY, inf): no rescaled pass is needed."""
@@ -177,13 +173,9 @@ def all_normal(raw):
     return True
 
 
-@jit
-def _nchunks(n):
-    return max(1, (n + CHUNK - 1) // CHUNK)
-
-
 # ----------------------------------------------------------------------------- flat (1-D)
 @kernel
+@uses_helpers
 def reduce_flat(x, op, p, scale):
     """Raw accumulation of ``op`` over a 1-D array (``scale`` serves OP_SCALED)."""
     n = x.size
@@ -210,6 +202,7 @@ def _store(out, i, mx, mn, infbits):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def maxmin_flat(u, mask, infbits, out):
     """out[0], out[1] = bits of max |x|, min |x| for a 1-D unsigned view of a float array.
 
@@ -235,6 +228,7 @@ def maxmin_flat(u, mask, infbits, out):
 
 # ----------------------------------------------------------------------------- rows (m, n)
 @kernel
+@uses_helpers
 def reduce_rows(x, op, p, scale, out):
     """out[r] = raw accumulation of ``op`` over x[r, :] for a 2-D ``(m, n)`` array
     (OP_SCALED divides row r by ``scale[r]``; other ops ignore ``scale``)."""
@@ -275,6 +269,7 @@ def reduce_rows(x, op, p, scale, out):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def maxmin_rows(u, mask, infbits, out):
     """out[2r], out[2r+1] = bits of max, min |x[r, :]| for a 2-D unsigned view."""
     m, n = u.shape
@@ -300,15 +295,6 @@ def maxmin_rows(u, mask, infbits, out):
 
 # ----------------------------------------------------------------------------- cols (o, n, m)
 @jit
-def _cols_plan(n, m):
-    w = min(m, COLW)
-    ncb = (m + w - 1) // w
-    rows = max(CHUNK // w, MIN_ROWS)
-    nrb = max(1, (n + rows - 1) // rows)
-    return w, ncb, rows, nrb
-
-
-@jit
 def _cols_task(t, n, m, w, ncb, rows, nrb):
     """Task ``t`` of the ``cols`` layout: (outer index, row block, its rows, its columns)."""
     k = t // (nrb * ncb)
@@ -321,6 +307,7 @@ def _cols_task(t, n, m, w, ncb, rows, nrb):
 
 
 @kernel
+@uses_helpers
 def reduce_cols(x, op, p, scale, out):
     """out[k, j] = raw accumulation of ``op`` over x[k, :, j] for a 3-D ``(o, n, m)`` array
     (OP_SCALED divides by ``scale[k, j]``; other ops ignore ``scale``)."""
@@ -348,6 +335,7 @@ def reduce_cols(x, op, p, scale, out):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def maxmin_cols(u, mask, infbits, out):
     """out[2(k*m+j)], out[2(k*m+j)+1] = bits of max, min |x[k, :, j]| for a 3-D unsigned view."""
     o, n, m = u.shape
