@@ -67,8 +67,8 @@ CD_TILE = 256
 #: by max|x| itself (terms at most 1; a power of two overflows for p >= 1024).
 POW2_SCALE_MAX_P = 64.0
 
-#: Inputs with fewer elements than this take the serial build: a parallel launch costs ~2 us,
-#: which is more than a serial pass over 64K elements saves below this size (ANCHORS.md).
+#: Inputs with fewer elements than this take the serial build: below it, a parallel launch
+#: costs more than splitting the pass saves (measurements in bench/README.md).
 PARALLEL_MIN = int(os.environ.get("FASTNORM_PARALLEL_MIN", 1 << 16))
 
 #: ``reassoc`` is what lets LLVM vectorise float reductions; we never pass ``nnan``/``ninf``

@@ -39,17 +39,16 @@ def _acc(xs, op, p):
     s = 0.0
     n = xs.size
     if op == OP_SUMSQ and (xs.itemsize == 4 or n < 4096):
-        # One stream for float32 and for short slices.  float32 with two streams ran at
-        # 67-84% of the read on 4e8 bytes (Zen 4, 2 threads) against 96-115% for one (each
-        # load already feeds two float64 vectors); rows of 200 float64 with two half-rows of
-        # 100 took 2.5x the time of one stream (126 vs 50 ms on (1e6, 200), axis=1).
+        # One stream for float32 and for short slices: float32 with two streams ran well below
+        # the read speed (each load already feeds two float64 vectors), and short rows split
+        # in two half-rows took over twice the time of one stream (bench/README.md).
         for i in range(n):
             v = np.float64(xs[i])
             s += v * v
     elif op == OP_SUMSQ:
-        # float64: two half-chunk streams in one loop: measured 20% faster than one stream
-        # (30 vs 24 ms on 1e8 float64, 2 threads, Xeon SPR), the speed of a plain sum, i.e.
-        # memory-bound again (on Zen 4 one stream is ~5% faster: 24.1 vs 25.5 ms).
+        # float64: two half-chunk streams in one loop break the dependency chain of one
+        # accumulator; on one machine it reached the speed of a plain sum (memory-bound),
+        # on another one stream was marginally faster (bench/README.md).
         h = n // 2
         a = xs[:h]
         b = xs[h : 2 * h]
