@@ -23,13 +23,20 @@ from typing import Any
 import numba
 
 __all__ = [
+    "CD_ROWS",
+    "CD_TILE",
     "CHUNK",
+    "COLW",
     "FASTMATH",
+    "FLOAT_MAX",
     "GRAM_PARALLEL_MIN",
+    "MIN_ROWS",
     "PARALLEL_MIN",
     "POW2_SCALE_MAX_P",
+    "TINY",
     "get_num_threads",
     "helper",
+    "jit",
     "kernel",
     "run",
     "set_num_threads",
@@ -39,13 +46,30 @@ __all__ = [
 #: are bit-identical whatever the number of threads.  128 KiB of float64: L2-resident.
 CHUNK = 1 << 14
 
+#: A raw float64 sum of squares (or of |x|**p) below this may have lost precision to
+#: underflow: the wrappers and kernels then take the overflow-safe rescaled pass.
+TINY = 1e-280
+
+#: The largest finite float64 (``np.finfo(np.float64).max``), written out for the kernels.
+FLOAT_MAX = 1.7976931348623157e308
+
+#: Columns per task in the ``cols`` layouts: the accumulator row stays in L1.
+COLW = 512
+
+#: At least this many rows per task in the ``cols`` layouts, bounding the partials to n*m/64.
+MIN_ROWS = 64
+
+#: cdist tiles: rows of XA per task and rows of XB per L2-resident tile.
+CD_ROWS = 16
+CD_TILE = 256
+
 #: Overflow-safe second pass of a p-norm: up to this p it divides by a power of two near
 #: max|x| (exact division; each term below 2**p, so a sum of n terms stays finite), above it
 #: by max|x| itself (terms at most 1; a power of two overflows for p >= 1024).
 POW2_SCALE_MAX_P = 64.0
 
-#: Inputs with fewer elements than this take the serial build: a parallel launch costs ~2 us,
-#: which is more than a serial pass over 64K elements saves below this size (ANCHORS.md).
+#: Inputs with fewer elements than this take the serial build: below it, a parallel launch
+#: costs more than splitting the pass saves (measurements in bench/README.md).
 PARALLEL_MIN = int(os.environ.get("FASTNORM_PARALLEL_MIN", 1 << 16))
 
 #: A Gram pass (``n * p^2 / 2`` multiply-adds) smaller than this runs serially: ~5 ms on one
@@ -131,6 +155,16 @@ def helper(fn: Callable[..., Any] | None = None, *, inline: str = "always") -> A
     if fn is None:
         return lambda f: _njit(f, inline=inline, error_model="numpy")
     return _njit(fn, inline=inline, error_model="numpy")
+
+
+def jit(fn: Callable[..., Any] | None = None, **opts: Any) -> Any:
+    """Decorator: ``numba.njit(**opts)`` (serial, compiled lazily) through :func:`_njit`, so it
+    is cached on disk when a cache directory is writable and compiled in memory otherwise.
+    For the few serial functions that are neither a :func:`kernel` nor an inlined
+    :func:`helper`; never call ``numba.njit`` directly."""
+    if fn is None:
+        return lambda f: _njit(f, **opts)
+    return _njit(fn, **opts)
 
 
 class _State:

@@ -87,8 +87,8 @@ def serial_in_worker() -> None:
     """In a Dask worker *process*, run fastnorm's kernels single-threaded (once per process).
 
     Dask already runs one task per worker thread; numba threads inside each task would
-    oversubscribe the cores (measured on 2 cores, 2 workers: the parallel build inside the
-    workers was up to 20x slower than the serial one).  Dask's nanny sets OMP_NUM_THREADS=1
+    oversubscribe the cores (the parallel build inside the workers was many times slower than
+    the serial one; bench/README.md).  Dask's nanny sets OMP_NUM_THREADS=1
     in its workers for the same reason.  Threads of the client process (the local threaded
     scheduler) are left alone.
     """

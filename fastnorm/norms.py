@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from fastnorm._config import POW2_SCALE_MAX_P, run
+from fastnorm._config import POW2_SCALE_MAX_P, TINY, run
 from fastnorm._kernels import reduce as K
 
 __all__ = ["matrix_norm", "norm", "vector_norm"]
 
-_TINY = K.TINY
+_TINY = TINY
 # Unsigned view type, mask clearing the sign bit, and the bits of +inf, by itemsize.
 _MASKS = {
     8: (np.uint64, np.uint64(0x7FFFFFFFFFFFFFFF), np.uint64(0x7FF0000000000000)),

@@ -145,6 +145,63 @@ def test_unwritable_cache_falls_back_to_memory(monkeypatch):
     assert k.serial(np.arange(4.0)) == 6.0
 
 
+def test_read_only_install_without_cache_location_compiles_in_memory(tmp_path):
+    # A read-only install: the package's __pycache__ and every cache directory numba could
+    # use are regular files, so no directory can be created there (a chmod would not stop
+    # root).  Every numba function goes through fastnorm._config, which then compiles in
+    # memory with a warning; a direct numba.njit(cache=True) would raise at import.
+    import shutil
+
+    pkg = tmp_path / "site"
+    shutil.copytree(
+        ROOT / "fastnorm", pkg / "fastnorm", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for d in [pkg / "fastnorm", *(p for p in (pkg / "fastnorm").rglob("*") if p.is_dir())]:
+        (d / "__pycache__").write_text("")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    code = """
+    import os, sys, warnings
+    sys.path.insert(0, os.environ["RO_SITE"])  # before the cwd, which holds the checkout
+    warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True) as rec:
+        import numpy as np, fastnorm
+        from fastnorm.linear_model import Lasso
+        assert fastnorm.__file__.startswith(os.environ["RO_SITE"]), fastnorm.__file__
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((20, 7))
+        y = rng.standard_normal((20, 7))
+        checks = [
+            (fastnorm.norm(x), np.linalg.norm(x)),
+            (fastnorm.norm(x, 3, axis=0), np.linalg.norm(x, 3, axis=0)),
+            (fastnorm.dist(x, y, axis=1), np.linalg.norm(x - y, axis=1)),
+            (fastnorm.dist(x, y, np.inf), np.linalg.norm(x - y, np.inf)),
+            (fastnorm.normalize(x, axis=1), x / np.linalg.norm(x, axis=1, keepdims=True)),
+            (
+                fastnorm.cdist(x, y),
+                np.sqrt(((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)),
+            ),
+        ]
+        for got, want in checks:
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+        b = np.arange(7.0)
+        t = x @ b + 0.01 * rng.standard_normal(20)
+        coef = Lasso(alpha=0.01, tol=1e-10).fit(x, t).coef_
+        np.testing.assert_allclose(coef, b, atol=0.1)
+    assert any("cache unavailable" in str(w.message) for w in rec)
+    print("ok")
+    """
+    env = {
+        "RO_SITE": str(pkg),
+        "PYTHONPATH": str(pkg),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "NUMBA_CACHE_DIR": str(blocker / "numba"),
+        "XDG_CACHE_HOME": str(blocker / "xdg"),
+        "HOME": str(blocker / "home"),
+    }
+    assert run_script(code, env, timeout=600).strip().endswith("ok")
+
+
 def test_import_compiles_nothing_and_pulls_no_optional_dependency():
     out = run_script(
         """

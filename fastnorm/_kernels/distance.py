@@ -23,32 +23,37 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 from numba import prange
 
-from fastnorm._config import CHUNK, FASTMATH, POW2_SCALE_MAX_P, kernel
-
-OP_SUMSQ = 0  # sum d**2
-OP_SUMABS = 1  # sum |d|
-OP_COUNTNZ = 2  # sum (d != 0): not x != y, since inf - inf is NaN and counts (as numpy)
-OP_POW = 3  # sum |d|**p
-OP_MAX = 4  # max |d| (NaN if any NaN)
-OP_MIN = 5  # min |d| (NaN if any NaN)
+from fastnorm._config import (
+    CD_ROWS,
+    CD_TILE,
+    CHUNK,
+    FASTMATH,
+    FLOAT_MAX,
+    POW2_SCALE_MAX_P,
+    TINY,
+    helper,
+    jit,
+    kernel,
+)
+from fastnorm._kernels.ops import (
+    OP_COUNTNZ,
+    OP_MAX,
+    OP_MIN,
+    OP_POW,
+    OP_SUMABS,
+    OP_SUMSQ,
+    _cols_plan,
+    _nchunks,
+    uses_helpers,
+)
 
 _FM = set(FASTMATH)
-#: Columns per task in the ``cols`` layout (the accumulator row stays in L1).
-COLW = 512
-#: At least this many rows per task in the ``cols`` layout.
-MIN_ROWS = 64
-#: Smallest normal float64 sum we trust (as ``fastnorm.norms._TINY``).
-TINY = 1e-280
-#: cdist tiles: rows of XA per task and rows of XB per L2-resident tile.
-CD_ROWS = 16
-CD_TILE = 256
 
 
-@numba.njit(cache=True)
+@jit
 def _rescale(amax, p):
     """Divisor of the overflow-safe second pass (as ``fastnorms.norms.rescale_factor``): a
     power of two near ``amax`` (exact division) up to POW2_SCALE_MAX_P, ``amax`` above."""
@@ -57,34 +62,39 @@ def _rescale(amax, p):
     return math.ldexp(1.0, math.frexp(amax)[1] - 1)
 
 
-@numba.njit(cache=True)
-def _nchunks(n):
-    return max(1, (n + CHUNK - 1) // CHUNK)
+@helper
+def _absd(xs, ys, i):
+    """|xs[i] - ys[i]|, or |xs[i]| when ``ys`` is None: numba prunes the other branch at
+    compile time (``ys`` is typed), so the ``ys=None`` build of a caller has no subtraction."""
+    if ys is None:
+        return abs(xs[i])
+    return abs(xs[i] - ys[i])
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
-def _absmax2(xs, ys, mx):
-    """Max (``mx``) or min of |xs - ys| over a non-empty 1-D slice, as float64, NaN if any NaN.
+@jit(fastmath=_FM, error_model="numpy")
+def _absmax(xs, ys, mx):
+    """Max (``mx``) or min of |xs - ys| (of |xs| when ``ys`` is None) over a non-empty 1-D
+    slice, as float64, NaN if any NaN.
 
     Eight running max/min (they vectorise; a single one does not) in the input's own
     dtype (exact), and a NaN detector t += a - a (NaN for a NaN or an inf); only a slice
     that trips it is scanned again with an exact NaN count."""
     n = xs.size
     i = 0
-    a = abs(xs[i] - ys[i])
+    a = _absd(xs, ys, i)
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = a
     t = a - a
     n8 = n - n % 8
     if mx:
         for i in range(0, n8, 8):
-            a0 = abs(xs[i + 0] - ys[i + 0])
-            a1 = abs(xs[i + 1] - ys[i + 1])
-            a2 = abs(xs[i + 2] - ys[i + 2])
-            a3 = abs(xs[i + 3] - ys[i + 3])
-            a4 = abs(xs[i + 4] - ys[i + 4])
-            a5 = abs(xs[i + 5] - ys[i + 5])
-            a6 = abs(xs[i + 6] - ys[i + 6])
-            a7 = abs(xs[i + 7] - ys[i + 7])
+            a0 = _absd(xs, ys, i + 0)
+            a1 = _absd(xs, ys, i + 1)
+            a2 = _absd(xs, ys, i + 2)
+            a3 = _absd(xs, ys, i + 3)
+            a4 = _absd(xs, ys, i + 4)
+            a5 = _absd(xs, ys, i + 5)
+            a6 = _absd(xs, ys, i + 6)
+            a7 = _absd(xs, ys, i + 7)
             s0 = max(s0, a0)
             s1 = max(s1, a1)
             s2 = max(s2, a2)
@@ -97,20 +107,20 @@ def _absmax2(xs, ys, mx):
                 (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
             )
         for i in range(n8, n):
-            a = abs(xs[i] - ys[i])
+            a = _absd(xs, ys, i)
             s0 = max(s0, a)
             t += a - a
         r = max(max(max(s0, s1), max(s2, s3)), max(max(s4, s5), max(s6, s7)))
     else:
         for i in range(0, n8, 8):
-            a0 = abs(xs[i + 0] - ys[i + 0])
-            a1 = abs(xs[i + 1] - ys[i + 1])
-            a2 = abs(xs[i + 2] - ys[i + 2])
-            a3 = abs(xs[i + 3] - ys[i + 3])
-            a4 = abs(xs[i + 4] - ys[i + 4])
-            a5 = abs(xs[i + 5] - ys[i + 5])
-            a6 = abs(xs[i + 6] - ys[i + 6])
-            a7 = abs(xs[i + 7] - ys[i + 7])
+            a0 = _absd(xs, ys, i + 0)
+            a1 = _absd(xs, ys, i + 1)
+            a2 = _absd(xs, ys, i + 2)
+            a3 = _absd(xs, ys, i + 3)
+            a4 = _absd(xs, ys, i + 4)
+            a5 = _absd(xs, ys, i + 5)
+            a6 = _absd(xs, ys, i + 6)
+            a7 = _absd(xs, ys, i + 7)
             s0 = min(s0, a0)
             s1 = min(s1, a1)
             s2 = min(s2, a2)
@@ -123,7 +133,7 @@ def _absmax2(xs, ys, mx):
                 (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
             )
         for i in range(n8, n):
-            a = abs(xs[i] - ys[i])
+            a = _absd(xs, ys, i)
             s0 = min(s0, a)
             t += a - a
         r = min(min(min(s0, s1), min(s2, s3)), min(min(s4, s5), min(s6, s7)))
@@ -132,91 +142,14 @@ def _absmax2(xs, ys, mx):
     # a NaN or an inf somewhere: exact pass
     s = 0.0 if mx else np.inf
     for i in range(n):
-        v = np.float64(abs(xs[i] - ys[i]))
+        v = np.float64(_absd(xs, ys, i))
         if v != v:
             return np.nan
         s = max(s, v) if mx else min(s, v)
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
-def _absmax1(xs, mx):
-    """Max (``mx``) or min of |xs| over a non-empty 1-D slice, as float64, NaN if any NaN.
-
-    Eight running max/min (they vectorise; a single one does not) in the input's own
-    dtype (exact), and a NaN detector t += a - a (NaN for a NaN or an inf); only a slice
-    that trips it is scanned again with an exact NaN count."""
-    n = xs.size
-    i = 0
-    a = abs(xs[i])
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = a
-    t = a - a
-    n8 = n - n % 8
-    if mx:
-        for i in range(0, n8, 8):
-            a0 = abs(xs[i + 0])
-            a1 = abs(xs[i + 1])
-            a2 = abs(xs[i + 2])
-            a3 = abs(xs[i + 3])
-            a4 = abs(xs[i + 4])
-            a5 = abs(xs[i + 5])
-            a6 = abs(xs[i + 6])
-            a7 = abs(xs[i + 7])
-            s0 = max(s0, a0)
-            s1 = max(s1, a1)
-            s2 = max(s2, a2)
-            s3 = max(s3, a3)
-            s4 = max(s4, a4)
-            s5 = max(s5, a5)
-            s6 = max(s6, a6)
-            s7 = max(s7, a7)
-            t += ((a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)) + (
-                (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
-            )
-        for i in range(n8, n):
-            a = abs(xs[i])
-            s0 = max(s0, a)
-            t += a - a
-        r = max(max(max(s0, s1), max(s2, s3)), max(max(s4, s5), max(s6, s7)))
-    else:
-        for i in range(0, n8, 8):
-            a0 = abs(xs[i + 0])
-            a1 = abs(xs[i + 1])
-            a2 = abs(xs[i + 2])
-            a3 = abs(xs[i + 3])
-            a4 = abs(xs[i + 4])
-            a5 = abs(xs[i + 5])
-            a6 = abs(xs[i + 6])
-            a7 = abs(xs[i + 7])
-            s0 = min(s0, a0)
-            s1 = min(s1, a1)
-            s2 = min(s2, a2)
-            s3 = min(s3, a3)
-            s4 = min(s4, a4)
-            s5 = min(s5, a5)
-            s6 = min(s6, a6)
-            s7 = min(s7, a7)
-            t += ((a0 - a0) + (a1 - a1) + (a2 - a2) + (a3 - a3)) + (
-                (a4 - a4) + (a5 - a5) + (a6 - a6) + (a7 - a7)
-            )
-        for i in range(n8, n):
-            a = abs(xs[i])
-            s0 = min(s0, a)
-            t += a - a
-        r = min(min(min(s0, s1), min(s2, s3)), min(min(s4, s5), min(s6, s7)))
-    if t == 0:
-        return np.float64(r)
-    # a NaN or an inf somewhere: exact pass
-    s = 0.0 if mx else np.inf
-    for i in range(n):
-        v = np.float64(abs(xs[i]))
-        if v != v:
-            return np.nan
-        s = max(s, v) if mx else min(s, v)
-    return s
-
-
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc(xs, ys, op, p):
     """Raw accumulation of ``op`` over d = xs - ys (1-D slices of one length)."""
     n = xs.size
@@ -237,7 +170,7 @@ def _dacc(xs, ys, op, p):
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
-        s = _absmax2(xs, ys, op == OP_MAX)
+        s = _absmax(xs, ys, op == OP_MAX)
     elif p == 3.0:
         for i in range(n):
             a = abs(np.float64(xs[i] - ys[i]))
@@ -259,7 +192,7 @@ def _dacc(xs, ys, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc_full(x, rx, y, ry, op, p):
     """:func:`_dacc` over the whole rows x[rx] - y[ry] of 2-D arrays, indexing them over
     range(n): row views (made here or passed in) cost their reference counting, ~30 ns a row,
@@ -279,7 +212,7 @@ def _dacc_full(x, rx, y, ry, op, p):
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
-        s = _absmax2(x[rx], y[ry], op == OP_MAX)
+        s = _absmax(x[rx], y[ry], op == OP_MAX)
     elif p == 3.0:
         for i in range(n):
             a = abs(np.float64(x[rx, i] - y[ry, i]))
@@ -290,7 +223,7 @@ def _dacc_full(x, rx, y, ry, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc_at(x, rx, y, ry, lo, hi, op, p):
     """:func:`_dacc` over the chunk x[rx, lo:hi] - y[ry, lo:hi] (long rows: the views' cost
     is spread over a whole chunk)."""
@@ -311,7 +244,7 @@ def _dacc_at(x, rx, y, ry, lo, hi, op, p):
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
-        s = _absmax2(xs, ys, op == OP_MAX)
+        s = _absmax(xs, ys, op == OP_MAX)
     elif p == 3.0:
         for i in range(n):
             a = abs(np.float64(xs[i] - ys[i]))
@@ -322,7 +255,7 @@ def _dacc_at(x, rx, y, ry, lo, hi, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _dacc_row(xs, ys, acc, nan, op, p):
     """acc[j] (+)= f(xs[j] - ys[j]) for one row of the ``cols`` layout; nan[j] counts NaNs
     for the max/min ops."""
@@ -358,7 +291,7 @@ def _dacc_row(xs, ys, acc, nan, op, p):
 
 # Rescaled accumulations for the rare overflow/underflow pass.  Compiled WITHOUT reassoc:
 # with it LLVM may rewrite (d/s)*(d/s) as (d*d)/(s*s), which overflows again.
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _dacc_scaled(xs, ys, p, scale):
     s = 0.0
     if p == 2.0:
@@ -371,7 +304,7 @@ def _dacc_scaled(xs, ys, p, scale):
     return s
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _dacc_row_scaled(xs, ys, acc, p, scale):
     if p == 2.0:
         for j in range(xs.size):
@@ -382,7 +315,7 @@ def _dacc_row_scaled(xs, ys, acc, p, scale):
             acc[j] += (abs(np.float64(xs[j] - ys[j])) / scale[j]) ** p
 
 
-@numba.njit(cache=True)
+@jit
 def _combine(a, b, op):
     """Fold partial ``b`` into ``a`` (fixed order; NaN-propagating for max/min)."""
     if op == OP_MAX or op == OP_MIN:
@@ -394,6 +327,7 @@ def _combine(a, b, op):
 
 # ----------------------------------------------------------------------------- dist: flat
 @kernel
+@uses_helpers
 def dist_flat(x, y, op, p):
     """Raw accumulation of ``op`` over x - y for 1-D arrays of one length."""
     n = x.size
@@ -410,6 +344,7 @@ def dist_flat(x, y, op, p):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def dist_flat_scaled(x, y, p, scale):
     """sum((|x - y|/scale)**p) over 1-D arrays, without reassociation."""
     n = x.size
@@ -427,6 +362,7 @@ def dist_flat_scaled(x, y, p, scale):
 
 # ----------------------------------------------------------------------------- dist: rows
 @kernel
+@uses_helpers
 def dist_rows(x, y, op, p, out):
     """out[r] = raw accumulation of ``op`` over x[r] - y[r] (row 0 of a 1-row operand)."""
     m = out.size
@@ -473,6 +409,7 @@ def dist_rows(x, y, op, p, out):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def dist_rows_scaled(x, y, p, scale, out):
     """out[r] = sum((|x[r] - y[r]|/scale[r])**p), without reassociation."""
     m = out.size
@@ -495,16 +432,8 @@ def dist_rows_scaled(x, y, p, scale, out):
 
 
 # ----------------------------------------------------------------------------- dist: cols
-@numba.njit(cache=True)
-def _cols_plan(n, m):
-    w = min(m, COLW)
-    ncb = (m + w - 1) // w
-    rows = max(CHUNK // w, MIN_ROWS)
-    nrb = max(1, (n + rows - 1) // rows)
-    return w, ncb, rows, nrb
-
-
 @kernel
+@uses_helpers
 def dist_cols(x, y, n, op, p, out):
     """out[k, j] = raw accumulation of ``op`` over x[k, :, j] - y[k, :, j] for 3-D operands
     (leading axes of length 1 broadcast); ``n`` is the reduced length."""
@@ -542,6 +471,7 @@ def dist_cols(x, y, n, op, p, out):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def dist_cols_scaled(x, y, n, p, scale, out):
     """out[k, j] = sum((|x[k, :, j] - y[k, :, j]|/scale[k, j])**p), without reassociation."""
     o, m = out.shape
@@ -574,7 +504,7 @@ def dist_cols_scaled(x, y, n, p, scale, out):
 
 
 # ----------------------------------------------------------------------------- normalize
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc1_at(x, r, op, p):
     """:func:`_acc1` of row ``r`` of a 2-D array, indexing it (see :func:`_dacc_at`)."""
     n = x.shape[1]
@@ -592,7 +522,7 @@ def _acc1_at(x, r, op, p):
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
-        s = _absmax1(x[r], op == OP_MAX)
+        s = _absmax(x[r], None, op == OP_MAX)
     elif p == 3.0:
         for i in range(n):
             a = abs(np.float64(x[r, i]))
@@ -603,7 +533,7 @@ def _acc1_at(x, r, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _scale_row_at(x, rx, out, r, v):
     """out[r] = x[rx] / v in float64, rounded to the output dtype; a copy where v == 0."""
     n = out.shape[1]
@@ -615,17 +545,17 @@ def _scale_row_at(x, rx, out, r, v):
             out[r, j] = np.float64(x[rx, j]) / v
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _row_norm(x, r, op, p, safe):
     """Finalised float64 norm of row ``r`` of a 2-D array, rescaled by a power of two near
     max|x| only where the one-pass sum over- or underflowed (as ``norms._power_sum``)."""
     if op == OP_MAX or op == OP_MIN or op == OP_SUMABS or op == OP_COUNTNZ:
         return _acc1_at(x, r, op, p)
     raw = _acc1_at(x, r, op, p)
-    if safe and (raw > 1.7976931348623157e308 or raw < TINY):
+    if safe and (raw > FLOAT_MAX or raw < TINY):
         xs = x[r]
         amax = _acc1(xs, OP_MAX, 0.0)
-        if amax > 0.0 and amax <= 1.7976931348623157e308:
+        if amax > 0.0 and amax <= FLOAT_MAX:
             scale = _rescale(amax, p)
             s = 0.0
             if p == 2.0:
@@ -643,7 +573,7 @@ def _row_norm(x, r, op, p, safe):
     return raw ** (1.0 / p)
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc1(xs, op, p):
     """Raw accumulation of ``op`` over a 1-D slice (one operand)."""
     n = xs.size
@@ -661,7 +591,7 @@ def _acc1(xs, op, p):
     elif op == OP_MAX or op == OP_MIN:
         if n == 0:
             return 0.0 if op == OP_MAX else np.inf
-        s = _absmax1(xs, op == OP_MAX)
+        s = _absmax(xs, None, op == OP_MAX)
     elif p == 3.0:
         for i in range(n):
             a = abs(np.float64(xs[i]))
@@ -677,7 +607,7 @@ def _acc1(xs, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _scale_row(xs, os, v):
     """os[j] = xs[j] / v in float64, rounded to the output dtype; copy where v == 0."""
     if v == 0.0:
@@ -689,6 +619,7 @@ def _scale_row(xs, os, v):
 
 
 @kernel
+@uses_helpers
 def normalize_rows(x, out, op, p, safe, nrm):
     """Fused: nrm[r] = norm of x[r] (finalised), out[r] = x[r] / nrm[r] (unchanged where the
     norm is 0), one row at a time while it is in cache.  ``x`` may have one row (broadcast)."""
@@ -708,7 +639,7 @@ def normalize_rows(x, out, op, p, safe, nrm):
             else:
                 for i in range(n):
                     s += abs(np.float64(x[rx, i]))
-            if s > 1.7976931348623157e308 or s < TINY:
+            if s > FLOAT_MAX or s < TINY:
                 v = _row_norm(x, rx, op, p, safe)
             elif op == OP_SUMSQ:
                 v = np.sqrt(s)
@@ -733,11 +664,13 @@ MAX_ROWS = 64
 
 
 @kernel
+@uses_helpers
 def normalize_rows_max(x, u, mask, out, nrm):
     """Fused max-normalisation: nrm[r] = max|x[r]|, out[r] = x[r] / nrm[r] (unchanged where
     it is 0).  ``u`` is ``x`` viewed as signed integers of its width and ``mask`` clears the
     sign bit, so the max runs on the bits of |x|: an integer max vectorises (the float max of
-    :func:`_absmax1` ran at 76% (float64) and 51% (float32) of a copy, this one at ~100%), and
+    :func:`_absmax` with ``ys=None`` ran at 76% (float64) and 51% (float32) of a copy, this
+    one at ~100%), and
     NaN patterns sort above inf, so a NaN row's norm is NaN as in numpy."""
     m, n = out.shape
     sx = 1 if x.shape[0] > 1 else 0
@@ -758,6 +691,7 @@ def normalize_rows_max(x, u, mask, out, nrm):
 
 
 @kernel
+@uses_helpers
 def scale_rows(x, d, out):
     """out[r] = x[r] / d[r] (copy where d[r] == 0), chunked along the rows."""
     m, n = out.shape
@@ -772,6 +706,7 @@ def scale_rows(x, d, out):
 
 
 @kernel
+@uses_helpers
 def scale_cols(x, d, out):
     """out[k, i, j] = x[k, i, j] / d[k, j]; the wrapper passes d = 1.0 for zero norms."""
     o, n, m = out.shape
@@ -797,7 +732,7 @@ def scale_cols(x, d, out):
 
 
 # ----------------------------------------------------------------------------- cdist
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _pair_exact(a, b, p):
     """(sum |a - b|**p) ** (1/p) for one pair of rows, rescaled by a power of two near the
     max |a - b| (the rare path after the one-pass sum over- or underflowed)."""
@@ -807,7 +742,7 @@ def _pair_exact(a, b, p):
         v = abs(a[k] - b[k])
         if v > amax or v != v:
             amax = v
-    if amax != amax or amax == 0.0 or amax > 1.7976931348623157e308:
+    if amax != amax or amax == 0.0 or amax > FLOAT_MAX:
         return amax
     scale = _rescale(amax, p)
     s = 0.0
@@ -818,7 +753,7 @@ def _pair_exact(a, b, p):
     return scale * s ** (1.0 / p)
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _tile4(a, i, bt, j0, j1, op, p, out):
     """Raw accumulations of ``op`` for rows i..i+3 of ``a`` against columns j0:j1 of ``bt``
     into out[i:i+4, j0:j1]: vectorised along j, the four output rows (in L1) as
@@ -1008,7 +943,7 @@ def _tile4(a, i, bt, j0, j1, op, p, out):
         k += 1
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _tile1(a, i, bt, j0, j1, op, p, out):
     """:func:`_tile4` for one row of ``a``."""
     d = a.shape[1]
@@ -1103,6 +1038,7 @@ def _tile1(a, i, bt, j0, j1, op, p, out):
 
 
 @kernel
+@uses_helpers
 def cdist_tiles(a, bt, op, p, out):
     """out[i, j] = Minkowski distance (op SUMSQ, SUMABS, POW or MAX) between a[i] and
     bt[:, j]; a (mA, d) and bt (d, mB) float64.  Tasks are (CD_ROWS rows of a) x (CD_TILE
@@ -1130,7 +1066,7 @@ def cdist_tiles(a, bt, op, p, out):
                 _finish_row(a, q, bt, j0, j1, op, p, out)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _finish_row(a, q, bt, j0, j1, op, p, out):
     """Roots of raw Minkowski sums in out[q, j0:j1]; a sum that over- or underflowed is
     recomputed with a power-of-two rescaling (rare)."""
@@ -1138,10 +1074,10 @@ def _finish_row(a, q, bt, j0, j1, op, p, out):
     w = j1 - j0
     redo = 0
     for j in range(w):
-        redo += (oq[j] > 1.7976931348623157e308) | (oq[j] < TINY)
+        redo += (oq[j] > FLOAT_MAX) | (oq[j] < TINY)
     flag = np.zeros(w if redo > 0 else 0, dtype=np.bool_)
     for j in range(flag.size):
-        flag[j] = oq[j] > 1.7976931348623157e308 or oq[j] < TINY
+        flag[j] = oq[j] > FLOAT_MAX or oq[j] < TINY
     if op == OP_SUMSQ:
         for j in range(w):
             oq[j] = np.sqrt(oq[j])
@@ -1155,6 +1091,7 @@ def _finish_row(a, q, bt, j0, j1, op, p, out):
 
 
 @kernel
+@uses_helpers
 def cdist_gram_fix(g, na, nb, a, b, guard, out):
     """Euclidean distances from the Gram matrix ``g = a @ b.T``: out = sqrt(na + nb - 2 g),
     recomputed exactly where cancellation makes that inaccurate (d2 < guard * (na + nb)) or
@@ -1168,7 +1105,7 @@ def cdist_gram_fix(g, na, nb, a, b, guard, out):
         for j in range(mb):
             t = ni + nb[j]
             d2 = t - 2.0 * gi[j]
-            if d2 >= guard * t and t >= TINY and d2 <= 1.7976931348623157e308:
+            if d2 >= guard * t and t >= TINY and d2 <= FLOAT_MAX:
                 oi[j] = np.sqrt(d2)
             else:
                 oi[j] = _pair_exact(ai, b[j], 2.0)

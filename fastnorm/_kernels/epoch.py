@@ -5,7 +5,7 @@ Everything here is numba code only (no validation, no Python objects).  The wrap
 
 Conventions
 -----------
-* ``r = X @ w + b - y`` (the residual of the user's notes, ``wx + b - y``), weighted by
+* ``r = X @ w + b - y`` (the residual written ``wx + b - y`` in SGD texts), weighted by
   ``sw`` when ``sw`` has ``n`` entries (an empty ``sw`` means unit weights, so no array of
   ones is read).
 * The epoch returns the *sums* ``g = X.T @ (sw * r)``, ``sum(sw * r)``, ``sum(sw * r**2)`` and
@@ -115,7 +115,7 @@ def epoch_lsq_rows(X, y, sw, w, b, rpb, g_out, s_out, r_out, sum_out, sq_out):  
             x2 = X[i + 2]
             x3 = X[i + 3]
             # one dot loop per row: a single loop carrying four reductions ran at half the
-            # speed (2.0x numpy against 4.0x, float64 and float32, 200000 x 200, Zen 4)
+            # speed (bench/README.md)
             d0 = 0.0
             for j in range(p):
                 d0 += x0[j] * w[j]
@@ -359,12 +359,12 @@ def sgd_epoch_rows(  # noqa: PLR0913
 ):
     """One epoch of (mini-batch) SGD on the centred least-squares loss, in place on ``w``.
 
-    The notes' per-sample loss ``(w x + b - y)^2`` plus the penalty is twice the objective
+    The per-sample loss ``(w x + b - y)^2`` plus the penalty is twice the objective
     ``(1/(2n)) sum sw r^2 + P(w)`` with ``P(w) = l1 |w|_1 + 0.5 l2 ||w||^2`` (the one penalty
     convention of :mod:`fastnorm._kernels.penalty`).  Per batch ``B`` of rows (taken in the
     sequence ``order``) with residuals ``r_i = (x_i - xm) . w + y_off - y_i``:
 
-        grad = mean_i 2 * sw_i * r_i * (x_i - xm)              (the notes' 2 (wx + b - y) x)
+        grad = mean_i 2 * sw_i * r_i * (x_i - xm)              (the usual 2 (wx + b - y) x)
         subgradient variant:  w <- w - lr * (grad + 2 * enet_grad(w, l1, l2))
         proximal variant:     w <- prox_enet(w - lr * grad, 2 * lr, l1, l2, positive)
 

@@ -57,10 +57,14 @@ def source_salt(directory: str | None = None) -> str:
     d = os.path.dirname(os.path.abspath(__file__)) if directory is None else directory
     h = hashlib.blake2b(digest_size=8)
     try:
-        names = sorted(n for n in os.listdir(d) if n.endswith(".py"))
-        for name in names:
-            with open(os.path.join(d, name), "rb") as f:
-                h.update(name.encode())
+        paths = [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".py")]
+        if directory is None:
+            # kernels freeze the constants of ``fastnorm/_config.py`` into their machine code
+            # too: an edit there must reach the cache as well
+            paths.append(os.path.join(os.path.dirname(d), "_config.py"))
+        for path in paths:
+            with open(path, "rb") as f:
+                h.update(os.path.basename(path).encode())
                 h.update(f.read())
     except OSError:  # pragma: no cover - sources unavailable (numba could not cache anyway)
         return "nosrc"

@@ -15,42 +15,40 @@ result does not depend on the number of threads.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import prange
 
-from fastnorm._config import CHUNK, FASTMATH, kernel
-
-OP_SUMSQ = 0  # sum x**2
-OP_SUMABS = 1  # sum |x|
-OP_COUNTNZ = 2  # sum (x != 0)
-OP_POW = 3  # sum |x|**p
-OP_SCALED = 4  # sum (|x|/scale)**p, the overflow-safe second pass (no reassociation inside)
+from fastnorm._config import CHUNK, FASTMATH, TINY, jit, kernel
+from fastnorm._kernels.ops import (
+    OP_COUNTNZ,
+    OP_POW,  # noqa: F401 - the wrappers read the op codes from this module
+    OP_SCALED,
+    OP_SUMABS,
+    OP_SUMSQ,
+    _cols_plan,
+    _nchunks,
+    uses_helpers,
+)
 
 _FM = set(FASTMATH)
-#: Columns per task in the ``cols`` layout: the accumulator row stays in L1.
-COLW = 512
-#: At least this many rows per task in the ``cols`` layout, bounding the partials to n*m/64.
-MIN_ROWS = 64
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc(xs, op, p):
     """Raw accumulation of a 1-D slice (vectorised with reassoc)."""
     s = 0.0
     n = xs.size
     if op == OP_SUMSQ and (xs.itemsize == 4 or n < 4096):
-        # One stream for float32 and for short slices.  float32 with two streams ran at
-        # 67-84% of the read on 4e8 bytes (Zen 4, 2 threads) against 96-115% for one (each
-        # load already feeds two float64 vectors); rows of 200 float64 with two half-rows of
-        # 100 took 2.5x the time of one stream (126 vs 50 ms on (1e6, 200), axis=1).
+        # One stream for float32 and for short slices: float32 with two streams ran well below
+        # the read speed (each load already feeds two float64 vectors), and short rows split
+        # in two half-rows took over twice the time of one stream (bench/README.md).
         for i in range(n):
             v = np.float64(xs[i])
             s += v * v
     elif op == OP_SUMSQ:
-        # float64: two half-chunk streams in one loop: measured 20% faster than one stream
-        # (30 vs 24 ms on 1e8 float64, 2 threads, Xeon SPR), the speed of a plain sum, i.e.
-        # memory-bound again (on Zen 4 one stream is ~5% faster: 24.1 vs 25.5 ms).
+        # float64: two half-chunk streams in one loop break the dependency chain of one
+        # accumulator; on one machine it reached the speed of a plain sum (memory-bound),
+        # on another one stream was marginally faster (bench/README.md).
         h = n // 2
         a = xs[:h]
         b = xs[h : 2 * h]
@@ -104,7 +102,7 @@ def _acc(xs, op, p):
     return s
 
 
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+@jit(fastmath=_FM, error_model="numpy")
 def _acc_row(xs, acc, op, p):
     """acc[j] += f(xs[j]) for one row of the ``cols`` layout (vectorised along j)."""
     n = xs.size
@@ -129,7 +127,7 @@ def _acc_row(xs, acc, op, p):
 
 # Rescaled accumulations for the rare overflow/underflow pass.  Compiled WITHOUT reassoc:
 # with it LLVM may rewrite (x/s)*(x/s) as (x*x)/(s*s), which overflows again.
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _acc_scaled(xs, p, scale):
     s = 0.0
     if p == 2.0:
@@ -142,7 +140,7 @@ def _acc_scaled(xs, p, scale):
     return s
 
 
-@numba.njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _acc_row_scaled(xs, acc, p, scale):
     if p == 2.0:
         for j in range(xs.size):
@@ -153,7 +151,7 @@ def _acc_row_scaled(xs, acc, p, scale):
             acc[j] += (abs(np.float64(xs[j])) / scale[j]) ** p
 
 
-@numba.njit(cache=True)
+@jit
 def _maxmin(us, mask):
     """Max and min of ``us & mask`` (the bits of |x|; NaN patterns sort above inf)."""
     mx = np.uint64(0)
@@ -165,11 +163,7 @@ def _maxmin(us, mask):
     return mx, mn
 
 
-#: A raw sum of squares (or of |x|**p) below this may have lost precision to underflow.
-TINY = 1e-280
-
-
-@numba.njit(cache=True)
+@jit
 def all_normal(raw):
     """True when every raw sum is in [TINY, inf): no rescaled pass is needed."""
     for v in raw.flat:
@@ -178,13 +172,9 @@ def all_normal(raw):
     return True
 
 
-@numba.njit(cache=True)
-def _nchunks(n):
-    return max(1, (n + CHUNK - 1) // CHUNK)
-
-
 # ----------------------------------------------------------------------------- flat (1-D)
 @kernel
+@uses_helpers
 def reduce_flat(x, op, p, scale):
     """Raw accumulation of ``op`` over a 1-D array (``scale`` serves OP_SCALED)."""
     n = x.size
@@ -203,7 +193,7 @@ def reduce_flat(x, op, p, scale):
     return s
 
 
-@numba.njit(cache=True)
+@jit
 def _store(out, i, mx, mn, infbits):
     """Write max and min bits; where the max is a NaN pattern the min is NaN too (numpy)."""
     out[i] = mx
@@ -211,6 +201,7 @@ def _store(out, i, mx, mn, infbits):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def maxmin_flat(u, mask, infbits, out):
     """out[0], out[1] = bits of max |x|, min |x| for a 1-D unsigned view of a float array.
 
@@ -236,6 +227,7 @@ def maxmin_flat(u, mask, infbits, out):
 
 # ----------------------------------------------------------------------------- rows (m, n)
 @kernel
+@uses_helpers
 def reduce_rows(x, op, p, scale, out):
     """out[r] = raw accumulation of ``op`` over x[r, :] for a 2-D ``(m, n)`` array
     (OP_SCALED divides row r by ``scale[r]``; other ops ignore ``scale``)."""
@@ -276,6 +268,7 @@ def reduce_rows(x, op, p, scale, out):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def maxmin_rows(u, mask, infbits, out):
     """out[2r], out[2r+1] = bits of max, min |x[r, :]| for a 2-D unsigned view."""
     m, n = u.shape
@@ -300,16 +293,7 @@ def maxmin_rows(u, mask, infbits, out):
 
 
 # ----------------------------------------------------------------------------- cols (o, n, m)
-@numba.njit(cache=True)
-def _cols_plan(n, m):
-    w = min(m, COLW)
-    ncb = (m + w - 1) // w
-    rows = max(CHUNK // w, MIN_ROWS)
-    nrb = max(1, (n + rows - 1) // rows)
-    return w, ncb, rows, nrb
-
-
-@numba.njit(cache=True)
+@jit
 def _cols_task(t, n, m, w, ncb, rows, nrb):
     """Task ``t`` of the ``cols`` layout: (outer index, row block, its rows, its columns)."""
     k = t // (nrb * ncb)
@@ -322,6 +306,7 @@ def _cols_task(t, n, m, w, ncb, rows, nrb):
 
 
 @kernel
+@uses_helpers
 def reduce_cols(x, op, p, scale, out):
     """out[k, j] = raw accumulation of ``op`` over x[k, :, j] for a 3-D ``(o, n, m)`` array
     (OP_SCALED divides by ``scale[k, j]``; other ops ignore ``scale``)."""
@@ -349,6 +334,7 @@ def reduce_cols(x, op, p, scale, out):
 
 
 @kernel(fastmath=False)
+@uses_helpers
 def maxmin_cols(u, mask, infbits, out):
     """out[2(k*m+j)], out[2(k*m+j)+1] = bits of max, min |x[k, :, j]| for a 3-D unsigned view."""
     o, n, m = u.shape
