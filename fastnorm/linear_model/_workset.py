@@ -49,8 +49,10 @@ WS_MAX_EPOCHS = 50_000
 #: Elements of X below which the outer passes run serially.  A fit makes one pass per outer
 #: step (10-20 of them): on 2 cores shared with another CPU-bound process, each parallel
 #: region waited ~70 ms for a descheduled thread (100 x 10000: 1 s against 40 ms serial),
-#: while a serial pass over 4M float64 takes ~4 ms (bench/README.md).
-WS_PARALLEL_MIN = 1 << 22
+#: while a serial pass over 16M elements takes ~5-15 ms; at the former 4M threshold the
+#: 5M-element large-support fits (1000 x 5000, 5000 x 1000) were 2-2.5x slower parallel
+#: than serial with one other process on the 2 cores (bench/README.md).
+WS_PARALLEL_MIN = 1 << 24
 
 
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
