@@ -54,6 +54,10 @@ WS_MAX_EPOCHS = 50_000
 #: 5M-element large-support fits (1000 x 5000, 5000 x 1000) were 2-2.5x slower parallel
 #: than serial with one other process on the 2 cores (bench/README.md).
 WS_PARALLEL_MIN = 1 << 24
+#: Elements (p * n) up to which the gathered block is allocated for all p columns at once: its
+#: untouched rows cost nothing (no page is faulted in before a gather writes it), and the
+#: doubling growth's row copies were ~10% of a 500 x 600 fit.
+WS_BLOCK_FULL = 1 << 23
 
 
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
@@ -140,6 +144,8 @@ class _Prepared:
                 need = m
             if need > cap:
                 cap = min(self.p, max(need, 2 * cap))
+                if self.p * self.n_rows <= WS_BLOCK_FULL:
+                    cap = self.p
                 grown = np.empty((cap, self.n_rows))
                 Lg = np.empty(cap)
                 if self._used:
