@@ -12,9 +12,10 @@ sequence of small problems on the features that matter.  Each outer step is
    support plus the features whose dual constraint is closest to violated, ``max(WS_START,
    2 * nnz)`` of them (celer's and skglm's pruning), doubling while the gap stalls;
 3. the working set's columns gathered (weighted, centred through the column means) into a
-   contiguous float64 block, then cyclic coordinate descent with Anderson acceleration on
-   that block until the restricted gap is under ``WS_INNER_FRAC`` times the outer gap (to
-   the final tolerance once the set holds every unscreened feature).
+   contiguous float64 block kept across outer steps (only new columns are read), then
+   cyclic coordinate descent with Anderson acceleration on that block until the restricted
+   gap is under ``WS_INNER_FRAC`` times the outer gap (to the final tolerance once the set
+   holds every unscreened feature).
 
 ``n_iter_`` counts the outer steps (passes over X).  Needs in-memory X (C or F order; the
 data pass copies other layouts once to C order, as every pass-based solver does).
@@ -49,8 +50,14 @@ WS_MAX_EPOCHS = 50_000
 #: Elements of X below which the outer passes run serially.  A fit makes one pass per outer
 #: step (10-20 of them): on 2 cores shared with another CPU-bound process, each parallel
 #: region waited ~70 ms for a descheduled thread (100 x 10000: 1 s against 40 ms serial),
-#: while a serial pass over 4M float64 takes ~4 ms (bench/README.md).
-WS_PARALLEL_MIN = 1 << 22
+#: while a serial pass over 16M elements takes ~5-15 ms; at the former 4M threshold the
+#: 5M-element large-support fits (1000 x 5000, 5000 x 1000) were 2-2.5x slower parallel
+#: than serial with one other process on the 2 cores (bench/README.md).
+WS_PARALLEL_MIN = 1 << 24
+#: Elements (p * n) up to which the gathered block is allocated for all p columns at once: its
+#: untouched rows cost nothing (no page is faulted in before a gather writes it), and the
+#: doubling growth's row copies were ~10% of a 500 x 600 fit.
+WS_BLOCK_FULL = 1 << 23
 
 
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
@@ -103,15 +110,56 @@ class _Prepared:
         yq = data.y - self.y_off
         self.yq = yq * self.q if self.q.shape[0] else yq
 
-    def block(self, m: int) -> np.ndarray:
-        """An (m, n) float64 block for the gathered columns, from one buffer kept across
-        outer steps (and a path's alphas): a fresh multi-MB array per step cost more in
-        page faults than the gather itself (500 x 5000 ElasticNet: ~40% of the fit)."""
+    def gathered(self, ws: np.ndarray):
+        """``(B, L, rows)``: the columns ``ws`` gathered (weighted, centred, float64) into
+        the kept block ``B`` at ``B[rows]``, their squared norms at ``L[rows]``.
+
+        Only the columns no earlier outer step (or a path's earlier alpha) gathered are read
+        from X: successive working sets share their support, and on C-ordered X a gather is
+        a transpose, the outer step's costliest part after the inner solve (5000 x 1000:
+        7 outer steps gathered 32 + 64 + ... + 798 columns).  One buffer, grown by
+        doubling: a fresh multi-MB array per step cost more in page faults than the gather
+        itself (500 x 5000 ElasticNet: ~40% of the fit); a grown buffer takes the kept rows
+        by one sequential copy.  When more than p columns would be kept, the block restarts
+        with ``ws`` alone."""
+        m = ws.shape[0]
         buf = getattr(self, "_buf", None)
-        if buf is None or buf.shape[0] < m:
-            cap = min(self.p, max(m, 2 * (0 if buf is None else buf.shape[0])))
-            buf = self._buf = np.empty((cap, self.n_rows))
-        return buf[:m]
+        slot = getattr(self, "_slot", None)
+        if slot is None:
+            slot = self._slot = np.full(self.p, -1, dtype=np.int64)
+            self._used = 0
+        if self.by_cols:
+            # F-ordered X: a gather is a sequential column copy, no dearer than moving kept
+            # rows on growth, and a fresh gather keeps the rows in CD order in memory
+            slot[:] = -1
+            self._used = 0
+        new = ws[slot[ws] < 0]
+        cap = 0 if buf is None else buf.shape[0]
+        need = self._used + new.shape[0]
+        if need > cap:
+            if need > self.p:  # stale columns fill the block: start again from ws
+                slot[:] = -1
+                self._used = 0
+                new = ws
+                need = m
+            if need > cap:
+                cap = min(self.p, max(need, 2 * cap))
+                if self.p * self.n_rows <= WS_BLOCK_FULL:
+                    cap = self.p
+                grown = np.empty((cap, self.n_rows))
+                Lg = np.empty(cap)
+                if self._used:
+                    grown[: self._used] = buf[: self._used]
+                    Lg[: self._used] = self._Lbuf[: self._used]
+                buf = self._buf = grown
+                self._Lbuf = Lg
+        rows_new = np.arange(self._used, self._used + new.shape[0], dtype=np.int64)
+        slot[new] = rows_new
+        self._used += new.shape[0]
+        if new.shape[0]:
+            _kw.gather_ws.serial(self.Xk, self.by_cols, new, self.xoff, self.q, buf,
+                                 self._Lbuf, rows_new)  # fmt: skip
+        return buf, self._Lbuf, slot[ws]
 
     def residual(self, w: np.ndarray) -> np.ndarray:
         """The weighted residual ``q * (y_c - X_c w)``."""
@@ -240,6 +288,14 @@ def _solve(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         nnz = int(np.count_nonzero(w))
         n_cand = p - int(np.count_nonzero(screened & (w == 0.0)))
         size_ws = max(WS_START, 2 * nnz)  # celer's and skglm's pruning rule
+        if it == 0:
+            # the features violating the KKT at the start (|x_j^T r| > l1 n) announce a large
+            # support: up to n / 2 of them seed the first set, so it is not reached by
+            # 32 -> 64 -> ... outer steps (5000 x 1000: 7 -> 3 passes); seeding up to n lost
+            # on correlated designs (the inner solve on many correlated columns)
+            viol = XtR - l2n * w
+            n_viol = int(np.count_nonzero((viol if positive else np.abs(viol)) > l1n))
+            size_ws = max(size_ws, min(n_viol, pp.n_rows // 2))
         if gap_n > 0.5 * prev_gap_n and size_ws <= ws_size:
             size_ws = 2 * ws_size  # stalled: grow the set geometrically
         prev_gap_n = gap_n
@@ -251,13 +307,11 @@ def _solve(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         else:
             ws = np.arange(p)
         ws = np.sort(ws).astype(np.int64)  # X's order: contiguous reads, cyclic CD order
-        B = pp.block(ws.shape[0])
-        L = np.empty(ws.shape[0])
-        _kw.gather_ws.serial(Xk, by_cols, ws, xoff, q, B, L)
+        B, L, rows = pp.gathered(ws)
         w_ws = w[ws]
         Rq = np.empty(pp.n_rows)
-        _kw.residual_ws.serial(B, w_ws, yq, Rq)  # from scratch: no drift
-        _kw.inner_cd.serial(B, L, w_ws, Rq, yq, l1n, l2n, positive, WS_MAX_EPOCHS,
+        _kw.residual_ws.serial(B, rows, w_ws, yq, Rq)  # from scratch: no drift
+        _kw.inner_cd.serial(B, rows, L, w_ws, Rq, yq, l1n, l2n, positive, WS_MAX_EPOCHS,
                             tol_in, WS_ANDERSON, WS_CHECK, stats)  # fmt: skip
         w[:] = 0.0
         w[ws] = w_ws
