@@ -238,9 +238,9 @@ def summary_line(rows: Sequence[dict[str, Any]]) -> str:
         )
     if busy and len(busy) >= len(ok):
         line = (
-            f"summary: machine busy - the streaming reference varied by more than {BUSY_PCT}% "
-            f"between repeats in {len(busy)} of {len(timed)} rows, whose ratios are not "
-            "shown; rerun on a quiet machine"
+            f"summary: machine busy - the streaming reference read more than {BUSY_PCT}% slower "
+            f"than its median at least twice in {len(busy)} of {len(timed)} rows, whose ratios "
+            "are not shown; rerun on a quiet machine"
         )
         return line + (f" (trusted rows: {trusted})" if trusted else "")
     if not ok:
@@ -292,9 +292,9 @@ def format_report(doc: dict[str, Any]) -> str:
         )
     if any(r.get("busy") for r in rows):
         out.append(
-            f"busy: the streaming reference varied by more than {BUSY_PCT}% between repeats "
-            "of that row (another process was using the memory bus); its ratios are not "
-            "shown."
+            f"busy: the streaming reference read more than {BUSY_PCT}% slower than its median "
+            "at least twice in that row (another process was using the cores or the memory "
+            "bus); its ratios are not shown."
         )
     out.append(f"total {doc.get('elapsed_s', 0):.1f} s")
     for t in threads:

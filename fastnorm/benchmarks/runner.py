@@ -100,24 +100,29 @@ QUICK_LLC_FACTOR = 4
 #: ... at least this many bytes (machines that report a small or no last-level cache), ...
 QUICK_MIN_BYTES = 256 * 2**20
 #: ... at most this fraction of the available memory (numpy baselines make temporaries and
-#: a row holds two results of the input's size while it checks them).
+#: a row holds two results of the input's size while it checks them), ...
 QUICK_MEM_FRACTION = 1 / 12
+#: ... and at most this many bytes.  Virtual machines report the host's whole last-level
+#: cache (480 MiB on the 2-core development VM), while reads from 256 MiB on already run at
+#: memory speed there (bench/README.md, "The first table"); arrays of several GiB only made
+#: numpy's full-size temporaries page-fault and the table take minutes.
+QUICK_MAX_BYTES = 512 * 2**20
 #: Cases whose cost grows faster than their bytes (cdist: n^2 pairs) take their full size.
 QUICK_FIXED = ("cdist/",)
 
-#: A row's streaming reference whose repeats spread by more than this (max - min over the
-#: median) says the machine was busy: its ratios are not printed.
+#: A row whose streaming reference read more than this above its median at least twice says
+#: the machine was busy: its ratios are not printed.
 BUSY_SPREAD = 0.20
 
 
 @functools.cache
 def quick_bytes() -> int:
     """Bytes each ``--quick`` row moves: ``QUICK_LLC_FACTOR`` x the last-level cache, within
-    ``QUICK_MIN_BYTES`` and ``QUICK_MEM_FRACTION`` of the available memory (read once per
+    ``QUICK_MIN_BYTES``, ``QUICK_MAX_BYTES`` and ``QUICK_MEM_FRACTION`` of the memory (read once per
     process, so cases sharing a ``make`` share one size)."""
     from fastnorm.benchmarks.machine import available_bytes, llc_bytes
 
-    want = max(QUICK_LLC_FACTOR * llc_bytes(), QUICK_MIN_BYTES)
+    want = min(max(QUICK_LLC_FACTOR * llc_bytes(), QUICK_MIN_BYTES), QUICK_MAX_BYTES)
     avail = available_bytes()
     if avail:
         want = min(want, max(QUICK_MIN_BYTES, int(avail * QUICK_MEM_FRACTION)))
@@ -405,6 +410,9 @@ def _measure(
         args = data.get(case.make, size, dtype)
         row["shape"] = _shape(args)
         row["nbytes"] = int(case.nbytes(args))
+    except ImportError as exc:  # the area's optional extra (e.g. dask) is not installed
+        row.update(status="skipped", error=f"make: {_err(exc)}")
+        return row
     except Exception as exc:
         row.update(status="error", error=f"make: {_err(exc)}")
         return row
@@ -483,9 +491,16 @@ def _measure(
         for i in range(repeat):
             if i:
                 time.sleep(SETTLE_S)
+            prev = None
             for n in order:
+                if prev not in (None, "fastnorm", "_stream"):
+                    # after a baseline: BLAS threads spinning and the pages of its freed
+                    # temporaries slowed the next read by up to 1.5x on a quiet machine,
+                    # which the spread check then took for a busy one
+                    time.sleep(SETTLE_S)
                 fn, a = calls[n]
                 times[n].append(_time_once(fn, a, number[n]))
+                prev = n
     finally:
         if gc_was:
             gc.enable()
@@ -503,7 +518,10 @@ def _measure(
     row["bw_gbps"] = moved / st / 1e9 if st > 0 else None
     spread = (max(times["_stream"]) - min(times["_stream"])) / st if st > 0 else 0.0
     row["bw_spread"] = spread
-    row["busy"] = bool(len(times["_stream"]) > 1 and spread > BUSY_SPREAD)
+    # busy: at least two reference reads more than BUSY_SPREAD above their median.  One slow
+    # read (a page reclaim, a timer tick) is not a busy machine; a busy one slows many.
+    slow = sum(t > (1.0 + BUSY_SPREAD) * st for t in times["_stream"])
+    row["busy"] = bool(len(times["_stream"]) > 1 and slow >= 2)
     row["bw_times_s"] = times["_stream"]
     row["bw_nbytes"] = moved
     tf = row["impls"]["fastnorm"]["median_s"]
