@@ -107,8 +107,9 @@ QUICK_MEM_FRACTION = 1 / 12
 #: memory speed there (bench/README.md, "The first table"); arrays of several GiB only made
 #: numpy's full-size temporaries page-fault and the table take minutes.
 QUICK_MAX_BYTES = 512 * 2**20
-#: Cases whose cost grows faster than their bytes (cdist: n^2 pairs) take their full size.
-QUICK_FIXED = ("cdist/",)
+#: Cases whose cost grows faster than their bytes take their full size: cdist (n^2 pairs) and
+#: the linear fits (n p^2 flops; their full size, 200,000 x 200, is already past the cache).
+QUICK_FIXED = ("cdist/", "linear/")
 
 #: A row whose streaming reference read more than this above its median at least twice says
 #: the machine was busy: its ratios are not printed.
