@@ -483,7 +483,7 @@ def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
 
 
 def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_state):
-    """Proximal SGD for the binary problem (the notes' per-sample update with the logistic
+    """Proximal SGD for the binary problem (the per-sample update rule with the logistic
     gradient, then the penalty's prox); stops when the objective has not improved by ``tol``
     for 5 epochs (scikit-learn's SGDClassifier rule)."""
     n, p = X.shape

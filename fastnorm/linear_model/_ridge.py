@@ -55,7 +55,7 @@ default="auto"
         system would exceed 2 GiB.  ``"gram"``: always the p x p system.  scikit-learn's
         iterative solvers ``"lsqr"``, ``"sparse_cg"``, ``"lbfgs"``, ``"sag"`` and
         ``"saga"`` also get the exact direct solve (it meets the accuracy each promises).
-        ``"stream"``: accelerated gradient, one fused pass per epoch; ``"sgd"``: the notes'
+        ``"stream"``: accelerated gradient, one fused pass per epoch; ``"sgd"``: the per-sample
         update rule ``w <- w - lr * (2 (w x + b - y) x + 2 alpha' w)``.  The same choice is
         made for NumPy and Dask input.
     verbose, callback, batch_size, eta0, random_state

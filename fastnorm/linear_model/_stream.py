@@ -13,7 +13,7 @@
     ``L``.  A step can therefore never diverge; a non-finite pass raises.
 
 ``sgd``
-    Per-sample / mini-batch SGD with the update rule of the notes,
+    Per-sample / mini-batch SGD with the classic per-sample update rule,
     ``w <- w - lr * (2 (w x + b - y) x + penalty gradient)`` (or its proximal form that reaches
     exact zeros), one fused pass per epoch for the objective and the gap.
 
@@ -162,9 +162,9 @@ def sgd(
     variance_reduction: bool = True,
     random_state: int | np.random.RandomState | None = None,
 ) -> SolveResult:
-    """Per-sample / mini-batch proximal SGD with the notes' update rule.
+    """Per-sample / mini-batch proximal SGD with the per-sample update rule.
 
-    The notes' per-sample loss ``(w x + b - y)^2 + lam1 |w| + lam2 w^2`` averages to twice
+    The per-sample loss ``(w x + b - y)^2 + lam1 |w| + lam2 w^2`` averages to twice
     the scikit-learn objective when ``lam1 = 2 * l1`` and ``lam2 = l2`` (the kernel takes
     ``l1``, ``l2`` in the one penalty convention and applies the factor); the intercept is
     handled by centring on the fly with the column means.  Each epoch is one serial sweep of

@@ -39,7 +39,7 @@ def fused_epoch(
     """Run one fused, multithreaded pass over the rows of X and optionally step in place.
 
     The pass computes the residual ``r = X @ coef + intercept - y``, the mean squared error
-    (the loss of the notes, ``mean((w x + b - y)^2)``) and its gradient
+    (the per-sample loss ``(w x + b - y)^2`` averaged) and its gradient
     ``2 X.T @ (sw * r) / n`` together, reading X once (row blocks with private float64
     gradients, combined in a fixed order: the result does not depend on the thread count).
     With ``lr`` it then applies the update ``w <- w - lr * (dL/dw)`` to ``coef`` *in place*:
