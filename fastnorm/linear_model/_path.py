@@ -24,6 +24,7 @@ from fastnorm.linear_model._gram import (
     gram_stats,
     gram_stats_many,
 )
+from fastnorm.linear_model._problem import path_progress
 from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_y
 from fastnorm.linear_model._workset import (
     AUTO_GRAM_MIN_RATIO,
@@ -180,13 +181,7 @@ def _path_on_stats(
         coefs[:, i] = w
         gaps[i] = gap
         n_iters.append(n_iter)
-        if verbose:
-            if verbose > 1:
-                print(f"Path: {i:03d} out of {alphas.size:03d}")
-            else:
-                import sys
-
-                sys.stderr.write(".")
+        path_progress(i, alphas.size, verbose)
     return coefs, gaps, n_iters
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from fastnorm._kernels import penalty as _kp
 from fastnorm.linear_model._datafit import Quadratic
 
-__all__ = ["Problem", "SolveResult", "Task"]
+__all__ = ["Problem", "SolveResult", "Task", "path_progress"]
 
 
 @dataclass
@@ -97,3 +97,13 @@ class Problem:
 
     def diag(self) -> np.ndarray:
         return self.datafit.diag()
+
+
+def path_progress(i: int, n_alphas: int, verbose: Any) -> None:
+    """scikit-learn's path report after alpha ``i``: a line with ``verbose > 1``, else a dot."""
+    if verbose > 1:
+        print(f"Path: {i:03d} out of {n_alphas:03d}")
+    elif verbose:
+        import sys
+
+        sys.stderr.write(".")

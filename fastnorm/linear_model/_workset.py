@@ -30,7 +30,7 @@ from fastnorm._kernels import epoch as _ke
 from fastnorm._kernels import penalty as _kp
 from fastnorm._kernels import workset as _kw
 from fastnorm.linear_model._datafit import Quadratic, enet_gap
-from fastnorm.linear_model._problem import SolveResult, Task
+from fastnorm.linear_model._problem import SolveResult, Task, path_progress
 from fastnorm.linear_model._solvers import Solver, get, register
 from fastnorm.linear_model._validation import check_all_finite
 
@@ -221,13 +221,7 @@ def workset_path(pp: _Prepared, alphas, l1_ratio, coef_init, max_iter, tol, posi
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        if verbose:
-            if verbose > 1:
-                print(f"Path: {i:03d} out of {len(alphas):03d}")
-            else:
-                import sys
-
-                sys.stderr.write(".")
+        path_progress(i, len(alphas), verbose)
     return coefs, gaps, n_iters
 
 
