@@ -222,7 +222,9 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     def write_json(doc: dict[str, Any]) -> None:
         tmp = f"{args.json}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, default=_json_default)
+            from fastnorm.benchmarks.machine import json_default
+
+            json.dump(doc, f, indent=1, default=json_default)
             f.write("\n")
         os.replace(tmp, args.json)
 
@@ -246,22 +248,12 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-def _json_default(o: Any) -> Any:
-    import numpy as np
-
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    return str(o)
-
-
 def _cmd_info(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from fastnorm.benchmarks.machine import format_info, machine_info
+    from fastnorm.benchmarks.machine import format_info, json_default, machine_info
 
     info = machine_info(probe_layer=True)
     if args.json:
-        print(json.dumps(info, indent=1, default=_json_default))
+        print(json.dumps(info, indent=1, default=json_default))
     else:
         print(format_info(info))
     return 0

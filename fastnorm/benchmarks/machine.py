@@ -9,7 +9,14 @@ import sys
 from importlib import metadata
 from typing import Any
 
-__all__ = ["cache_dir", "cpu_model", "llc_bytes", "machine_info", "probe_threading_layer"]
+__all__ = [
+    "cache_dir",
+    "cpu_model",
+    "json_default",
+    "llc_bytes",
+    "machine_info",
+    "probe_threading_layer",
+]
 
 #: Distributions whose versions a report lists (missing ones are reported as None).
 PACKAGES = (
@@ -249,3 +256,15 @@ def short_header(info: dict[str, Any], threads: Any = None) -> str:
         f"numpy {v.get('numpy')}, numba {v.get('numba')}, scipy {v.get('scipy')}, "
         f"scikit-learn {v.get('scikit-learn')}" + (f"; BLAS {blas_s}" if blas_s else "")
     )
+
+
+def json_default(o: Any) -> Any:
+    """``json.dump``'s ``default`` for benchmark documents: numpy scalars as Python numbers,
+    sets and tuples as lists, anything else as its string."""
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return str(o)

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from fastnorm.benchmarks.machine import json_default
 from fastnorm.benchmarks.problems import Problem, objective, select_problems
 
 __all__ = [
@@ -686,18 +687,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return q
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    return str(o)
-
-
 def write_json(doc: dict[str, Any], path: str) -> None:
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=1, default=_json_default)
+        json.dump(doc, f, indent=1, default=json_default)
         f.write("\n")
     os.replace(tmp, path)
 
