@@ -12,7 +12,7 @@ import pytest
 
 import fastnorm
 from fastnorm._kernels import penalty as kp
-from fastnorm.penalties import L1, L2, ElasticNet
+from fastnorm.penalties import L1, L2, ElasticNet, MultiTaskElasticNet
 
 W = np.array([-2.0, -0.3, 0.0, 0.1, 1.5])
 
@@ -303,3 +303,50 @@ def test_disk_cache_sees_helper_edits(tmp_path):
     assert text.count("        return x - t\n") == 1
     pen.write_text(text.replace("        return x - t\n", "        return x - 2.0 * t\n"))
     assert run() == "1.0"
+
+
+# ------------------------------------------------------------ the multi-task (L2,1) twin
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.6, 0.0])
+def test_multitask_prox_is_the_block_update(l1_ratio):
+    # the multi-task CD update of feature j is tmp * block_shrink(||tmp||, l1) / (q + l2),
+    # i.e. the prox at step 1/q of tmp/q; rows of norm <= l1 become exact zeros
+    rng = np.random.default_rng(5)
+    pen = MultiTaskElasticNet(0.8, l1_ratio)
+    l1, l2 = pen.lower()
+    T = rng.normal(size=(40, 3)) * rng.choice([0.05, 1.0], size=(40, 1))
+    T[3] = 0.0
+    for q in (0.5, 2.0):
+        want = np.array([t * kp.block_shrink(float(np.sqrt(t @ t)), l1) / (q + l2) for t in T])
+        np.testing.assert_allclose(pen.prox(T / q, 1.0 / q), want, rtol=1e-14, atol=0)
+        assert np.array_equal(pen.prox(T / q, 1.0 / q) == 0, want == 0)
+
+
+def test_multitask_prox_is_argmin():
+    # optimality: a kept row satisfies (U_j - W_j) / step + l1 U_j / ||U_j|| + l2 U_j = 0;
+    # a dropped row has ||W_j|| <= step * l1
+    rng = np.random.default_rng(6)
+    pen = MultiTaskElasticNet(1.5, 0.7)
+    l1, l2 = pen.lower()
+    W = rng.normal(size=(30, 4)) * rng.choice([0.05, 1.0], size=(30, 1))
+    step = 0.4
+    U = pen.prox(W, step)
+    nU = np.linalg.norm(U, axis=1)
+    kept = nU > 0
+    resid = (U - W) / step + l1 * U / np.where(kept, nU, 1.0)[:, None] + l2 * U
+    np.testing.assert_allclose(resid[kept], 0.0, atol=1e-12)
+    assert np.all(np.linalg.norm(W[~kept], axis=1) <= step * l1)
+    assert kept.any() and (~kept).any()
+
+
+def test_multitask_value_and_inputs():
+    W = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 0.0]], dtype=np.float32)
+    W0 = W.copy()
+    pen = MultiTaskElasticNet(2.0, 0.5)
+    assert pen.value(W) == pytest.approx(1.0 * (5.0 + 1.0) + 0.5 * 1.0 * 26.0, rel=1e-15)
+    assert pen.prox(W, 0.1).dtype == np.float32
+    np.testing.assert_array_equal(W, W0)
+    with pytest.raises(ValueError, match="2-D"):
+        pen.value(np.ones(3))
+    with pytest.raises(ValueError, match="l1_ratio"):
+        MultiTaskElasticNet(1.0, 1.5)
+    assert pen == MultiTaskElasticNet(2.0, 0.5) and pen != MultiTaskElasticNet(2.0, 0.6)
