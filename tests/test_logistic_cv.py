@@ -177,3 +177,59 @@ def test_cv_float32_and_errors():
 @parametrize_with_checks([LogisticRegressionCV(Cs=3, cv=3)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# -------------------------------------------------------------------- Dask input
+def _dask_data(n=240, p=5, K=2, seed=3):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    Z = X @ rng.standard_normal((p, K)) + rng.standard_normal(K)
+    y = np.argmax(Z + rng.gumbel(size=(n, K)), axis=1)  # a softmax sample: not separable
+    return X, y
+
+
+@pytest.mark.parametrize(
+    ("K", "kw"),
+    [
+        (2, {"C": 1.0}),  # auto: L-BFGS on the chunk passes
+        (2, {"C": 0.5, "l1_ratio": 1.0, "class_weight": "balanced"}),  # stream, L1
+        (3, {"C": 1.0, "l1_ratio": 0.5, "solver": "stream", "fit_intercept": False}),
+    ],
+)
+def test_dask_matches_numpy(K, kw):
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, y = _dask_data(K=K)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    ref_kw = {**kw, "solver": "newton"}  # the in-memory reference, converged tightly
+    ref = LogisticRegression(**ref_kw, tol=1e-12, max_iter=500).fit(X, y, sample_weight=sw)
+    Xd = da.from_array(X, chunks=(70, 2))  # uneven row chunks, split columns
+    with dask.config.set(scheduler="threads"):
+        m = LogisticRegression(**kw, tol=1e-10, max_iter=3000).fit(
+            Xd, da.from_array(y, chunks=(70,)), sample_weight=sw
+        )
+    assert m.coef_.shape == ref.coef_.shape and m.coef_.dtype == np.float64
+    np.testing.assert_array_equal(m.classes_, ref.classes_)
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=0, atol=1e-6 * scale)
+    np.testing.assert_allclose(m.intercept_, ref.intercept_, rtol=0, atol=1e-6 * scale)
+    if kw.get("l1_ratio") == 1.0:
+        np.testing.assert_array_equal(m.coef_ == 0, ref.coef_ == 0)
+    np.testing.assert_array_equal(m.predict(X), ref.predict(X))
+
+
+def test_dask_errors():
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(n=40)
+    Xd = da.from_array(X, chunks=(20, -1))
+    with pytest.raises(ValueError, match="cannot run on Dask"):
+        LogisticRegression(solver="newton").fit(Xd, y)
+    with pytest.raises(ValueError, match="2 classes"):
+        LogisticRegression().fit(Xd, np.zeros(40))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        LogisticRegression().fit(Xd, y + 0.5)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        LogisticRegression().fit(da.from_array(bad, chunks=(20, -1)), y)
