@@ -164,6 +164,19 @@ def test_cv_weights_and_binary_legacy():
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-5 * np.abs(ref.coef_).max())
 
 
+def test_cv_deprecated_penalty_and_l1_ratios_none():
+    X, y = _iris()
+    with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
+        old = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, penalty="l1", l1_ratios=None,
+                                   **TIGHT).fit(X, y)  # fmt: skip
+    new = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, l1_ratios=(1.0,), **TIGHT).fit(X, y)
+    np.testing.assert_allclose(old.coefs_paths_, new.coefs_paths_, rtol=0, atol=1e-8)
+    with pytest.warns(FutureWarning, match="l1_ratios=None"):
+        leg = LogisticRegressionCV(Cs=3, cv=3, l1_ratios=None, use_legacy_attributes=True).fit(X, y)
+    assert leg.coefs_paths_[0].shape == (3, 3, 5)  # no l1_ratio axis, as scikit-learn 1.9
+    assert leg.scores_[0].shape == (3, 3) and leg.n_iter_.shape == (1, 3, 3)
+
+
 def test_cv_float32_and_errors():
     X, y = _iris()
     m = LogisticRegressionCV(Cs=3, cv=3).fit(X.astype(np.float32), y)
@@ -217,6 +230,19 @@ def test_dask_matches_numpy(K, kw):
     if kw.get("l1_ratio") == 1.0:
         np.testing.assert_array_equal(m.coef_ == 0, ref.coef_ == 0)
     np.testing.assert_array_equal(m.predict(X), ref.predict(X))
+
+
+def test_dask_float32_numpy_x_dask_weights():
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(n=120)
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    X32 = X.astype(np.float32)
+    ref = LogisticRegression(solver="newton", tol=1e-12).fit(X32, y, sample_weight=sw)
+    m = LogisticRegression(solver="stream", tol=1e-10, max_iter=3000).fit(
+        X32, y, sample_weight=da.from_array(sw, chunks=(50,))
+    )
+    assert m.coef_.dtype == np.float32
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=0, atol=1e-5)
 
 
 def test_dask_errors():

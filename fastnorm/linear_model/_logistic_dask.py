@@ -241,6 +241,11 @@ def fit_dask(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     dask = dask_module()
     est._validate_params()
     C, l1_ratio = est._resolve_penalty()
+    if not is_dask(X):  # chunk X's rows as the Dask y or weights are chunked
+        other = y if is_dask(y) else sample_weight
+        X = np.asarray(X)
+        if X.ndim == 2 and is_dask(other) and other.shape[0] == X.shape[0]:
+            X = dask.array.from_array(X, chunks=(other.chunks[0], -1))
     y = _labels(y)
     if y.ndim != 1:
         raise ValueError(f"y should be a 1d array, got an array of shape {y.shape} instead.")
