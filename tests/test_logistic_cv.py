@@ -171,8 +171,8 @@ def test_cv_deprecated_penalty_and_l1_ratios_none():
                                    **TIGHT).fit(X, y)  # fmt: skip
     new = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, l1_ratios=(1.0,), **TIGHT).fit(X, y)
     np.testing.assert_allclose(old.coefs_paths_, new.coefs_paths_, rtol=0, atol=1e-8)
-    with pytest.warns(FutureWarning, match="l1_ratios=None"):
-        leg = LogisticRegressionCV(Cs=3, cv=3, l1_ratios=None, use_legacy_attributes=True).fit(X, y)
+    leg = LogisticRegressionCV(Cs=3, cv=3, use_legacy_attributes=True).fit(X, y)
+    assert leg.l1_ratios_.tolist() == [None] and leg.l1_ratio_.tolist() == [0.0] * 3
     assert leg.coefs_paths_[0].shape == (3, 3, 5)  # no l1_ratio axis, as scikit-learn 1.9
     assert leg.scores_[0].shape == (3, 3) and leg.n_iter_.shape == (1, 3, 3)
 

@@ -290,9 +290,10 @@ class LogisticRegressionCV(LogisticRegression):
     ----------
     Cs : int or array-like, default=10
         The grid of C; an int ``k`` is ``np.logspace(-4, 4, k)``.
-    l1_ratios : array-like of floats in [0, 1], default=(0.0,)
-        0 is the L2 penalty, 1 the L1 penalty (scikit-learn 1.10's default; ``None``, the
-        1.9 default, is accepted with its FutureWarning and means L2).
+    l1_ratios : array-like of floats in [0, 1] or None, default=None
+        0 is the L2 penalty, 1 the L1 penalty.  ``None`` is the L2 penalty, and the legacy
+        attributes then have no l1_ratio axis (as with scikit-learn 1.9's default; no
+        FutureWarning here).
     fit_intercept : bool, default=True
     cv : int, cross-validation generator or iterable, default=None
         ``None`` is 5-fold :class:`~sklearn.model_selection.StratifiedKFold`.
@@ -359,7 +360,7 @@ class LogisticRegressionCV(LogisticRegression):
         self,
         *,
         Cs=10,
-        l1_ratios=(0.0,),
+        l1_ratios=None,
         fit_intercept=True,
         cv=None,
         penalty="deprecated",
@@ -391,18 +392,11 @@ class LogisticRegressionCV(LogisticRegression):
         self.use_legacy_attributes = use_legacy_attributes
 
     def _ratios(self) -> tuple[list, bool]:
-        """``(l1_ratios, squeeze)`` after scikit-learn 1.9's handling of ``penalty`` and
-        ``l1_ratios=None`` (same warnings); ``squeeze``: legacy attributes drop the
-        l1_ratio axis (``l1_ratios=None``)."""
+        """``(l1_ratios, squeeze)`` after scikit-learn 1.9's handling of ``penalty`` (same
+        warnings); ``squeeze``: legacy attributes drop the l1_ratio axis (``l1_ratios=None``)."""
         ratios = self.l1_ratios
         if self.penalty == "deprecated":
-            if ratios is None:
-                warnings.warn(
-                    "'l1_ratios=None' was deprecated in version 1.8 and will trigger an error "
-                    "in 1.10. Use an array-like with values in [0, 1] instead.",
-                    FutureWarning,
-                    stacklevel=3,
-                )
+            if ratios is None:  # scikit-learn 1.9's default: L2 (no warning here)
                 return [0.0], True
         else:
             warnings.warn(
