@@ -278,6 +278,10 @@ def _fold_scorer(scoring, classes):
     return scorer
 
 
+#: LogisticRegression's parameters that LogisticRegressionCV also takes.
+_SHARED = ("tol", "fit_intercept", "class_weight", "random_state", "solver", "max_iter", "verbose")
+
+
 class LogisticRegressionCV(LogisticRegression):
     """Logistic regression with ``C`` (and ``l1_ratio``) chosen by cross-validation.
 
@@ -338,10 +342,9 @@ class LogisticRegressionCV(LogisticRegression):
     [0, 0]
     """
 
+    # only the parameters shared with LogisticRegression (one it gains later stays its own)
     _parameter_constraints: dict = {
-        k: v
-        for k, v in LogisticRegression._parameter_constraints.items()
-        if k not in ("C", "l1_ratio", "warm_start", "callback", "penalty")
+        k: v for k, v in LogisticRegression._parameter_constraints.items() if k in _SHARED
     }
     _parameter_constraints.update(
         {
