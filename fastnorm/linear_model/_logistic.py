@@ -686,8 +686,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or Dask array of shape (n_samples, n_features)
             float32 and float64 arrays (memmaps included) are used in place, never copied.
+            A Dask array is fitted on its row chunks (solver "stream" or "lbfgs").
         y : array-like of shape (n_samples,)
             Class labels (two or more classes).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -696,6 +697,12 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         -------
         self : object
         """
+        from fastnorm.linear_model._validation import is_dask
+
+        if is_dask(X) or is_dask(y) or is_dask(sample_weight):  # fitted on the row chunks
+            from fastnorm.linear_model._logistic_dask import fit_dask
+
+            return fit_dask(self, X, y, sample_weight)
         self._validate_params()
         C, l1_ratio = self._resolve_penalty()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order=None)
