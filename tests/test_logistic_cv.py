@@ -26,6 +26,7 @@ from fastnorm.linear_model import (  # noqa: E402
 from tests.references import ref_logistic_objective  # noqa: E402
 
 TIGHT = {"tol": 1e-10, "max_iter": 500}
+NEW = {"use_legacy_attributes": False}  # scikit-learn 1.10's layout
 SK_TIGHT = {"tol": 1e-12, "max_iter": 20_000}
 
 
@@ -101,7 +102,7 @@ def test_cv_matches_sklearn(data):
     X, y = _cancer() if data == "cancer" else _iris()
     # up to C=1: beyond, scikit-learn's lbfgs stops on ftol before 1e-7 of the log loss
     kw = {"Cs": [1e-3, 1e-2, 0.1, 1.0], "cv": 3, "l1_ratios": (0.0,), "scoring": "neg_log_loss"}
-    ours = LogisticRegressionCV(**kw, **TIGHT).fit(X, y)
+    ours = LogisticRegressionCV(**kw, **TIGHT, **NEW).fit(X, y)
     ref = _sk_cv(**kw, **SK_TIGHT, use_legacy_attributes=False).fit(X, y)
     assert ours.C_ == ref.C_ and ours.l1_ratio_ == ref.l1_ratio_
     np.testing.assert_array_equal(ours.Cs_, ref.Cs_)
@@ -168,13 +169,21 @@ def test_cv_deprecated_penalty_and_l1_ratios_none():
     X, y = _iris()
     with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
         old = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, penalty="l1", l1_ratios=None,
-                                   **TIGHT).fit(X, y)  # fmt: skip
-    new = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, l1_ratios=(1.0,), **TIGHT).fit(X, y)
+                                   **TIGHT, **NEW).fit(X, y)  # fmt: skip
+    new = LogisticRegressionCV(Cs=[0.1, 1.0], cv=3, l1_ratios=(1.0,), **TIGHT, **NEW).fit(X, y)
     np.testing.assert_allclose(old.coefs_paths_, new.coefs_paths_, rtol=0, atol=1e-8)
     leg = LogisticRegressionCV(Cs=3, cv=3, use_legacy_attributes=True).fit(X, y)
     assert leg.l1_ratios_.tolist() == [None] and leg.l1_ratio_.tolist() == [0.0] * 3
     assert leg.coefs_paths_[0].shape == (3, 3, 5)  # no l1_ratio axis, as scikit-learn 1.9
     assert leg.scores_[0].shape == (3, 3) and leg.n_iter_.shape == (1, 3, 3)
+    # the default is scikit-learn 1.9's: the legacy layout, with its FutureWarning
+    with pytest.warns(FutureWarning, match="use_legacy_attributes=False"):
+        dflt = LogisticRegressionCV(Cs=3, cv=3).fit(X, y)
+    ref = _sk_cv(Cs=3, cv=3, l1_ratios=None, scoring=None, use_legacy_attributes=True).fit(X, y)
+    for got in (dflt, leg):
+        assert sorted(got.coefs_paths_) == sorted(ref.coefs_paths_)
+        assert got.coefs_paths_[0].shape == ref.coefs_paths_[0].shape
+        assert got.C_.shape == ref.C_.shape and got.n_iter_.shape == ref.n_iter_.shape
 
 
 def test_cv_float32_and_errors():

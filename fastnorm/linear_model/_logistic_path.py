@@ -318,11 +318,12 @@ class LogisticRegressionCV(LogisticRegression):
     refit : bool, default=True
     random_state : int, RandomState or None, default=None
         Row order of ``solver="sgd"`` (not the folds).
-    use_legacy_attributes : bool, default=False
+    use_legacy_attributes : bool or "warn", default="warn"
         False: scikit-learn 1.10's attributes (``C_`` and ``l1_ratio_`` floats,
         ``coefs_paths_`` (n_folds, n_l1_ratios, n_cs, n_classes or 1, n_dof), ``scores_`` and
         ``n_iter_`` (n_folds, n_l1_ratios, n_cs)).  True: scikit-learn 1.9's default layout
-        (dicts keyed by class, ``C_`` an array).
+        (dicts keyed by class, ``C_`` an array).  ``"warn"`` is True with scikit-learn 1.9's
+        FutureWarning, so code written for scikit-learn 1.9 reads the same attributes.
 
     Attributes
     ----------
@@ -335,7 +336,8 @@ class LogisticRegressionCV(LogisticRegression):
     >>> from sklearn.datasets import load_iris
     >>> from fastnorm.linear_model import LogisticRegressionCV
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = LogisticRegressionCV(Cs=4, cv=3, max_iter=200).fit(X, y)
+    >>> clf = LogisticRegressionCV(Cs=4, cv=3, max_iter=200, use_legacy_attributes=False)
+    >>> clf = clf.fit(X, y)
     >>> clf.coefs_paths_.shape  # folds, l1_ratios, Cs, classes, features + intercept
     (3, 1, 4, 3, 5)
     >>> clf.predict(X[:2]).tolist()
@@ -355,7 +357,7 @@ class LogisticRegressionCV(LogisticRegression):
             "refit": ["boolean"],
             "penalty": [StrOptions({"l1", "l2", "elasticnet", "deprecated"})],
             "n_jobs": [Integral, None],
-            "use_legacy_attributes": ["boolean"],
+            "use_legacy_attributes": [StrOptions({"warn"}), "boolean"],
         }
     )
 
@@ -376,7 +378,7 @@ class LogisticRegressionCV(LogisticRegression):
         verbose=0,
         refit=True,
         random_state=None,
-        use_legacy_attributes=False,
+        use_legacy_attributes="warn",
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -520,7 +522,21 @@ class LogisticRegressionCV(LogisticRegression):
         self.intercept_ = (w[:, p] if fi else np.zeros(k_rows)).astype(X.dtype)
         self.Cs_ = Cs
         self.l1_ratios_ = np.asarray([None] if self.l1_ratios is None else ratios)
-        if not self.use_legacy_attributes:
+        legacy = self.use_legacy_attributes
+        if legacy == "warn":
+            warnings.warn(
+                f"The fitted attributes of {type(self).__name__} will be simplified in "
+                "scikit-learn 1.10 to remove redundancy. Set`use_legacy_attributes=False` to "
+                "enable the new behavior now, or set it to `True` to silence this warning "
+                "during the transition period while keeping the deprecated behavior for the "
+                "time being. The default value of use_legacy_attributes will change from True "
+                "to False in scikit-learn 1.10. See the docstring of "
+                f"{type(self).__name__} for more details.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            legacy = True
+        if not legacy:
             self.C_, self.l1_ratio_ = C_, ratio_
             self.coefs_paths_, self.scores_, self.n_iter_ = paths, scores, n_iter
             return self
