@@ -1,0 +1,132 @@
+"""Kernels for many problems and many targets at once.
+
+``batch_gram_cd``: every problem of a batch (rows ``starts[g]:starts[g+1]``) from its rows
+to its coefficients in one parallel task: the shift, the Gram pass and the centring of its
+single fit, then that fit's serial coordinate descent to its own duality gap.  Nothing of
+size (problems x p x p) or (problems x max_iter) is allocated: each chunk of problems owns a
+small scratch, so the whole batch reads X once and writes only the coefficients.  Each step
+calls the single fit's own compiled code (``_batch_shift``, ``_gram_aug_rows.serial``,
+``cd_gram_epochs.serial``) and repeats its centring operation by operation, so each problem's
+statistics and iterates are bit-identical to its single fit.
+
+No validation here (see :mod:`fastnorm.linear_model._batch`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from fastnorm._config import kernel
+from fastnorm._kernels.gram import _batch_shift, _cd_gram_serial, _gram_aug_serial
+from fastnorm._kernels.penalty import uses_helpers
+
+__all__ = ["BATCH_CHUNK", "batch_gram_cd"]
+
+#: Problems per parallel task of ``batch_gram_cd`` (one scratch each; a fixed number, so the
+#: tasks do not depend on the thread count; each problem is serial anyway).
+BATCH_CHUNK = 16
+
+
+@kernel(fastmath=False)
+@uses_helpers
+def batch_gram_cd(
+    X, order, starts, y, sw, weighted, fortran, fit_intercept, n_groups, R, pp, solve, l1, l2,
+    tol, d_w_tol, positive, max_iter, G_out, Xty_out, W, X_off, y_off, yty_out, out_iter,
+    out_gap, bad,
+):  # fmt: skip
+    """Problem ``g``: rows ``starts[g]:starts[g+1]`` of X (of ``X[order]`` when ``order`` is
+    not empty) and of the ordered ``y`` and ``sw`` (``sw`` is ``y`` when not ``weighted``).
+    Writes its offsets ``X_off[g]``, ``y_off[g]``, ``yty_out[g]`` (the centred, clipped
+    ``||y||^2``); when ``solve``, the coordinate descent of ``cd_gram_many`` with penalties
+    ``l1[g] * n``, ``l2[g] * n``, stopping at ``tol[g] * yty`` (``W[g]``, ``out_iter[g]``,
+    ``out_gap[g]`` the raw gap), else the centred ``G_out[g]`` and ``Xty_out[g]``.
+    ``bad[g] = 1`` (and nothing else for ``g``) when its sums are not finite."""
+    b = starts.shape[0] - 1
+    p = X.shape[1]
+    gather = order.shape[0] > 0
+    n_chunks = (b + BATCH_CHUNK - 1) // BATCH_CHUNK
+    for c in prange(n_chunks):
+        S = np.empty((pp, pp))
+        Q = np.empty((p, p))
+        q = np.empty(p)
+        Qw = np.empty(p)
+        XtA = np.empty(p)
+        active = np.empty(p, dtype=np.int64)
+        excluded = np.empty(p, dtype=np.uint8)
+        state = np.empty(6, dtype=np.int64)
+        obj = np.empty(max_iter)
+        gaps = np.empty(max_iter)
+        ysh = np.empty(1)
+        for g in range(c * BATCH_CHUNK, min(b, (c + 1) * BATCH_CHUNK)):
+            lo = starts[g]
+            hi = starts[g + 1]
+            m = hi - lo
+            ys = y[lo:hi].reshape((m, 1))
+            ws = sw[lo:hi]
+            sh = X_off[g]
+            S[:] = 0.0
+            if gather:
+                Xg = X[order[lo:hi]]
+                _batch_shift(Xg, ys, fit_intercept, sh, ysh)
+                _gram_aug_serial(Xg, ys, ws, weighted, False, sh, ysh, n_groups[g], R, S)
+            else:
+                Xv = X[lo:hi]
+                _batch_shift(Xv, ys, fit_intercept, sh, ysh)
+                _gram_aug_serial(Xv, ys, ws, weighted, fortran, sh, ysh, n_groups[g], R, S)
+            finite = True
+            for i in range(p + 2):
+                for j in range(i, p + 2):
+                    if not np.isfinite(S[i, j]):
+                        finite = False
+            if not finite:
+                bad[g] = 1
+                continue
+            # _finish_stats, operation by operation (upper triangle S[min, max])
+            if fit_intercept:
+                sw_tot = S[p + 1, p + 1]
+                dy = S[p, p + 1] / sw_tot
+                for i in range(p):
+                    q[i] = S[i, p + 1] / sw_tot  # dx for now
+                for i in range(p):
+                    for j in range(p):
+                        sij = S[i, j] if i <= j else S[j, i]
+                        Q[i, j] = sij - sw_tot * (q[i] * q[j])
+                for i in range(p):
+                    dx = q[i]
+                    q[i] = S[i, p] - (sw_tot * dx) * dy
+                    sh[i] = sh[i] + dx
+                yty = S[p, p] - (sw_tot * dy) * dy
+                y_off[g] = ysh[0] + dy
+            else:
+                for i in range(p):
+                    for j in range(p):
+                        Q[i, j] = S[i, j] if i <= j else S[j, i]
+                    q[i] = S[i, p]
+                    sh[i] = 0.0
+                yty = S[p, p]
+                y_off[g] = 0.0
+            yty = max(yty, 0.0)
+            yty_out[g] = yty
+            if not solve:
+                G_out[g] = Q
+                Xty_out[g] = q
+                continue
+            # cd_gram_many's set-up for one problem, then its serial solver
+            n = float(m)
+            alpha = l1[g] * n
+            beta = l2[g] * n
+            w = W[g]
+            w[:] = 0.0
+            for j in range(p):
+                active[j] = j
+                excluded[j] = 0
+            state[:] = 0
+            state[0] = p
+            state[3] = max_iter
+            it, gap = _cd_gram_serial(
+                Q, q, yty, alpha, beta, w, Qw, XtA, active, excluded, state, tol[g] * yty,
+                d_w_tol, positive, alpha != 0, 0, max_iter, obj, gaps, n,
+            )  # fmt: skip
+            out_iter[g] = it
+            out_gap[g] = gap
