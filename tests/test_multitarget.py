@@ -320,3 +320,34 @@ def test_thread_pool_callers_get_the_serial_result(monkeypatch):
     with ThreadPoolExecutor(4) as pool:
         for got, ref in pool.map(job, range(8)):
             np.testing.assert_array_equal(got, ref)
+
+
+# ------------------------------------------------------------------------------ stream, 2-D y
+@pytest.mark.parametrize(("cls", "params"), CASES[:3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stream_targets_equal_single_fits_in_one_pass_per_round(cls, params, dtype, monkeypatch):
+    """solver='stream' with y (n, k): every round evaluates all running targets in one fused
+    pass (the single-target pass never runs), and each target's iterates are its own
+    single fit's: the fused pass gives each target its single pass's bits."""
+    import fastnorm.linear_model._data as data_mod
+    import fastnorm.linear_model._stream as stream_mod
+
+    X, Y, sw = _data(dtype=dtype)
+    alphas = np.array([0.05, 0.01, 0.1, 0.03]) if "l1_ratio" in params else params["alpha"]
+    kw = {**params, "alpha": alphas, "solver": "stream", "max_iter": 3000}
+    singles = []
+    for t in range(Y.shape[1]):
+        a = alphas[t] if np.ndim(alphas) else alphas
+        singles.append(cls(**{**kw, "alpha": a}).fit(X, Y[:, t], sample_weight=sw))
+    rounds = []
+    real_many = stream_mod.evaluate_many
+    monkeypatch.setattr(stream_mod, "evaluate_many", lambda *a: rounds.append(1) or real_many(*a))
+    monkeypatch.setattr(data_mod.NumpyPass, "_epoch", None)  # a single pass would fail
+    multi = cls(**kw).fit(X, Y, sample_weight=sw)
+    for t, one in enumerate(singles):
+        np.testing.assert_allclose(multi.coef_[t], one.coef_, rtol=0, atol=1e-10)
+        assert multi.n_iter_[t] == one.n_iter_
+        np.testing.assert_allclose(multi.dual_gap_[t], one.dual_gap_, rtol=1e-10, atol=0)
+        if multi.fit_intercept:
+            np.testing.assert_allclose(multi.intercept_[t], one.intercept_, rtol=0, atol=1e-10)
+    assert len(rounds) == max(multi.n_iter_) + 1  # one pass per round (+ the start)

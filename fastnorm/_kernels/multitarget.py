@@ -21,7 +21,7 @@ from fastnorm._config import kernel
 from fastnorm._kernels.gram import _batch_shift, _cd_gram_serial, _gram_aug_serial
 from fastnorm._kernels.penalty import uses_helpers
 
-__all__ = ["BATCH_CHUNK", "batch_gram_cd"]
+__all__ = ["BATCH_CHUNK", "batch_gram_cd", "epoch_lsq_many_rows"]
 
 #: Problems per parallel task of ``batch_gram_cd`` (one scratch each; a fixed number, so the
 #: tasks do not depend on the thread count; each problem is serial anyway).
@@ -130,3 +130,106 @@ def batch_gram_cd(
             )  # fmt: skip
             out_iter[g] = it
             out_gap[g] = gap
+
+
+# ---------------------------------------------------------------------------------------------
+# Many targets on the streaming solver: one pass over X per epoch for every target's residual.
+
+
+@kernel
+def epoch_lsq_many_rows(X, Y, cols, sw, W, bs, rpb, G_out, S_out):
+    """``epoch_lsq_rows`` for several targets in one pass over C-ordered ``X`` (n, p).
+
+    Target ``t`` is column ``cols[t]`` of ``Y`` (n, K) at ``(W[t], bs[t])``: ``G_out[t] =
+    X.T @ (sw * r_t)`` and ``S_out[t] = (sum(sw r_t), sum(sw r_t^2), sum(sw r_t y_t))``.
+    Each target's operations, their order and the row blocks are those of
+    ``epoch_lsq_rows`` (four rows at a time, one dot loop per row, the same block
+    partials combined in block order), so each target gets its single pass's bits; the
+    four rows stay in L1 while every target reads them.
+    """
+    n, p = X.shape
+    k = W.shape[0]
+    nblk = (n + rpb - 1) // rpb
+    gpart = np.zeros((nblk, k, p), dtype=np.float64)
+    spart = np.zeros((nblk, k, 3), dtype=np.float64)
+    has_sw = sw.shape[0] == n
+    for blk in prange(nblk):
+        lo = blk * rpb
+        hi = min(lo + rpb, n)
+        sp = spart[blk]
+        i = lo
+        while i + 4 <= hi:
+            x0 = X[i]
+            x1 = X[i + 1]
+            x2 = X[i + 2]
+            x3 = X[i + 3]
+            for t in range(k):
+                w = W[t]
+                b = bs[t]
+                c = cols[t]
+                g = gpart[blk, t]
+                d0 = 0.0
+                for j in range(p):
+                    d0 += x0[j] * w[j]
+                d1 = 0.0
+                for j in range(p):
+                    d1 += x1[j] * w[j]
+                d2 = 0.0
+                for j in range(p):
+                    d2 += x2[j] * w[j]
+                d3 = 0.0
+                for j in range(p):
+                    d3 += x3[j] * w[j]
+                y0 = np.float64(Y[i, c])
+                y1 = np.float64(Y[i + 1, c])
+                y2 = np.float64(Y[i + 2, c])
+                y3 = np.float64(Y[i + 3, c])
+                r0 = d0 + b - y0
+                r1 = d1 + b - y1
+                r2 = d2 + b - y2
+                r3 = d3 + b - y3
+                if has_sw:
+                    q0 = r0 * sw[i]
+                    q1 = r1 * sw[i + 1]
+                    q2 = r2 * sw[i + 2]
+                    q3 = r3 * sw[i + 3]
+                else:
+                    q0 = r0
+                    q1 = r1
+                    q2 = r2
+                    q3 = r3
+                sp[t, 0] += (q0 + q1) + (q2 + q3)
+                sp[t, 1] += (q0 * r0 + q1 * r1) + (q2 * r2 + q3 * r3)
+                sp[t, 2] += (q0 * y0 + q1 * y1) + (q2 * y2 + q3 * y3)
+                for j in range(p):
+                    g[j] += (q0 * x0[j] + q1 * x1[j]) + (q2 * x2[j] + q3 * x3[j])
+            i += 4
+        while i < hi:
+            xi = X[i]
+            for t in range(k):
+                w = W[t]
+                g = gpart[blk, t]
+                d = 0.0
+                for j in range(p):
+                    d += xi[j] * w[j]
+                yi = np.float64(Y[i, cols[t]])
+                r = d + bs[t] - yi
+                q = r * sw[i] if has_sw else r
+                sp[t, 0] += q
+                sp[t, 1] += q * r
+                sp[t, 2] += q * yi
+                for j in range(p):
+                    g[j] += q * xi[j]
+            i += 1
+    for t in range(k):
+        for j in range(p):
+            G_out[t, j] = 0.0
+        for m in range(3):
+            S_out[t, m] = 0.0
+    for blk in range(nblk):  # fixed-order combine
+        for t in range(k):
+            g = gpart[blk, t]
+            for j in range(p):
+                G_out[t, j] += g[j]
+            for m in range(3):
+                S_out[t, m] += spart[blk, t, m]

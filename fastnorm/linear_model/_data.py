@@ -183,6 +183,29 @@ class NumpyBackend:
             check_all_finite(self.owner, self.X)
         return prob
 
+    def problems_many(self, tasks) -> list | None:
+        """One problem per target for the fused multi-target stream solver (``fista_many``):
+        their data passes share one moments pass over X.  None unless X is C-ordered (the
+        fused pass reads rows)."""
+        if not self.X.flags.c_contiguous:
+            return None
+        from fastnorm.linear_model._stream import problems_many
+
+        base = NumpyPass(self.X, self.Y[:, 0], self.sw)
+        m = base.moments()
+        passes = []
+        for t in range(self.k):
+            dp = NumpyPass(self.X, self.Y[:, t], self.sw)
+            sw_sum, y_sum, yy = dp.y_moments()
+            dp._moments = Moments(sw_sum, m.colsum, m.colsq, y_sum, yy)
+            passes.append(dp)
+        shared = {"X": base._Xk, "Y": np.ascontiguousarray(self.Y), "sw": base.sw,
+                  "rpb": base.rpb}  # fmt: skip
+        probs = problems_many(passes, shared, tasks)
+        if not probs[0].datafit.finite():
+            check_all_finite(self.owner, self.X)
+        return probs
+
     def gram(self, t: int):
         """``gram_stats`` without a separate finiteness pass over X: its own pass detects
         NaN/inf, and only then does ``check_all_finite`` run, for scikit-learn's message.
