@@ -21,7 +21,7 @@ from fastnorm._config import kernel
 from fastnorm._kernels.gram import _batch_shift, _cd_gram_serial, _gram_aug_serial
 from fastnorm._kernels.penalty import uses_helpers
 
-__all__ = ["BATCH_CHUNK", "batch_gram_cd", "epoch_lsq_many_rows"]
+__all__ = ["BATCH_CHUNK", "batch_gram_cd", "epoch_lsq_many_rows", "group_order"]
 
 #: Problems per parallel task of ``batch_gram_cd`` (one scratch each; a fixed number, so the
 #: tasks do not depend on the thread count; each problem is serial anyway).
@@ -233,3 +233,15 @@ def epoch_lsq_many_rows(X, Y, cols, sw, W, bs, rpb, G_out, S_out):
                 G_out[t, j] += g[j]
             for m in range(3):
                 S_out[t, m] += spart[blk, t, m]
+
+
+@kernel
+def group_order(codes, next_pos, order):
+    """Stable counting sort: row ``i`` (label code ``codes[i]``) goes to
+    ``order[next_pos[codes[i]]]``, ``next_pos`` (the first row of each code in the grouped
+    order) advancing as rows are placed.  O(n), where a comparison sort of the labels is
+    O(n log n) (serial: the scatter is memory-bound)."""
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        order[next_pos[c]] = i
+        next_pos[c] += 1

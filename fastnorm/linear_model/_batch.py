@@ -21,7 +21,7 @@ import numpy as np
 
 from fastnorm._config import run
 from fastnorm._kernels.gram import gram_rows
-from fastnorm._kernels.multitarget import batch_gram_cd
+from fastnorm._kernels.multitarget import batch_gram_cd, group_order
 from fastnorm.linear_model._base import BaseEstimator, Interval, check_is_fitted
 from fastnorm.linear_model._gram import _ACC_BYTES, _GROUPS
 from fastnorm.linear_model._validation import check_finite, sparse_check
@@ -79,7 +79,7 @@ class _Batch:
                 self.order = np.empty(0, dtype=np.int64)
                 gs = groups
             else:
-                self.order = np.argsort(groups, kind="stable").astype(np.int64)
+                self.order = _group_order(groups)
                 gs = groups[self.order]
             cut = np.flatnonzero(gs[1:] != gs[:-1]) + 1
             self.starts = np.concatenate(([0], cut, [n])).astype(np.int64)
@@ -210,6 +210,23 @@ class _Batch:
             f"{self.what} {self.name(g)} has values too large to square in float64; "
             "rescale the data."
         )
+
+
+def _group_order(groups: np.ndarray) -> np.ndarray:
+    """The stable sorting permutation of the labels: a counting sort for integer labels of
+    a moderate range (O(n); a stable argsort of 2M labels took 0.35 s of a 0.8 s fit), else
+    numpy's stable argsort."""
+    n = groups.shape[0]
+    if groups.dtype.kind in "iub" and n:
+        lo, hi = int(groups.min()), int(groups.max())
+        if hi - lo <= 4 * n + 1024:
+            codes = (groups.astype(np.int64) - lo) if lo else groups.astype(np.int64, copy=False)
+            counts = np.bincount(codes, minlength=hi - lo + 1)
+            next_pos = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+            order = np.empty(n, dtype=np.int64)
+            group_order(codes, next_pos, order)
+            return order
+    return np.argsort(groups, kind="stable").astype(np.int64)
 
 
 def _per_problem(value: Any, b: int, name: str) -> np.ndarray:
