@@ -4,6 +4,7 @@ Run from the repository root (each part well under two minutes on 2 cores)::
 
     python -m bench.multitarget targets [--n 200000] [--p 200] [--ks 1,10,100,1000]
     python -m bench.multitarget batch [--b 10000] [--n 200] [--p 20] [--loop 300]
+    python -m bench.multitarget stream [--n 50000] [--p 200] [--ks 1,10,100]
 
 ``targets``: Lasso with y of shape (n, k), one fit per k (medians of ``--repeat`` runs),
 against scikit-learn's own multi-target Lasso (2-D y; it fits the targets one after the
@@ -89,6 +90,29 @@ def targets(n, p, ks, repeat, sk_ks, sk_budget, alpha, solver, sk_threads):
         print(f"{k:>5} {t:11.3f} {t / t1:7.2f} {s_k:10.2f} {how:>12} {s_k / t:9.1f}")
 
 
+def stream(n, p, ks, repeat, alpha):
+    """solver='stream' with y (n, k): the fused pass (all running targets per pass over X)
+    against a loop of single-target stream fits (k passes per round)."""
+    from fastnorm.linear_model import Lasso
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, p))
+    kmax = max(ks)
+    Y = X[:, :10] @ rng.standard_normal((10, kmax)) + rng.standard_normal((n, kmax))
+    kw = {"alpha": alpha, "solver": "stream"}
+    Lasso(**kw).fit(X, Y[:, :2])
+    Lasso(**kw).fit(X, Y[:, 0].copy())
+    print(f"X {n} x {p} float64, Lasso(alpha={alpha}, solver='stream'), medians of {repeat}")
+    print(f"{'k':>5} {'fused s':>9} {'loop s':>9} {'loop/fused':>11} {'max n_iter':>11}")
+    for k in ks:
+        Yk = np.ascontiguousarray(Y[:, :k])
+        cols = [Yk[:, t].copy() for t in range(k)]
+        tf = _time(lambda Yk=Yk: Lasso(**kw).fit(X, Yk), repeat)
+        tl = _time(lambda cols=cols: [Lasso(**kw).fit(X, c) for c in cols], repeat)
+        it = int(np.max(Lasso(**kw).fit(X, Yk).n_iter_))
+        print(f"{k:>5} {tf:9.3f} {tl:9.3f} {tl / tf:11.1f} {it:>11}")
+
+
 def batch(b, n, p, loop, repeat, alpha, sk_threads):
     from sklearn.linear_model import Lasso as SkLasso
 
@@ -141,7 +165,7 @@ def batch(b, n, p, loop, repeat, alpha, sk_threads):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["targets", "batch"])
+    ap.add_argument("what", choices=["targets", "batch", "stream"])
     ap.add_argument("--n", type=int)
     ap.add_argument("--p", type=int)
     ap.add_argument("--ks", default="1,10,100,1000")
@@ -168,6 +192,8 @@ def main():
             a.solver,
             a.sk_threads,
         )
+    elif a.what == "stream":
+        stream(a.n or 50_000, a.p or 200, [int(k) for k in a.ks.split(",")], a.repeat, a.alpha)
     else:
         batch(a.b, a.n or 200, a.p or 20, a.loop, a.repeat, a.alpha, a.sk_threads)
 

@@ -351,3 +351,17 @@ def test_stream_targets_equal_single_fits_in_one_pass_per_round(cls, params, dty
         if multi.fit_intercept:
             np.testing.assert_allclose(multi.intercept_[t], one.intercept_, rtol=0, atol=1e-10)
     assert len(rounds) == max(multi.n_iter_) + 1  # one pass per round (+ the start)
+
+
+def test_integer_groups_in_any_order_equal_single_fits():
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((150, 3))
+    groups = rng.choice(np.array([-3, 0, 5]), 150)  # counting-sort path (integer labels)
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.2 * rng.standard_normal(150)
+    m = BatchLasso(alpha=0.02).fit(X, y, groups=groups)
+    np.testing.assert_array_equal(m.groups_, [-3, 0, 5])
+    for g, lab in enumerate(m.groups_):
+        one = Lasso(alpha=0.02).fit(X[groups == lab], y[groups == lab])
+        _check_equal(m, one, g, Lasso)
+    with pytest.raises(ValueError, match="groups contains NaN"):
+        BatchLasso().fit(X, y, groups=np.where(groups == 0, np.nan, groups))
