@@ -365,3 +365,28 @@ def test_integer_groups_in_any_order_equal_single_fits():
         _check_equal(m, one, g, Lasso)
     with pytest.raises(ValueError, match="groups contains NaN"):
         BatchLasso().fit(X, y, groups=np.where(groups == 0, np.nan, groups))
+
+
+@pytest.mark.parametrize("bcls", [BatchLasso, BatchRidge])
+def test_dask_stack_equals_numpy_stack(bcls):
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((7, 30, 3))
+    y = np.einsum("bnp,bp->bn", X, rng.standard_normal((7, 3))) + rng.standard_normal((7, 30))
+    sw = rng.random((7, 30)) + 0.5
+    alphas = np.linspace(0.01, 0.2, 7)
+    ref = bcls(alpha=alphas).fit(X, y, sample_weight=sw)
+    got = bcls(alpha=alphas).fit(
+        da.from_array(X, chunks=(3, 10, -1)),
+        da.from_array(y, chunks=(3, -1)),
+        sample_weight=da.from_array(sw, chunks=(2, -1)),
+    )
+    np.testing.assert_array_equal(got.coef_, ref.coef_)
+    np.testing.assert_array_equal(got.intercept_, ref.intercept_)
+    if bcls is BatchLasso:
+        np.testing.assert_array_equal(got.n_iter_, ref.n_iter_)
+    y[5, 3] = np.nan  # the error names the problem by its global number
+    with pytest.raises(ValueError, match="problem 5"):
+        bcls().fit(da.from_array(X, chunks=(3, -1, -1)), da.from_array(y, chunks=(3, -1)))
+    with pytest.raises(NotImplementedError, match="groups="):
+        bcls().fit(da.from_array(X[0]), da.from_array(y[0]), groups=np.zeros(30))

@@ -24,7 +24,7 @@ from fastnorm._kernels.gram import gram_rows
 from fastnorm._kernels.multitarget import batch_gram_cd, group_order
 from fastnorm.linear_model._base import BaseEstimator, Interval, check_is_fitted
 from fastnorm.linear_model._gram import _ACC_BYTES, _GROUPS
-from fastnorm.linear_model._validation import check_finite, sparse_check
+from fastnorm.linear_model._validation import check_finite, is_dask, sparse_check
 
 __all__ = ["BatchElasticNet", "BatchLasso", "BatchRidge"]
 
@@ -33,7 +33,7 @@ class _Batch:
     """The validated problems: rows ``starts[g]:starts[g+1]`` of ``X2[order]`` (of ``X2``
     when ``order`` is empty), with ``y`` and ``sw`` already in that order."""
 
-    def __init__(self, X: Any, y: Any, groups: Any, sample_weight: Any) -> None:
+    def __init__(self, X: Any, y: Any, groups: Any, sample_weight: Any, first: int = 0) -> None:
         sparse_check(X, "X")
         X = np.asarray(X)
         if X.dtype.kind == "c":
@@ -50,7 +50,7 @@ class _Batch:
             b, n, p = X.shape
             if y.shape != (b, n):
                 raise ValueError(f"y must have shape {(b, n)} (one row per problem); got {y.shape}")
-            self.labels = np.arange(b)
+            self.labels = np.arange(first, first + b)  # a Dask chunk's global numbers
             self.X2 = np.ascontiguousarray(X).reshape(b * n, p)  # a view when C-contiguous
             self.order = np.empty(0, dtype=np.int64)
             self.starts = np.arange(b + 1, dtype=np.int64) * n
@@ -212,6 +212,13 @@ class _Batch:
         )
 
 
+def _fit_chunk(est: Any, X: Any, y: Any, sw: Any, first: int) -> tuple:
+    """One chunk of a Dask stack: the NumPy batch fit, problems numbered from ``first``."""
+    data = _Batch(X, y, None, sw, first=first)
+    W, intercept, n_iter, gaps = est._fit_data(data)
+    return W, intercept, n_iter, gaps, data.dtype
+
+
 def _group_order(groups: np.ndarray) -> np.ndarray:
     """The stable sorting permutation of the labels: a counting sort for integer labels of
     a moderate range (O(n); a stable argsort of 2M labels took 0.35 s of a 0.8 s fit), else
@@ -251,6 +258,8 @@ class _BatchModel(BaseEstimator):
         X : ndarray of shape (n_problems, n_samples, n_features), or (n_samples, n_features)
             with ``groups``
             float32 or float64 (float32 stays float32 in ``coef_``, accumulated in float64).
+            A Dask array (a stack, chunked along the problems) is fitted chunk by chunk
+            where it lives, with the same result as the NumPy stack.
         y : ndarray of shape (n_problems, n_samples), or (n_samples,) with ``groups``
         groups : array-like of shape (n_samples,), optional
             One model per distinct label (sorted, as ``np.unique``; ``groups_`` lists them).
@@ -263,23 +272,84 @@ class _BatchModel(BaseEstimator):
         self : object
         """
         self._validate_params()
-        data = _Batch(X, y, groups, sample_weight)
-        b, p = data.n_problems, data.p
+        if is_dask(X) or is_dask(y) or is_dask(sample_weight):
+            W, intercept, n_iter, gaps, dtype = self._fit_dask(X, y, groups, sample_weight)
+            labels = None
+        else:
+            data = _Batch(X, y, groups, sample_weight)
+            W, intercept, n_iter, gaps = self._fit_data(data)
+            dtype, labels = data.dtype, data.labels
+        self.coef_ = W.astype(dtype)
+        self.intercept_ = intercept.astype(dtype)
+        self.n_iter_ = n_iter
+        if self._reports_gap:
+            self.dual_gap_ = gaps.astype(dtype)
+        self.groups_ = labels if groups is not None else None
+        self.n_features_in_ = W.shape[1]
+        return self
+
+    def _fit_data(self, data: _Batch) -> tuple:
         W, gaps, n_iter, X_off, y_off = self._solve(data)
         if not np.all(np.isfinite(W)):
             raise ValueError(
                 "Coordinate descent iterations resulted in non-finite parameter values. The "
                 "input data may contain large values and need to be preprocessed."
             )
-        intercept = y_off - np.einsum("bp,bp->b", X_off, W) if self.fit_intercept else np.zeros(b)
-        self.coef_ = W.astype(data.dtype)
-        self.intercept_ = intercept.astype(data.dtype)
-        self.n_iter_ = n_iter
-        if self._reports_gap:
-            self.dual_gap_ = gaps.astype(data.dtype)
-        self.groups_ = data.labels if groups is not None else None
-        self.n_features_in_ = p
-        return self
+        if self.fit_intercept:
+            intercept = y_off - np.einsum("bp,bp->b", X_off, W)
+        else:
+            intercept = np.zeros(data.n_problems)
+        return W, intercept, n_iter, gaps
+
+    def _fit_dask(self, X: Any, y: Any, groups: Any, sample_weight: Any) -> tuple:
+        """A stack of problems as Dask arrays (chunked along the problems): each chunk of
+        problems is fitted as a NumPy batch where it lives, the results gathered in order
+        (each problem's result is the NumPy batch's, bit for bit)."""
+        import dask
+        import dask.array as da
+
+        if groups is not None:
+            raise NotImplementedError(
+                "groups= with Dask arrays is not supported (a group's rows may span chunks); "
+                "pass a stack X of shape (n_problems, n_samples, n_features) chunked along "
+                "the problems, or NumPy arrays"
+            )
+        X = da.asarray(X)
+        if X.ndim != 3:
+            raise ValueError(
+                "Dask input must be a stack: X of shape (n_problems, n_samples, n_features); "
+                f"got {X.ndim}D"
+            )
+        X = X.rechunk({1: -1, 2: -1})
+        b = X.shape[0]
+        bounds = np.concatenate(([0], np.cumsum(X.chunks[0]))).astype(int)
+        y = da.asarray(y)
+        if y.shape != X.shape[:2]:
+            raise ValueError(
+                f"y must have shape {X.shape[:2]} (one row per problem); got {y.shape}"
+            )
+        y = y.rechunk((X.chunks[0], -1))
+        sw = None
+        if sample_weight is not None:
+            sw = da.asarray(sample_weight)
+            if sw.shape != X.shape[:2]:
+                raise ValueError(f"sample_weight.shape == {sw.shape}, expected {X.shape[:2]}!")
+            sw = sw.rechunk((X.chunks[0], -1))
+        alpha = _per_problem(self.alpha, b, "alpha")
+        params = self.get_params()
+        parts = []
+        for i, (xb, yb) in enumerate(zip(X.to_delayed().ravel(), y.to_delayed().ravel(),
+                                         strict=True)):  # fmt: skip
+            lo, hi = int(bounds[i]), int(bounds[i + 1])
+            swb = None if sw is None else sw.blocks[i].to_delayed().ravel()[0]
+            est = type(self)(**{**params, "alpha": alpha[lo:hi]})
+            parts.append(dask.delayed(_fit_chunk)(est, xb, yb, swb, lo))
+        res = dask.compute(*parts)
+        W = np.concatenate([r[0] for r in res])
+        intercept = np.concatenate([r[1] for r in res])
+        n_iter = None if res[0][2] is None else np.concatenate([r[2] for r in res])
+        gaps = np.concatenate([r[3] for r in res])
+        return W, intercept, n_iter, gaps, res[0][4]
 
     def _cd(self, data, l1, l2, tol):
         b = data.n_problems
