@@ -246,6 +246,7 @@ def test_parallel_builds_equal_serial(monkeypatch):
     X, Y, _ = _data()
     ref_b = BatchLasso(alpha=0.05).fit(X3, y3)
     ref_t = Lasso(alpha=0.05).fit(X, Y)
+    ref_s = Lasso(alpha=0.05, solver="stream").fit(X, Y)
     monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)  # force the parallel builds
     monkeypatch.setattr(cfg, "GRAM_PARALLEL_MIN", 0)
     for threads in (None, 1):
@@ -253,12 +254,15 @@ def test_parallel_builds_equal_serial(monkeypatch):
         try:
             got_b = BatchLasso(alpha=0.05).fit(X3, y3)
             got_t = Lasso(alpha=0.05).fit(X, Y)
+            got_s = Lasso(alpha=0.05, solver="stream").fit(X, Y)
         finally:
             fastnorm.set_num_threads(None)
         np.testing.assert_array_equal(got_b.coef_, ref_b.coef_)
         np.testing.assert_array_equal(got_b.n_iter_, ref_b.n_iter_)
         np.testing.assert_array_equal(got_t.coef_, ref_t.coef_)
         assert got_t.n_iter_ == ref_t.n_iter_
+        np.testing.assert_array_equal(got_s.coef_, ref_s.coef_)  # the fused stream pass
+        assert got_s.n_iter_ == ref_s.n_iter_
 
 
 # ------------------------------------------------------------------------------ paths, 2-D y
@@ -333,6 +337,7 @@ def test_stream_targets_equal_single_fits_in_one_pass_per_round(cls, params, dty
     import fastnorm.linear_model._stream as stream_mod
 
     X, Y, sw = _data(dtype=dtype)
+    sw = sw if dtype == np.float64 else None  # weighted and unweighted passes
     alphas = np.array([0.05, 0.01, 0.1, 0.03]) if "l1_ratio" in params else params["alpha"]
     kw = {**params, "alpha": alphas, "solver": "stream", "max_iter": 3000}
     singles = []
