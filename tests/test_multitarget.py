@@ -395,3 +395,18 @@ def test_dask_stack_equals_numpy_stack(bcls):
         bcls().fit(da.from_array(X, chunks=(3, -1, -1)), da.from_array(y, chunks=(3, -1)))
     with pytest.raises(NotImplementedError, match="groups="):
         bcls().fit(da.from_array(X[0]), da.from_array(y[0]), groups=np.zeros(30))
+
+
+@pytest.mark.parametrize("layout", ["F", "strided"])
+def test_stream_targets_other_layouts_equal_single_fits(layout, monkeypatch):
+    import fastnorm.linear_model._data as data_mod
+
+    X, Y, sw = _data()
+    X = np.asfortranarray(X) if layout == "F" else np.repeat(X, 2, axis=1)[:, ::2]
+    kw = {"alpha": 0.03, "solver": "stream", "tol": 1e-8, "max_iter": 3000}
+    singles = [Lasso(**kw).fit(X, Y[:, t], sample_weight=sw) for t in range(Y.shape[1])]
+    monkeypatch.setattr(data_mod.NumpyPass, "_epoch", None)  # one fused pass per round
+    multi = Lasso(**kw).fit(X, Y, sample_weight=sw)
+    for t, one in enumerate(singles):
+        np.testing.assert_allclose(multi.coef_[t], one.coef_, rtol=0, atol=1e-10)
+        assert multi.n_iter_[t] == one.n_iter_

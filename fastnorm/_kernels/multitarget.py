@@ -21,7 +21,13 @@ from fastnorm._config import kernel
 from fastnorm._kernels.gram import _batch_shift, _cd_gram_serial, _gram_aug_serial
 from fastnorm._kernels.penalty import uses_helpers
 
-__all__ = ["BATCH_CHUNK", "batch_gram_cd", "epoch_lsq_many_rows", "group_order"]
+__all__ = [
+    "BATCH_CHUNK",
+    "batch_gram_cd",
+    "epoch_lsq_many_cols",
+    "epoch_lsq_many_rows",
+    "group_order",
+]
 
 #: Problems per parallel task of ``batch_gram_cd`` (one scratch each; a fixed number, so the
 #: tasks do not depend on the thread count; each problem is serial anyway).
@@ -221,6 +227,77 @@ def epoch_lsq_many_rows(X, Y, cols, sw, W, bs, rpb, G_out, S_out):
                 for j in range(p):
                     g[j] += q * xi[j]
             i += 1
+    for t in range(k):
+        for j in range(p):
+            G_out[t, j] = 0.0
+        for m in range(3):
+            S_out[t, m] = 0.0
+    for blk in range(nblk):  # fixed-order combine
+        for t in range(k):
+            g = gpart[blk, t]
+            for j in range(p):
+                G_out[t, j] += g[j]
+            for m in range(3):
+                S_out[t, m] += spart[blk, t, m]
+
+
+@kernel
+def epoch_lsq_many_cols(XT, YT, cols, sw, W, bs, rpb, G_out, S_out):
+    """:func:`epoch_lsq_many_rows` for F-ordered X, passed as ``XT = X.T`` (p, n) C-order,
+    with the targets as rows of ``YT`` (K, n) C-order: each target's operations are those of
+    ``epoch_lsq_cols`` (same row blocks, the residual built column by column, one dot per
+    column, on the same contiguous slices), the block's columns read from L2 by every
+    target in turn."""
+    p, n = XT.shape
+    k = W.shape[0]
+    nblk = (n + rpb - 1) // rpb
+    gpart = np.zeros((nblk, k, p), dtype=np.float64)
+    spart = np.zeros((nblk, k, 3), dtype=np.float64)
+    has_sw = sw.shape[0] == n
+    for blk in prange(nblk):
+        lo = blk * rpb
+        hi = min(lo + rpb, n)
+        m = hi - lo
+        rb = np.empty(m, dtype=np.float64)
+        for t in range(k):
+            b = bs[t]
+            w = W[t]
+            yb = YT[cols[t], lo:hi]
+            for i in range(m):
+                rb[i] = b - yb[i]
+            for j in range(p):
+                xj = XT[j, lo:hi]
+                wj = w[j]
+                for i in range(m):
+                    rb[i] += wj * xj[i]
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            if has_sw:
+                swb = sw[lo:hi]
+                for i in range(m):
+                    r = rb[i]
+                    wr = r * swb[i]
+                    s0 += wr
+                    s1 += wr * r
+                    s2 += wr * yb[i]
+                    rb[i] = wr
+            else:
+                for i in range(m):
+                    r = rb[i]
+                    s0 += r
+                    s1 += r * r
+                    s2 += r * yb[i]
+            g = gpart[blk, t]
+            for j in range(p):
+                xj = XT[j, lo:hi]
+                acc = 0.0
+                for i in range(m):
+                    acc += xj[i] * rb[i]
+                g[j] = acc
+            spart[blk, t, 0] = s0
+            spart[blk, t, 1] = s1
+            spart[blk, t, 2] = s2
     for t in range(k):
         for j in range(p):
             G_out[t, j] = 0.0

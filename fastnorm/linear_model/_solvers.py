@@ -172,8 +172,8 @@ def _iterative(kind: str) -> Callable[..., SolveResult]:
 
 def _stream_many(backend, tasks: list[Task]) -> list[SolveResult]:
     """:func:`fista` for every target: one fused pass over X per round for all running
-    targets (:func:`fista_many`) where the backend offers it (in-memory, C-ordered X, least
-    squares); otherwise the targets one after the other."""
+    targets (:func:`fista_many`) where the backend offers it (in-memory X, least squares);
+    otherwise (Dask) the targets one after the other."""
     make = getattr(backend, "problems_many", None)
     probs = None
     if make is not None and all(t.datafit is Quadratic for t in tasks):

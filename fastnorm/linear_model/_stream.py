@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fastnorm._config import run
-from fastnorm._kernels.multitarget import epoch_lsq_many_rows
+from fastnorm._kernels.multitarget import epoch_lsq_many_cols, epoch_lsq_many_rows
 from fastnorm._kernels.penalty import prox_enet_array
 from fastnorm.linear_model._problem import Problem, SolveResult
 
@@ -299,7 +299,7 @@ class _TargetPass:
 
     def __init__(self, inner, shared) -> None:
         self.inner = inner
-        self.shared = shared  # X (C order), Y, sw and the row blocks of the fused pass
+        self.shared = shared  # X, Y, sw and the row blocks of the fused pass
         self.result = None
 
     n_samples = property(lambda self: self.inner.n_samples)
@@ -322,7 +322,8 @@ class _TargetPass:
 def problems_many(passes: list, shared: dict, tasks: list) -> list[Problem]:
     """One :class:`Problem` per target for :func:`fista_many`, on the targets' own data
     passes ``passes`` (moments already known) and the fused pass's ``shared`` data
-    (``X`` C-ordered, ``Y`` (n, k), ``sw``, ``rpb``)."""
+    (``X`` as the kernels read it, ``Y``, ``sw``, ``rpb`` and ``by_rows``: C-ordered X and
+    Y (n, k), or ``X.T`` and Y (k, n) for F-ordered X)."""
     return [
         Problem.from_pass(
             _TargetPass(dp, shared),
@@ -342,7 +343,8 @@ def evaluate_many(probs: list[Problem], cols: list[int], xs: list[np.ndarray]) -
     targets when their block partials would pass ``_MANY_PARTIAL_BYTES``)."""
     sh = probs[0].datafit.data.shared
     X, Y, sw, rpb = sh["X"], sh["Y"], sh["sw"], sh["rpb"]
-    n, p = X.shape
+    kern = epoch_lsq_many_rows if sh["by_rows"] else epoch_lsq_many_cols
+    n, p = X.shape if sh["by_rows"] else X.T.shape
     k = len(probs)
     W = np.empty((k, p))
     bs = np.empty(k)
@@ -356,7 +358,7 @@ def evaluate_many(probs: list[Problem], cols: list[int], xs: list[np.ndarray]) -
     kc = max(1, _MANY_PARTIAL_BYTES // max(nblk * p * 8, 1))
     for lo in range(0, k, kc):
         hi = min(k, lo + kc)
-        run(epoch_lsq_many_rows, n * p * (hi - lo), X, Y, c[lo:hi], sw, W[lo:hi], bs[lo:hi],
+        run(kern, n * p * (hi - lo), X, Y, c[lo:hi], sw, W[lo:hi], bs[lo:hi],
             rpb, G[lo:hi], S[lo:hi])  # fmt: skip
     out = []
     for i, (pr, x) in enumerate(zip(probs, xs, strict=True)):
