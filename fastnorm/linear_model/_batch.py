@@ -2,13 +2,14 @@
 and :class:`BatchRidge`.
 
 One model per problem, the problems given either as a stack (X of shape (b, n, p), y of
-shape (b, n)) or as one X with a ``groups`` label per row (one model per label).  One
-parallel pass over the rows, grouped by problem, builds every problem's Gram statistics
-(grouped rows are gathered into a small per-thread buffer: X is never copied), then the
-problems are solved in parallel, each with the serial Gram solver of its single fit.  Every
-problem's coefficients are those of its own single fit (``Lasso(...).fit(X[g], y[g])``):
-the statistics are bit-identical and each problem runs the same coordinate descent to its
-own duality gap.
+shape (b, n); NumPy or a Dask stack chunked along the problems) or as one X with a
+``groups`` label per row (one model per label).  One parallel kernel
+(``_kernels/multitarget.py: batch_gram_cd``) takes each problem from its rows to its
+coefficients: the shift, Gram statistics and centring of its single fit (grouped rows are
+gathered into a small per-problem buffer: X is never copied), then that fit's serial
+coordinate descent to its own duality gap.  Every problem's coefficients and ``n_iter_``
+are those of its own single fit (``Lasso(...).fit(X[g], y[g])``): the statistics are
+bit-identical and each problem runs the same coordinate descent.
 """
 
 from __future__ import annotations

@@ -20,6 +20,12 @@
 Both take a :class:`~fastnorm.linear_model._problem.Problem`, which reaches the data only
 through its data fit and data pass (``moments()`` and ``epoch(w, b)``): a Dask backend plugs
 in there.
+
+``fista_many``
+    :func:`fista` on every target of a multi-target fit: FISTA runs as a generator per
+    target (it yields the point to evaluate), and each round evaluates every running
+    target's point in one fused pass over X, whose per-target sums are the single pass's
+    bits, so each target's iterates and ``n_iter`` are its single fit's.
 """
 
 from __future__ import annotations
