@@ -410,3 +410,45 @@ def test_stream_targets_other_layouts_equal_single_fits(layout, monkeypatch):
     for t, one in enumerate(singles):
         np.testing.assert_allclose(multi.coef_[t], one.coef_, rtol=0, atol=1e-10)
         assert multi.n_iter_[t] == one.n_iter_
+
+
+def _fork_child(q):  # pragma: no cover - runs in the forked child
+    rng = np.random.default_rng(10)
+    X3 = rng.standard_normal((6, 30, 3))
+    y3 = rng.standard_normal((6, 30))
+    X, Y, _ = _data()
+    q.put(
+        (
+            BatchLasso(alpha=0.05).fit(X3, y3).coef_,
+            Lasso(alpha=0.05, solver="stream").fit(X, Y).coef_,
+        )
+    )
+
+
+def test_fork_after_parallel_calls(monkeypatch):
+    """A child forked after the parent ran the parallel builds (GNU OpenMP is not fork-safe)
+    fits batches and fused stream passes, with the parent's result."""
+    import multiprocessing
+
+    import fastnorm._config as cfg
+
+    monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)  # the parent starts the threading layer
+    rng = np.random.default_rng(10)
+    X3 = rng.standard_normal((6, 30, 3))
+    y3 = rng.standard_normal((6, 30))
+    X, Y, _ = _data()
+    want = (
+        BatchLasso(alpha=0.05).fit(X3, y3).coef_,
+        Lasso(alpha=0.05, solver="stream").fit(X, Y).coef_,
+    )
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_fork_child, args=(q,))
+    proc.start()
+    proc.join(120)
+    if proc.is_alive():
+        proc.kill()
+        pytest.fail("forked child hung")
+    assert proc.exitcode == 0
+    for got, ref in zip(q.get(timeout=5), want, strict=True):
+        np.testing.assert_array_equal(got, ref)
