@@ -90,8 +90,11 @@ def test_random_selection_matches_single_fits():
 def test_nan_in_one_target_raises():
     X, Y, _ = _data()
     Y[5, 2] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    Y[7, 3] = np.inf
+    with pytest.raises(ValueError, match="Input y contains NaN in target 2"):
         Lasso(alpha=0.1).fit(X, Y)
+    with pytest.raises(ValueError, match=r"Input y contains infinity.* in target 3"):
+        Ridge().fit(X, np.nan_to_num(Y, nan=0.0, posinf=np.inf))
 
 
 # ------------------------------------------------------------------------------ many problems
