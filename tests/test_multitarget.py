@@ -90,8 +90,11 @@ def test_random_selection_matches_single_fits():
 def test_nan_in_one_target_raises():
     X, Y, _ = _data()
     Y[5, 2] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    Y[7, 3] = np.inf
+    with pytest.raises(ValueError, match="Input y contains NaN in target 2"):
         Lasso(alpha=0.1).fit(X, Y)
+    with pytest.raises(ValueError, match=r"Input y contains infinity.* in target 3"):
+        Ridge().fit(X, np.nan_to_num(Y, nan=0.0, posinf=np.inf))
 
 
 # ------------------------------------------------------------------------------ many problems
@@ -246,6 +249,7 @@ def test_parallel_builds_equal_serial(monkeypatch):
     X, Y, _ = _data()
     ref_b = BatchLasso(alpha=0.05).fit(X3, y3)
     ref_t = Lasso(alpha=0.05).fit(X, Y)
+    ref_s = Lasso(alpha=0.05, solver="stream").fit(X, Y)
     monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)  # force the parallel builds
     monkeypatch.setattr(cfg, "GRAM_PARALLEL_MIN", 0)
     for threads in (None, 1):
@@ -253,12 +257,15 @@ def test_parallel_builds_equal_serial(monkeypatch):
         try:
             got_b = BatchLasso(alpha=0.05).fit(X3, y3)
             got_t = Lasso(alpha=0.05).fit(X, Y)
+            got_s = Lasso(alpha=0.05, solver="stream").fit(X, Y)
         finally:
             fastnorm.set_num_threads(None)
         np.testing.assert_array_equal(got_b.coef_, ref_b.coef_)
         np.testing.assert_array_equal(got_b.n_iter_, ref_b.n_iter_)
         np.testing.assert_array_equal(got_t.coef_, ref_t.coef_)
         assert got_t.n_iter_ == ref_t.n_iter_
+        np.testing.assert_array_equal(got_s.coef_, ref_s.coef_)  # the fused stream pass
+        assert got_s.n_iter_ == ref_s.n_iter_
 
 
 # ------------------------------------------------------------------------------ paths, 2-D y
@@ -320,3 +327,131 @@ def test_thread_pool_callers_get_the_serial_result(monkeypatch):
     with ThreadPoolExecutor(4) as pool:
         for got, ref in pool.map(job, range(8)):
             np.testing.assert_array_equal(got, ref)
+
+
+# ------------------------------------------------------------------------------ stream, 2-D y
+@pytest.mark.parametrize(("cls", "params"), CASES[:3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stream_targets_equal_single_fits_in_one_pass_per_round(cls, params, dtype, monkeypatch):
+    """solver='stream' with y (n, k): every round evaluates all running targets in one fused
+    pass (the single-target pass never runs), and each target's iterates are its own
+    single fit's: the fused pass gives each target its single pass's bits."""
+    import fastnorm.linear_model._data as data_mod
+    import fastnorm.linear_model._stream as stream_mod
+
+    X, Y, sw = _data(dtype=dtype)
+    sw = sw if dtype == np.float64 else None  # weighted and unweighted passes
+    alphas = np.array([0.05, 0.01, 0.1, 0.03]) if "l1_ratio" in params else params["alpha"]
+    kw = {**params, "alpha": alphas, "solver": "stream", "max_iter": 3000}
+    singles = []
+    for t in range(Y.shape[1]):
+        a = alphas[t] if np.ndim(alphas) else alphas
+        singles.append(cls(**{**kw, "alpha": a}).fit(X, Y[:, t], sample_weight=sw))
+    rounds = []
+    real_many = stream_mod.evaluate_many
+    monkeypatch.setattr(stream_mod, "evaluate_many", lambda *a: rounds.append(1) or real_many(*a))
+    monkeypatch.setattr(data_mod.NumpyPass, "_epoch", None)  # a single pass would fail
+    multi = cls(**kw).fit(X, Y, sample_weight=sw)
+    for t, one in enumerate(singles):
+        np.testing.assert_allclose(multi.coef_[t], one.coef_, rtol=0, atol=1e-10)
+        assert multi.n_iter_[t] == one.n_iter_
+        np.testing.assert_allclose(multi.dual_gap_[t], one.dual_gap_, rtol=1e-10, atol=0)
+        if multi.fit_intercept:
+            np.testing.assert_allclose(multi.intercept_[t], one.intercept_, rtol=0, atol=1e-10)
+    assert len(rounds) == max(multi.n_iter_) + 1  # one pass per round (+ the start)
+
+
+def test_integer_groups_in_any_order_equal_single_fits():
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((150, 3))
+    groups = rng.choice(np.array([-3, 0, 5]), 150)  # counting-sort path (integer labels)
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.2 * rng.standard_normal(150)
+    m = BatchLasso(alpha=0.02).fit(X, y, groups=groups)
+    np.testing.assert_array_equal(m.groups_, [-3, 0, 5])
+    for g, lab in enumerate(m.groups_):
+        one = Lasso(alpha=0.02).fit(X[groups == lab], y[groups == lab])
+        _check_equal(m, one, g, Lasso)
+    with pytest.raises(ValueError, match="groups contains NaN"):
+        BatchLasso().fit(X, y, groups=np.where(groups == 0, np.nan, groups))
+
+
+@pytest.mark.parametrize("bcls", [BatchLasso, BatchRidge])
+def test_dask_stack_equals_numpy_stack(bcls):
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((7, 30, 3))
+    y = np.einsum("bnp,bp->bn", X, rng.standard_normal((7, 3))) + rng.standard_normal((7, 30))
+    sw = rng.random((7, 30)) + 0.5
+    alphas = np.linspace(0.01, 0.2, 7)
+    ref = bcls(alpha=alphas).fit(X, y, sample_weight=sw)
+    got = bcls(alpha=alphas).fit(
+        da.from_array(X, chunks=(3, 10, -1)),
+        da.from_array(y, chunks=(3, -1)),
+        sample_weight=da.from_array(sw, chunks=(2, -1)),
+    )
+    np.testing.assert_array_equal(got.coef_, ref.coef_)
+    np.testing.assert_array_equal(got.intercept_, ref.intercept_)
+    if bcls is BatchLasso:
+        np.testing.assert_array_equal(got.n_iter_, ref.n_iter_)
+    y[5, 3] = np.nan  # the error names the problem by its global number
+    with pytest.raises(ValueError, match="problem 5"):
+        bcls().fit(da.from_array(X, chunks=(3, -1, -1)), da.from_array(y, chunks=(3, -1)))
+    with pytest.raises(NotImplementedError, match="groups="):
+        bcls().fit(da.from_array(X[0]), da.from_array(y[0]), groups=np.zeros(30))
+
+
+@pytest.mark.parametrize("layout", ["F", "strided"])
+def test_stream_targets_other_layouts_equal_single_fits(layout, monkeypatch):
+    import fastnorm.linear_model._data as data_mod
+
+    X, Y, sw = _data()
+    X = np.asfortranarray(X) if layout == "F" else np.repeat(X, 2, axis=1)[:, ::2]
+    kw = {"alpha": 0.03, "solver": "stream", "tol": 1e-8, "max_iter": 3000}
+    singles = [Lasso(**kw).fit(X, Y[:, t], sample_weight=sw) for t in range(Y.shape[1])]
+    monkeypatch.setattr(data_mod.NumpyPass, "_epoch", None)  # one fused pass per round
+    multi = Lasso(**kw).fit(X, Y, sample_weight=sw)
+    for t, one in enumerate(singles):
+        np.testing.assert_allclose(multi.coef_[t], one.coef_, rtol=0, atol=1e-10)
+        assert multi.n_iter_[t] == one.n_iter_
+
+
+def _fork_child(q):  # pragma: no cover - runs in the forked child
+    rng = np.random.default_rng(10)
+    X3 = rng.standard_normal((6, 30, 3))
+    y3 = rng.standard_normal((6, 30))
+    X, Y, _ = _data()
+    q.put(
+        (
+            BatchLasso(alpha=0.05).fit(X3, y3).coef_,
+            Lasso(alpha=0.05, solver="stream").fit(X, Y).coef_,
+        )
+    )
+
+
+def test_fork_after_parallel_calls(monkeypatch):
+    """A child forked after the parent ran the parallel builds (GNU OpenMP is not fork-safe)
+    fits batches and fused stream passes, with the parent's result."""
+    import multiprocessing
+
+    import fastnorm._config as cfg
+
+    monkeypatch.setattr(cfg, "PARALLEL_MIN", 0)  # the parent starts the threading layer
+    rng = np.random.default_rng(10)
+    X3 = rng.standard_normal((6, 30, 3))
+    y3 = rng.standard_normal((6, 30))
+    X, Y, _ = _data()
+    want = (
+        BatchLasso(alpha=0.05).fit(X3, y3).coef_,
+        Lasso(alpha=0.05, solver="stream").fit(X, Y).coef_,
+    )
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_fork_child, args=(q,))
+    proc.start()
+    proc.join(120)
+    if proc.is_alive():
+        proc.kill()
+        pytest.fail("forked child hung")
+    assert proc.exitcode == 0
+    for got, ref in zip(q.get(timeout=5), want, strict=True):
+        np.testing.assert_array_equal(got, ref)

@@ -183,6 +183,30 @@ class NumpyBackend:
             check_all_finite(self.owner, self.X)
         return prob
 
+    def problems_many(self, tasks) -> list:
+        """One problem per target for the fused multi-target stream solver (``fista_many``):
+        their data passes share one moments pass over X (copied once to C order when it is
+        neither C- nor F-contiguous, as a single pass copies it)."""
+        from fastnorm.linear_model._stream import problems_many
+
+        base = NumpyPass(self.X, self.Y[:, 0], self.sw)
+        m = base.moments()
+        passes = []
+        for t in range(self.k):
+            dp = NumpyPass(base.X, self.Y[:, t], self.sw)
+            sw_sum, y_sum, yy = dp.y_moments()
+            dp._moments = Moments(sw_sum, m.colsum, m.colsq, y_sum, yy)
+            passes.append(dp)
+        # the fused kernels read each target's y as the single passes do: a row of Y (k, n)
+        # by columns, a column of Y (n, k) by rows
+        by_rows = base.layout == "C"
+        Y = np.ascontiguousarray(self.Y if by_rows else self.Y.T, dtype=np.float64)
+        shared = {"X": base._Xk, "Y": Y, "sw": base.sw, "rpb": base.rpb, "by_rows": by_rows}
+        probs = problems_many(passes, shared, tasks)
+        if not probs[0].datafit.finite():
+            check_all_finite(self.owner, self.X)
+        return probs
+
     def gram(self, t: int):
         """``gram_stats`` without a separate finiteness pass over X: its own pass detects
         NaN/inf, and only then does ``check_all_finite`` run, for scikit-learn's message.

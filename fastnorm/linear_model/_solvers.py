@@ -34,9 +34,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fastnorm.linear_model._datafit import Quadratic
 from fastnorm.linear_model._gram import cd_gram, cd_gram_many, ridge_gram
 from fastnorm.linear_model._problem import SolveResult, Task
-from fastnorm.linear_model._stream import fista, sgd
+from fastnorm.linear_model._stream import fista, fista_many, sgd
 
 __all__ = ["PUBLIC", "RIDGE_PUBLIC", "SKLEARN_RIDGE_SOLVERS", "Solver", "get", "names", "register"]
 
@@ -169,6 +170,27 @@ def _iterative(kind: str) -> Callable[..., SolveResult]:
     return solve
 
 
+def _stream_many(backend, tasks: list[Task]) -> list[SolveResult]:
+    """:func:`fista` for every target: one fused pass over X per round for all running
+    targets (:func:`fista_many`) where the backend offers it (in-memory X, least squares);
+    otherwise (Dask) the targets one after the other."""
+    make = getattr(backend, "problems_many", None)
+    probs = None
+    if make is not None and all(t.datafit is Quadratic for t in tasks):
+        probs = make(tasks)
+    if probs is None:
+        one = _iterative("stream")
+        return [one(backend, t, task) for t, task in enumerate(tasks)]
+    t0 = tasks[0]
+    results = fista_many(probs, [t.w0 for t in tasks], t0.max_iter, t0.tol,
+                         [t.state for t in tasks])  # fmt: skip
+    for prob, task, res in zip(probs, tasks, results, strict=True):
+        res.intercept = prob.intercept(res.w)
+        res.gap_tol = prob.gap_tol(task.tol)
+        res.converged = res.converged or res.stopped
+    return results
+
+
 def _ridge_result(w, b, rss, n, l2) -> SolveResult:
     obj = 0.5 * max(rss, 0.0) / n + 0.5 * l2 * float(w @ w)
     return SolveResult(w, 0.0, 1, [obj], [0.0], True, False, b, 0.0)
@@ -284,7 +306,7 @@ def _lstsq_gram(backend, t: int, task: Task) -> SolveResult:
 
 
 register(Solver("gram", needs="gram", solve=_cd_gram, solve_many=_cd_gram_many))
-register(Solver("stream", needs="pass", solve=_iterative("stream")))
+register(Solver("stream", needs="pass", solve=_iterative("stream"), solve_many=_stream_many))
 register(Solver("sgd", needs="rows", solve=_iterative("sgd")))
 register(Solver("gram", needs="gram", solve=_ridge_gram, l1=False, positive=False, exact=True,
                 solve_many=_ridge_gram_many), key="ridge_gram")  # fmt: skip

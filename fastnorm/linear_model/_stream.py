@@ -20,6 +20,12 @@
 Both take a :class:`~fastnorm.linear_model._problem.Problem`, which reaches the data only
 through its data fit and data pass (``moments()`` and ``epoch(w, b)``): a Dask backend plugs
 in there.
+
+``fista_many``
+    :func:`fista` on every target of a multi-target fit: FISTA runs as a generator per
+    target (it yields the point to evaluate), and each round evaluates every running
+    target's point in one fused pass over X, whose per-target sums are the single pass's
+    bits, so each target's iterates and ``n_iter`` are its single fit's.
 """
 
 from __future__ import annotations
@@ -29,10 +35,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from fastnorm._config import run
+from fastnorm._kernels.multitarget import epoch_lsq_many_cols, epoch_lsq_many_rows
 from fastnorm._kernels.penalty import prox_enet_array
 from fastnorm.linear_model._problem import Problem, SolveResult
 
-__all__ = ["fista", "sgd"]
+__all__ = ["fista", "fista_many", "sgd"]
 
 _TINY = 1e-300
 #: An objective increase below this (relative) is rounding, not a reason to restart the
@@ -83,10 +91,23 @@ def fista(
     momentum, previous iterate and step size are kept, so ``max_iter=5`` twice gives the
     iterates of ``max_iter=10`` once.  The result's ``state`` is what to continue from.
     """
+    steps = _fista_steps(prob, w0, max_iter, tol, callback, verbose, state)
+    try:
+        x = next(steps)
+        while True:
+            x = steps.send(prob.evaluate(x))
+    except StopIteration as done:
+        return done.value
+
+
+def _fista_steps(prob, w0, max_iter, tol, callback, verbose, state):
+    """:func:`fista` as a generator: it yields each point to evaluate and is sent back
+    ``prob.evaluate`` of it, so that :func:`fista_many` can evaluate the points of many
+    targets in one pass over X with every target's own decisions unchanged."""
     x = np.array(w0, dtype=np.float64)
     if prob.positive:
         x = np.maximum(x, 0.0)
-    grad, obj, gap = prob.evaluate(x)
+    grad, obj, gap = yield x
     if not (np.isfinite(obj) and np.all(np.isfinite(grad))):
         _raise_nonfinite()
     res = SolveResult(x, gap, 0, [obj], [gap])
@@ -111,7 +132,7 @@ def fista(
         accepted = False
         while True:
             x_new = _prox(yv - gy / L, 1.0 / L, prob.l1, prob.l2, prob.positive)
-            g_new, obj_new, gap_new = prob.evaluate(x_new)
+            g_new, obj_new, gap_new = yield x_new
             k += 1
             if not (np.isfinite(obj_new) and np.all(np.isfinite(g_new))):
                 _raise_nonfinite()
@@ -244,3 +265,109 @@ def sgd(
             break
     res.w, res.gap, res.n_iter = w, gap, k
     return res
+
+
+# ------------------------------------------------------------------------ many targets
+#: Bytes of per-block gradient partials one multi-target pass may hold (``nblk x k x p``
+#: float64): more targets go in chunks, one pass over X per chunk.
+_MANY_PARTIAL_BYTES = 1 << 28
+
+
+def fista_many(
+    probs: list[Problem], w0s: list[np.ndarray], max_iter: int, tol: float, states: list
+) -> list[SolveResult]:
+    """:func:`fista` on every target of one X at once: each round, the points of all the
+    targets still running are evaluated in one fused pass over X (``evaluate_many``), and
+    each target takes its own step, backtracking, restart and stopping decision.  Each
+    target's pass returns its single pass's bits, so its iterates and ``n_iter`` are those
+    of its own :func:`fista` run.  ``probs`` come from :func:`problems_many`."""
+    k = len(probs)
+    steps = [_fista_steps(probs[t], w0s[t], max_iter, tol, None, 0, states[t]) for t in range(k)]
+    pending = {t: next(steps[t]) for t in range(k)}
+    out: list = [None] * k
+    while pending:
+        ts = list(pending)
+        evals = evaluate_many([probs[t] for t in ts], ts, [pending[t] for t in ts])
+        for t, ev in zip(ts, evals, strict=True):
+            try:  # a generator's return value comes only this way
+                pending[t] = steps[t].send(ev)
+            except StopIteration as done:  # noqa: PERF203
+                out[t] = done.value
+                del pending[t]
+    return out
+
+
+class _TargetPass:
+    """One target's data pass inside :func:`fista_many`: ``inner`` (its own pass, with the
+    moments of X shared by all targets) answers everything but ``epoch``, which returns the
+    target's part of the last fused multi-target pass (:func:`evaluate_many` sets
+    ``result``)."""
+
+    def __init__(self, inner, shared) -> None:
+        self.inner = inner
+        self.shared = shared  # X, Y, sw and the row blocks of the fused pass
+        self.result = None
+
+    n_samples = property(lambda self: self.inner.n_samples)
+    n_features = property(lambda self: self.inner.n_features)
+    has_moments = property(lambda self: True)
+
+    def moments(self):
+        return self.inner.moments()
+
+    def y_moments(self):
+        return self.inner.y_moments()
+
+    def epoch(self, w, b, r_out=None):
+        res, self.result = self.result, None
+        if res is None or r_out is not None:  # not from a fused pass: the single one
+            return self.inner.epoch(w, b, r_out)
+        return res
+
+
+def problems_many(passes: list, shared: dict, tasks: list) -> list[Problem]:
+    """One :class:`Problem` per target for :func:`fista_many`, on the targets' own data
+    passes ``passes`` (moments already known) and the fused pass's ``shared`` data
+    (``X`` as the kernels read it, ``Y``, ``sw``, ``rpb`` and ``by_rows``: C-ordered X and
+    Y (n, k), or ``X.T`` and Y (k, n) for F-ordered X)."""
+    return [
+        Problem.from_pass(
+            _TargetPass(dp, shared),
+            task.l1,
+            task.l2,
+            task.positive,
+            task.fit_intercept,
+            task.w0,
+            task.datafit,
+        )  # fmt: skip
+        for dp, task in zip(passes, tasks, strict=True)
+    ]
+
+
+def evaluate_many(probs: list[Problem], cols: list[int], xs: list[np.ndarray]) -> list:
+    """``probs[i].evaluate(xs[i])`` for every i from one fused pass over X (in chunks of
+    targets when their block partials would pass ``_MANY_PARTIAL_BYTES``)."""
+    sh = probs[0].datafit.data.shared
+    X, Y, sw, rpb = sh["X"], sh["Y"], sh["sw"], sh["rpb"]
+    kern = epoch_lsq_many_rows if sh["by_rows"] else epoch_lsq_many_cols
+    n, p = X.shape if sh["by_rows"] else X.T.shape
+    k = len(probs)
+    W = np.empty((k, p))
+    bs = np.empty(k)
+    for i, (pr, x) in enumerate(zip(probs, xs, strict=True)):
+        W[i] = x
+        bs[i] = float(pr.datafit.intercept(x))
+    G = np.empty((k, p))
+    S = np.empty((k, 3))
+    c = np.asarray(cols, dtype=np.int64)
+    nblk = (n + rpb - 1) // rpb
+    kc = max(1, _MANY_PARTIAL_BYTES // max(nblk * p * 8, 1))
+    for lo in range(0, k, kc):
+        hi = min(k, lo + kc)
+        run(kern, n * p * (hi - lo), X, Y, c[lo:hi], sw, W[lo:hi], bs[lo:hi],
+            rpb, G[lo:hi], S[lo:hi])  # fmt: skip
+    out = []
+    for i, (pr, x) in enumerate(zip(probs, xs, strict=True)):
+        pr.datafit.data.result = (G[i], float(S[i, 0]), float(S[i, 1]), float(S[i, 2]))
+        out.append(pr.evaluate(x))
+    return out

@@ -150,17 +150,21 @@ def validate_fit_input(est: Any, X: Any, y: Any, sample_weight: Any) -> FitInput
     """
     from sklearn.utils.validation import _check_sample_weight, validate_data
 
-    X, y = validate_data(
-        est,
-        X,
-        y,
-        accept_sparse=False,
-        dtype=[np.float64, np.float32],
-        copy=False,
-        ensure_all_finite=False,
-        multi_output=True,
-        y_numeric=True,
-    )
+    try:
+        X, y = validate_data(
+            est,
+            X,
+            y,
+            accept_sparse=False,
+            dtype=[np.float64, np.float32],
+            copy=False,
+            ensure_all_finite=False,
+            multi_output=True,
+            y_numeric=True,
+        )
+    except ValueError as exc:
+        _name_bad_target(exc, y)
+        raise
     y = np.asarray(y, dtype=np.float64)
     n = X.shape[0]
     raw_sum = float(n)
@@ -173,6 +177,25 @@ def validate_fit_input(est: Any, X: Any, y: Any, sample_weight: Any) -> FitInput
         sw = sw * (n / raw_sum)
     Y = y.reshape(n, -1)
     return FitInput(X, Y, y.ndim, sw, raw_sum)
+
+
+def _name_bad_target(exc: ValueError, y: Any) -> None:
+    """scikit-learn's "Input y contains NaN." for a 2-D y, with the first such target named
+    (raises; returns when ``exc`` is another error or y has one column)."""
+    msg = str(exc)
+    if not msg.startswith("Input y contains"):
+        return
+    try:
+        Y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return
+    if Y.ndim != 2 or Y.shape[1] < 2:
+        return
+    bad = np.flatnonzero(~np.isfinite(Y).all(axis=0))
+    if bad.size:
+        raise ValueError(
+            f"{msg.rstrip('.')} in target {bad[0]} (column {bad[0]} of y); no target was fitted."
+        ) from None
 
 
 def check_all_finite(est: Any, X: Any) -> None:
