@@ -105,6 +105,27 @@ def test_elastic_net(l1_ratio):
     check_same(X, y, 0.05, l1_ratio=l1_ratio)
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+def test_dual_extrapolation(monkeypatch, l1_ratio):
+    """With celer's dual extrapolation on (off by default), the same optimum, and a
+    ``dual_gap_`` that still bounds the suboptimality (the extrapolated point's gap)."""
+    from fastnorm.linear_model import _workset
+
+    monkeypatch.setattr(_workset, "WS_ANDERSON", 0)  # long inner solves: extrapolation wins
+    monkeypatch.setattr(_workset, "WS_DUAL_K", 5)
+    X, y = correlated(30, 600, 0.6, seed=11)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, size=30)
+    for kw in ({}, {"positive": True}, {"sw": sw}):
+        est = check_same(X, y, 0.02, l1_ratio=l1_ratio, **kw)
+        a = est.alpha
+        ref = sk.ElasticNet(alpha=a, l1_ratio=l1_ratio, **TIGHT, positive=kw.get("positive",
+                            False)).fit(X, y, sample_weight=kw.get("sw"))  # fmt: skip
+        f = objective(X, y, est.coef_, est.intercept_, a, l1_ratio, kw.get("sw"))
+        f_ref = objective(X, y, ref.coef_, ref.intercept_, a, l1_ratio, kw.get("sw"))
+        assert 0.0 <= est.dual_gap_
+        assert f - f_ref <= est.dual_gap_ * (1 + 1e-9) + 1e-14
+
+
 def test_gap_and_tol():
     """``dual_gap_`` is scikit-learn's gap, under ``tol * ||y_c||^2 / n`` once converged."""
     X, y = correlated(40, 800, 0.6, seed=7)
