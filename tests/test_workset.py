@@ -219,3 +219,46 @@ def test_callback_stops_and_objective_path():
     path = m.objective_path_
     assert np.all(np.diff(path) <= 1e-12 * path[0])  # every outer step lowers the objective
     assert path[-1] == pytest.approx(objective(X, y, m.coef_, m.intercept_, a), rel=1e-10)
+
+
+def test_precompute_gram_array():
+    """``precompute=`` a Gram array is used as scikit-learn uses it: same coefficients from
+    the same array (even one that is not X^T X away from the checked entry), the checked
+    entry's ValueError, and the recompute warning on uncentred X with an intercept."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 20))
+    y = X[:, :4] @ np.arange(1.0, 5.0) + rng.standard_normal(60)
+    sw = rng.uniform(0.5, 2.0, 60)
+    s = sw * 60 / sw.sum()
+    Xc = X - X.mean(axis=0)
+    ridge = 0.5 * np.eye(20)  # off the checked entry: the array, not X, sets the problem
+    cases = [
+        (X, X.T @ X + ridge, False, None, 0.7),
+        (Xc, Xc.T @ Xc, True, None, 1.0),
+        (X, X.T @ (s[:, None] * X), False, sw, 0.5),
+        (X, X.T @ X, False, None, 1.0),
+    ]
+    for XX, G, fi, w, l1r in cases:
+        G0 = G.copy()
+        kw = dict(alpha=0.05, l1_ratio=l1r, precompute=G, fit_intercept=fi, **TIGHT)
+        est = ElasticNet(**kw).fit(XX, y, sample_weight=w)
+        ref = sk.ElasticNet(**kw).fit(XX, y, sample_weight=w)
+        assert est.solver_ == "gram"
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(est.coef_ == 0, ref.coef_ == 0)
+        np.testing.assert_array_equal(G, G0)
+    Y = np.c_[y, 2.0 * y + 1.0]
+    est = Lasso(alpha=0.05, precompute=X.T @ X, fit_intercept=False, **TIGHT).fit(X, Y)
+    ref = sk.Lasso(alpha=0.05, precompute=X.T @ X, fit_intercept=False, **TIGHT).fit(X, Y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    bad = X.T @ X
+    bad[10, 11] += 1.0
+    for cls in (Lasso, sk.Lasso):
+        with pytest.raises(ValueError, match="did not pass validation"):
+            cls(precompute=bad, fit_intercept=False).fit(X, y)
+    with pytest.warns(UserWarning, match="recomputing Gram matrix"):
+        est = Lasso(alpha=0.05, precompute=X.T @ X, **TIGHT).fit(X + 3.0, y)
+    with pytest.warns(UserWarning, match="recomputing Gram matrix"):
+        ref = sk.Lasso(alpha=0.05, precompute=X.T @ X, **TIGHT).fit(X + 3.0, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
