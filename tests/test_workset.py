@@ -262,3 +262,36 @@ def test_precompute_gram_array():
     with pytest.warns(UserWarning, match="recomputing Gram matrix"):
         ref = sk.Lasso(alpha=0.05, precompute=X.T @ X, **TIGHT).fit(X + 3.0, y)
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cls, ref_cls, kw, weighted",
+    [
+        ("LassoCV", "LassoCV", {}, False),
+        ("LassoCV", "LassoCV", {"fit_intercept": False}, True),
+        ("ElasticNetCV", "ElasticNetCV", {"l1_ratio": [0.5, 0.9]}, False),
+    ],
+)
+def test_cv_on_wide_data(monkeypatch, cls, ref_cls, kw, weighted):
+    """LassoCV / ElasticNetCV on wide X run working sets per fold (no p x p Gram matrix):
+    the same alpha_, mse_path_ and refit as scikit-learn's."""
+    import fastnorm.linear_model as fl
+    from fastnorm.linear_model import _path
+
+    X, y = correlated(40, 300, 0.6, seed=12)
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, 40) if weighted else None
+    args = dict(kw, alphas=8, eps=1e-2, tol=1e-10, max_iter=100_000, cv=4)
+    calls = []
+    orig = _path._aug_gram
+    monkeypatch.setattr(_path, "_aug_gram", lambda *a: calls.append(1) or orig(*a))
+    fl.LassoCV(alphas=3, cv=2).fit(X[:, :20], y)  # tall: Gram passes (the spy sees them)
+    assert calls
+    calls.clear()
+    est = getattr(fl, cls)(**args).fit(X, y, sample_weight=sw)
+    ref = getattr(sk, ref_cls)(**args).fit(X, y, sample_weight=sw)
+    assert not calls  # no Gram pass
+    np.testing.assert_allclose(est.alphas_, ref.alphas_, rtol=1e-12)
+    assert est.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    np.testing.assert_allclose(est.mse_path_, ref.mse_path_, rtol=1e-6)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
