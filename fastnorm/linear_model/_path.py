@@ -676,8 +676,10 @@ _CV_DOC = """
     beyond one pass over X is independent of n_samples.  Same parameters, attributes and
     selection rule as scikit-learn's estimator of the same name (``selection="random"`` with
     ``random_state`` as in scikit-learn); ``precompute``, ``copy_X`` and ``n_jobs`` are
-    accepted for compatibility (X is never copied, the Gram matrix is always used, the folds
-    share one pass over X instead of jobs).  The final refit is
+    accepted for compatibility (X is never copied, the folds share one pass over X instead
+    of jobs).  On wide X (the rule of ``solver="auto"``: no Gram matrix there, with an L1
+    term and cyclic selection) each fold's path runs warm-started working sets on X itself,
+    the held-out rows at weight zero, and no p x p matrix is formed.  The final refit is
     :class:`~fastnorm.linear_model.ElasticNet`'s own fit on the statistics of the full data.
 
     Attributes
