@@ -540,7 +540,7 @@ class _GramCV(RegressorMixin, LinearModel):
 
         n, p = X.shape
         s_all = np.ones(n) if sw is None else sw
-        full = _Prepared(NumpyPass(X, yv, s_all * (n / s_all.sum())), fit_intercept, None, X)
+        full = _Prepared(NumpyPass(X, yv, s_all * (n / s_all.sum())), fit_intercept, self, X)
         grids = self._grids(full.xty(), float(n), l1_ratios)
         mse = np.empty((len(l1_ratios), len(folds), grids[0].size))
         for k, (train, test) in enumerate(folds):
