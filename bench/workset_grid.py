@@ -46,6 +46,13 @@ def problems():
     ]
     out += [(f"enet{r} 500x5000 rho=0.6 reg=0.1", 500, 5000, 0.6, 0.1, r) for r in (0.5, 0.9)]
     out.append(("lasso 200000x200 rho=0.6 reg=0.01", 200000, 200, 0.6, 0.01, 1.0))
+    # shapes outside benchopt's grid (issue 11: no problem may get slower than scikit-learn)
+    out += [
+        ("lasso 1000x1000 rho=0.9 reg=0.01", 1000, 1000, 0.9, 0.01, 1.0),
+        ("lasso 2000x500 rho=0.6 reg=0.01", 2000, 500, 0.6, 0.01, 1.0),
+        ("lasso 50x5000 rho=0.6 reg=0.1", 50, 5000, 0.6, 0.1, 1.0),
+        ("lasso 300x300 rho=0.6 reg=0.1", 300, 300, 0.6, 0.1, 1.0),
+    ]
     return out
 
 

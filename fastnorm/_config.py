@@ -78,6 +78,10 @@ PARALLEL_MIN = int(os.environ.get("FASTNORM_PARALLEL_MIN", 1 << 16))
 #: 2 busy cores: medians of 80-120 ms parallel against 4 ms serial, bench/README.md).
 GRAM_PARALLEL_MIN = int(os.environ.get("FASTNORM_GRAM_PARALLEL_MIN", 1 << 26))
 
+#: The working-set solver's dual extrapolation drops a combination whose affine weights sum
+#: (in absolute value) past this: the extrapolated point would lose digits to cancellation.
+WS_DUAL_MAX_COEF = 1e4
+
 #: ``reassoc`` is what lets LLVM vectorise float reductions; we never pass ``nnan``/``ninf``
 #: so NaN and inf propagate exactly as in numpy.
 FASTMATH = frozenset({"reassoc", "contract"})

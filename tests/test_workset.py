@@ -105,6 +105,27 @@ def test_elastic_net(l1_ratio):
     check_same(X, y, 0.05, l1_ratio=l1_ratio)
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+def test_dual_extrapolation(monkeypatch, l1_ratio):
+    """With celer's dual extrapolation on (off by default), the same optimum, and a
+    ``dual_gap_`` that still bounds the suboptimality (the extrapolated point's gap)."""
+    from fastnorm.linear_model import _workset
+
+    monkeypatch.setattr(_workset, "WS_ANDERSON", 0)  # long inner solves: extrapolation wins
+    monkeypatch.setattr(_workset, "WS_DUAL_K", 5)
+    X, y = correlated(30, 600, 0.6, seed=11)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, size=30)
+    for kw in ({}, {"positive": True}, {"sw": sw}):
+        est = check_same(X, y, 0.02, l1_ratio=l1_ratio, **kw)
+        a = est.alpha
+        ref = sk.ElasticNet(alpha=a, l1_ratio=l1_ratio, **TIGHT, positive=kw.get("positive",
+                            False)).fit(X, y, sample_weight=kw.get("sw"))  # fmt: skip
+        f = objective(X, y, est.coef_, est.intercept_, a, l1_ratio, kw.get("sw"))
+        f_ref = objective(X, y, ref.coef_, ref.intercept_, a, l1_ratio, kw.get("sw"))
+        assert 0.0 <= est.dual_gap_
+        assert f - f_ref <= est.dual_gap_ * (1 + 1e-9) + 1e-14
+
+
 def test_gap_and_tol():
     """``dual_gap_`` is scikit-learn's gap, under ``tol * ||y_c||^2 / n`` once converged."""
     X, y = correlated(40, 800, 0.6, seed=7)
@@ -198,3 +219,79 @@ def test_callback_stops_and_objective_path():
     path = m.objective_path_
     assert np.all(np.diff(path) <= 1e-12 * path[0])  # every outer step lowers the objective
     assert path[-1] == pytest.approx(objective(X, y, m.coef_, m.intercept_, a), rel=1e-10)
+
+
+def test_precompute_gram_array():
+    """``precompute=`` a Gram array is used as scikit-learn uses it: same coefficients from
+    the same array (even one that is not X^T X away from the checked entry), the checked
+    entry's ValueError, and the recompute warning on uncentred X with an intercept."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 20))
+    y = X[:, :4] @ np.arange(1.0, 5.0) + rng.standard_normal(60)
+    sw = rng.uniform(0.5, 2.0, 60)
+    s = sw * 60 / sw.sum()
+    Xc = X - X.mean(axis=0)
+    ridge = 0.5 * np.eye(20)  # off the checked entry: the array, not X, sets the problem
+    cases = [
+        (X, X.T @ X + ridge, False, None, 0.7),
+        (Xc, Xc.T @ Xc, True, None, 1.0),
+        (X, X.T @ (s[:, None] * X), False, sw, 0.5),
+        (X, X.T @ X, False, None, 1.0),
+    ]
+    for XX, G, fi, w, l1r in cases:
+        G0 = G.copy()
+        kw = dict(alpha=0.05, l1_ratio=l1r, precompute=G, fit_intercept=fi, **TIGHT)
+        est = ElasticNet(**kw).fit(XX, y, sample_weight=w)
+        ref = sk.ElasticNet(**kw).fit(XX, y, sample_weight=w)
+        assert est.solver_ == "gram"
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(est.coef_ == 0, ref.coef_ == 0)
+        np.testing.assert_array_equal(G, G0)
+    Y = np.c_[y, 2.0 * y + 1.0]
+    est = Lasso(alpha=0.05, precompute=X.T @ X, fit_intercept=False, **TIGHT).fit(X, Y)
+    ref = sk.Lasso(alpha=0.05, precompute=X.T @ X, fit_intercept=False, **TIGHT).fit(X, Y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    bad = X.T @ X
+    bad[10, 11] += 1.0
+    for cls in (Lasso, sk.Lasso):
+        with pytest.raises(ValueError, match="did not pass validation"):
+            cls(precompute=bad, fit_intercept=False).fit(X, y)
+    with pytest.warns(UserWarning, match="recomputing Gram matrix"):
+        est = Lasso(alpha=0.05, precompute=X.T @ X, **TIGHT).fit(X + 3.0, y)
+    with pytest.warns(UserWarning, match="recomputing Gram matrix"):
+        ref = sk.Lasso(alpha=0.05, precompute=X.T @ X, **TIGHT).fit(X + 3.0, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cls, ref_cls, kw, weighted",
+    [
+        ("LassoCV", "LassoCV", {}, False),
+        ("LassoCV", "LassoCV", {"fit_intercept": False}, True),
+        ("ElasticNetCV", "ElasticNetCV", {"l1_ratio": [0.5, 0.9]}, False),
+    ],
+)
+def test_cv_on_wide_data(monkeypatch, cls, ref_cls, kw, weighted):
+    """LassoCV / ElasticNetCV on wide X run working sets per fold (no p x p Gram matrix):
+    the same alpha_, mse_path_ and refit as scikit-learn's."""
+    import fastnorm.linear_model as fl
+    from fastnorm.linear_model import _path
+
+    X, y = correlated(40, 300, 0.6, seed=12)
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, 40) if weighted else None
+    args = dict(kw, alphas=8, eps=1e-2, tol=1e-10, max_iter=100_000, cv=4)
+    calls = []
+    orig = _path._aug_gram
+    monkeypatch.setattr(_path, "_aug_gram", lambda *a: calls.append(1) or orig(*a))
+    fl.LassoCV(alphas=3, cv=2).fit(X[:, :20], y)  # tall: Gram passes (the spy sees them)
+    assert calls
+    calls.clear()
+    est = getattr(fl, cls)(**args).fit(X, y, sample_weight=sw)
+    ref = getattr(sk, ref_cls)(**args).fit(X, y, sample_weight=sw)
+    assert not calls  # no Gram pass
+    np.testing.assert_allclose(est.alphas_, ref.alphas_, rtol=1e-12)
+    assert est.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    np.testing.assert_allclose(est.mse_path_, ref.mse_path_, rtol=1e-6)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)

@@ -19,7 +19,7 @@ from fastnorm.linear_model._validation import per_target_alpha
 from fastnorm.linear_model._workset import AUTO_GRAM_MIN_RATIO, AUTO_WS_MIN_P
 
 _ENET_EXTRA = {
-    "precompute": ["boolean", StrOptions({"auto"})],
+    "precompute": ["boolean", StrOptions({"auto"}), "array-like"],
     "selection": [StrOptions({"cyclic", "random"})],
 }
 
@@ -51,9 +51,13 @@ _SOLVER_DOC = """
         Initial learning rate of the ``"sgd"`` solver (None: from the data's scale).
     random_state : int, RandomState instance or None, default=None
         Row order of the ``"sgd"`` solver, coordinate order of ``selection="random"``.
-    precompute : bool or "auto", default=False
+    precompute : bool, "auto" or array of shape (n_features, n_features), default=False
         scikit-learn's switch for the Gram matrix: True makes ``solver="auto"`` use the
-        ``"gram"`` solver whatever the shape (a user-supplied Gram array is not supported).
+        ``"gram"`` solver whatever the shape.  An array is used as the Gram matrix
+        ``X.T @ X`` (weighted by the rescaled ``sample_weight``) by the ``"gram"`` solver, as
+        scikit-learn uses it: one of its entries is checked against X (ValueError when it
+        differs), and with ``fit_intercept=True`` on X whose columns are not centred it is
+        recomputed, with scikit-learn's UserWarning.
     selection : {"cyclic", "random"}, default="cyclic"
         Coordinate order of the ``"gram"`` solver, as in scikit-learn: ``"random"`` updates
         a coordinate drawn at random (seeded by ``random_state``, scikit-learn's generator)
@@ -190,6 +194,8 @@ class ElasticNet(FusedLinearModel):
         self : object
             Fitted estimator.
         """
+        if _is_gram_array(self.precompute):
+            return _fit_precomputed(self, X, y, sample_weight)
         return super().fit(X, y, sample_weight)
 
     def _solver_key(self, n, p, backend):
@@ -216,7 +222,9 @@ class ElasticNet(FusedLinearModel):
         features, streaming above.
         """
         gram_ok = p <= AUTO_GRAM_MAX_P
-        if self.precompute is True or (self.selection == "random" and gram_ok):
+        if self.precompute is True or _is_gram_array(self.precompute):
+            return "gram"
+        if self.selection == "random" and gram_ok:
             return "gram"
         # alpha may hold one value per target: every target needs an L1 term to screen
         ws_ok = "rows" in backend.provides and bool(
@@ -238,6 +246,91 @@ class ElasticNet(FusedLinearModel):
         l1 = alpha * self.l1_ratio
         l2 = alpha * (1.0 - self.l1_ratio)
         return np.broadcast_to(l1, (k,)), np.broadcast_to(l2, (k,))
+
+
+def _is_gram_array(precompute) -> bool:
+    return hasattr(precompute, "__array__") and not isinstance(precompute, (str, bool))
+
+
+def _fit_precomputed(est, X, y, sample_weight):
+    """``fit`` with a user's Gram matrix, as scikit-learn's ``_pre_fit`` takes it.
+
+    The weighted column means decide (scikit-learn's rule): with ``fit_intercept`` and means
+    not all close to zero the Gram is recomputed (UserWarning); otherwise one entry is
+    checked against X, and the ``"gram"`` solver runs on the array with ``X_c^T W y_c``,
+    ``y_c^T W y_c`` and the means computed from the data (one matrix-vector product).
+    """
+    from fastnorm.linear_model._data import NumpyBackend
+    from fastnorm.linear_model._fit import fit_on, make_backend
+    from fastnorm.linear_model._gram import GramStats
+
+    est._validate_params()
+    backend = make_backend(est, X, y, sample_weight)
+    if not isinstance(backend, NumpyBackend):  # Dask: the Gram comes from the chunks
+        return fit_on(est, backend)
+    Xa, Y, sw = backend.X, backend.Y, backend.sw
+    n, p = Xa.shape
+    s = np.ones(n) if sw is None else sw
+    if est.fit_intercept:
+        x_off = (s @ Xa) / n if sw is not None else np.asarray(Xa.mean(axis=0), np.float64)
+        y_off = (s @ Y) / n
+    else:
+        x_off, y_off = np.zeros(p), np.zeros(Y.shape[1])
+    G = np.asarray(est.precompute)
+    if est.fit_intercept and not np.allclose(x_off, np.zeros(p)):
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: recomputing Gram "
+            "matrix.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return fit_on(est, backend)
+    if G.shape != (p, p):
+        raise ValueError(f"precompute should be of shape {(p, p)}, got {G.shape}.")
+    _check_gram_entry(Xa, G, x_off, s)
+    Gf = np.ascontiguousarray(G, dtype=np.float64)
+    Yc = (Y - y_off) * s[:, None]
+    Xty = np.asarray(Xa.T @ Yc, dtype=np.float64) - np.outer(x_off, Yc.sum(axis=0))
+    yty = np.einsum("ik,ik->k", Y - y_off, Yc)
+    raw_scale = n / backend.raw_sum
+    gram = {
+        t: GramStats(
+            Gf,
+            np.ascontiguousarray(Xty[:, t]),
+            x_off,
+            float(y_off[t]),
+            float(yty[t]),
+            float(n),
+            n,
+            raw_scale,
+            Xa.dtype,
+        )  # fmt: skip
+        for t in range(Y.shape[1])
+    }
+    backend._gram.update(gram)
+    return fit_on(est, backend)
+
+
+def _check_gram_entry(X, G, x_off, s) -> None:
+    """scikit-learn's ``_check_precomputed_gram_matrix``: the entry ``(p // 2, p // 2 + 1)``
+    against the weighted, centred columns of X (rtol 1e-4 for float32, else 1e-7; atol
+    1e-5), with its message."""
+    p = X.shape[1]
+    f1 = p // 2
+    f2 = min(f1 + 1, p - 1)
+    q = np.sqrt(s)
+    v1 = (X[:, f1] - x_off[f1]) * q
+    v2 = (X[:, f2] - x_off[f2]) * q
+    expected = np.dot(v1, v2)
+    actual = G[f1, f2]
+    rtol = max(1e-4 if d == np.float32 else 1e-7 for d in (G.dtype, X.dtype))
+    if not np.isclose(expected, actual, rtol=rtol, atol=1e-5):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter did not pass validation when "
+            "a single element was checked - please check that it was computed properly. For "
+            f"element ({f1},{f2}) we computed {expected} but the user-supplied value was "
+            f"{actual}."
+        )
 
 
 class Lasso(ElasticNet):

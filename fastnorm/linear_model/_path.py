@@ -461,6 +461,104 @@ class _GramCV(RegressorMixin, LinearModel):
             )
         )
 
+    def _grids(self, Xty: np.ndarray, n: float, l1_ratios: np.ndarray) -> list:
+        """The alpha grid of each l1_ratio: scikit-learn's from ``X_c^T W y_c`` of the
+        full data, or the given alphas in decreasing order (with its checks)."""
+        if isinstance(self.alphas, numbers.Integral):
+            grids = [
+                _alpha_grid_from_xy(Xty, n, r, self.eps, self.alphas, self.positive)
+                for r in l1_ratios
+            ]
+        else:
+            from sklearn.utils import check_scalar
+
+            for i, v in enumerate(self.alphas):  # scikit-learn's checks and messages
+                check_scalar(v, f"alphas[{i}]", target_type=numbers.Real, min_val=0.0,
+                             include_boundaries="left")  # fmt: skip
+            a = np.asarray(self.alphas, dtype=np.float64).reshape(-1)
+            grids = [np.sort(a)[::-1]] * len(l1_ratios)
+        return grids
+
+    def _gram_cv(self, X, yv, sw, folds, l1_ratios, fit_intercept, rs):
+        """Every fold's path on Gram matrices from one pass over X: ``(mse, grids, full)``,
+        ``full`` the statistics of all the data (the refit's)."""
+        n, p = X.shape
+        shift, y_shift = _pick_shift(X, yv, fit_intercept)
+        S_test = []
+        for _, test in folds:
+            test = np.asarray(test)
+            sl = _contiguous(test)
+            ix: Any = sl if sl is not None else test
+            Xt = X[ix]  # a view for contiguous folds
+            S_test.append(_aug_gram(Xt, yv[ix], None if sw is None else sw[ix], shift, y_shift))
+        all_test = np.sort(np.concatenate([np.asarray(t) for _, t in folds]))
+        if all_test.size == n and np.array_equal(all_test, np.arange(n)):
+            S_total = np.sum(S_test, axis=0)  # the folds partition the rows: no extra pass
+        else:
+            S_total = _aug_gram(X, yv, sw, shift, y_shift)
+        if not np.isfinite(S_total).all():
+            _raise_nonfinite(X, yv)
+
+        def stats_of(S: np.ndarray, n_rows: int) -> GramStats:
+            c = n_rows / S[p + 1, p + 1] if sw is not None else 1.0
+            return _finish_stats(c * S, shift, y_shift, fit_intercept, n_rows, c, X.dtype)
+
+        full = stats_of(S_total, n)
+        grids = self._grids(full.Xty, full.n, l1_ratios)
+        mse = np.empty((len(l1_ratios), len(folds), grids[0].size))
+        for r, (l1r, grid) in enumerate(zip(l1_ratios, grids, strict=True)):
+            for k, ((train, test), S_k) in enumerate(zip(folds, S_test, strict=True)):
+                n_test = int(np.asarray(test).size)
+                n_train = int(np.asarray(train).size)
+                if n_train + n_test == n:
+                    S_train = S_total - S_k
+                else:  # overlapping or partial splitters: read the training rows
+                    tr = np.asarray(train)
+                    S_train = _aug_gram(
+                        X[tr], yv[tr], None if sw is None else sw[tr], shift, y_shift
+                    )
+                st = stats_of(S_train, n_train)
+                W, _, _ = _path_on_stats(st, grid, float(l1r), None, self.max_iter, self.tol,
+                                         self.positive, self.verbose, self.selection,
+                                         rs)  # fmt: skip
+                W = W.astype(np.float64)
+                b = st.y_offset - st.X_offset @ W if fit_intercept else np.zeros(grid.size)
+                te = _finish_stats(S_k, shift, y_shift, True, n_test, 1.0, X.dtype)
+                mse[r, k] = _test_mse(te, S_k[p + 1, p + 1], W, b)
+
+        return mse, grids, full
+
+    def _workset_cv(self, X, yv, sw, folds, l1_ratios, fit_intercept):
+        """Every fold's path on working sets (wide X): ``(mse, grids)``.
+
+        A training fold is the full X with the test rows at weight zero (the working-set
+        passes take weights: X is not copied; the other rows cost their share of each
+        pass), the training weights rescaled to sum to n, so the objective is scikit-learn's
+        on ``X[train]``.  The test rows are gathered once per fold for the errors."""
+        from fastnorm.linear_model._data import NumpyPass
+        from fastnorm.linear_model._workset import _Prepared
+
+        n, p = X.shape
+        s_all = np.ones(n) if sw is None else sw
+        full = _Prepared(NumpyPass(X, yv, s_all * (n / s_all.sum())), fit_intercept, self, X)
+        grids = self._grids(full.xty(), float(n), l1_ratios)
+        mse = np.empty((len(l1_ratios), len(folds), grids[0].size))
+        for k, (train, test) in enumerate(folds):
+            train, test = np.asarray(train), np.asarray(test)
+            w_fold = np.zeros(n)
+            np.add.at(w_fold, train, s_all[train])  # a row drawn twice counts twice
+            w_fold *= n / w_fold.sum()
+            pp = _Prepared(NumpyPass(X, yv, w_fold), fit_intercept, None, X)
+            Xt = np.asarray(X[test], dtype=np.float64)
+            st = s_all[test]
+            for r, (l1r, grid) in enumerate(zip(l1_ratios, grids, strict=True)):
+                W, _, _ = workset_path(pp, grid, float(l1r), None, self.max_iter, self.tol,
+                                       self.positive, self.verbose)  # fmt: skip
+                b = pp.y_off - pp.xoff @ W if fit_intercept else np.zeros(grid.size)
+                res = Xt @ W + b - yv[test][:, None]
+                mse[r, k] = (st @ (res * res)) / st.sum()
+        return mse, grids
+
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> Any:
         """Fit the model along a path of alphas, choosing alpha (and l1_ratio) by
         cross-validation, then refit on all the data (through the estimator).
@@ -519,61 +617,14 @@ class _GramCV(RegressorMixin, LinearModel):
         folds = list(check_cv(self.cv).split(X, yv, **routed.splitter.split))
         rs = self.random_state
 
-        shift, y_shift = _pick_shift(X, yv, fit_intercept)
-        S_test = []
-        for _, test in folds:
-            test = np.asarray(test)
-            sl = _contiguous(test)
-            ix: Any = sl if sl is not None else test
-            Xt = X[ix]  # a view for contiguous folds
-            S_test.append(_aug_gram(Xt, yv[ix], None if sw is None else sw[ix], shift, y_shift))
-        all_test = np.sort(np.concatenate([np.asarray(t) for _, t in folds]))
-        if all_test.size == n and np.array_equal(all_test, np.arange(n)):
-            S_total = np.sum(S_test, axis=0)  # the folds partition the rows: no extra pass
+        if all(_wide(n, p, float(r), self.precompute, self.selection, self.alphas)
+               for r in l1_ratios):  # fmt: skip
+            # wide X: working sets per fold, warm-started along the path, never a p x p
+            # Gram matrix per fold
+            mse, grids = self._workset_cv(X, yv, sw, folds, l1_ratios, fit_intercept)
+            full = None
         else:
-            S_total = _aug_gram(X, yv, sw, shift, y_shift)
-        if not np.isfinite(S_total).all():
-            _raise_nonfinite(X, yv)
-
-        def stats_of(S: np.ndarray, n_rows: int) -> GramStats:
-            c = n_rows / S[p + 1, p + 1] if sw is not None else 1.0
-            return _finish_stats(c * S, shift, y_shift, fit_intercept, n_rows, c, X.dtype)
-
-        full = stats_of(S_total, n)
-        if isinstance(self.alphas, numbers.Integral):
-            grids = [
-                _alpha_grid_from_xy(full.Xty, full.n, r, self.eps, self.alphas, self.positive)
-                for r in l1_ratios
-            ]
-        else:
-            from sklearn.utils import check_scalar
-
-            for i, v in enumerate(self.alphas):  # scikit-learn's checks and messages
-                check_scalar(v, f"alphas[{i}]", target_type=numbers.Real, min_val=0.0,
-                             include_boundaries="left")  # fmt: skip
-            a = np.asarray(self.alphas, dtype=np.float64).reshape(-1)
-            grids = [np.sort(a)[::-1]] * len(l1_ratios)
-
-        mse = np.empty((len(l1_ratios), len(folds), grids[0].size))
-        for r, (l1r, grid) in enumerate(zip(l1_ratios, grids, strict=True)):
-            for k, ((train, test), S_k) in enumerate(zip(folds, S_test, strict=True)):
-                n_test = int(np.asarray(test).size)
-                n_train = int(np.asarray(train).size)
-                if n_train + n_test == n:
-                    S_train = S_total - S_k
-                else:  # overlapping or partial splitters: read the training rows
-                    tr = np.asarray(train)
-                    S_train = _aug_gram(
-                        X[tr], yv[tr], None if sw is None else sw[tr], shift, y_shift
-                    )
-                st = stats_of(S_train, n_train)
-                W, _, _ = _path_on_stats(st, grid, float(l1r), None, self.max_iter, self.tol,
-                                         self.positive, self.verbose, self.selection,
-                                         rs)  # fmt: skip
-                W = W.astype(np.float64)
-                b = st.y_offset - st.X_offset @ W if fit_intercept else np.zeros(grid.size)
-                te = _finish_stats(S_k, shift, y_shift, True, n_test, 1.0, X.dtype)
-                mse[r, k] = _test_mse(te, S_k[p + 1, p + 1], W, b)
+            mse, grids, full = self._gram_cv(X, yv, sw, folds, l1_ratios, fit_intercept, rs)
 
         mean_mse = mse.mean(axis=1)
         self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
@@ -599,13 +650,18 @@ class _GramCV(RegressorMixin, LinearModel):
 
         model = ElasticNet(
             alpha=self.alpha_, l1_ratio=best_l1r, fit_intercept=fit_intercept,
-            max_iter=self.max_iter, tol=self.tol, positive=self.positive, solver="gram",
-            selection=self.selection, random_state=rs,
+            max_iter=self.max_iter, tol=self.tol, positive=self.positive,
+            solver="gram" if full is not None else "auto", selection=self.selection,
+            random_state=rs,
         )  # fmt: skip
-        raw_sum = float(sw.sum()) if sw is not None else float(n)
-        swn = None if sw is None else sw * (n / raw_sum)
-        backend = NumpyBackend(model, X, yv[:, None], swn, raw_sum, fit_intercept, 1, {0: full})
-        fit_on(model, backend)
+        if full is None:
+            model.fit(X, yv, sample_weight=sw)
+        else:
+            raw_sum = float(sw.sum()) if sw is not None else float(n)
+            swn = None if sw is None else sw * (n / raw_sum)
+            backend = NumpyBackend(model, X, yv[:, None], swn, raw_sum, fit_intercept, 1,
+                                   {0: full})  # fmt: skip
+            fit_on(model, backend)
         self.coef_ = model.coef_
         self.intercept_ = model.intercept_
         self.dual_gap_ = model.dual_gap_
@@ -620,8 +676,10 @@ _CV_DOC = """
     beyond one pass over X is independent of n_samples.  Same parameters, attributes and
     selection rule as scikit-learn's estimator of the same name (``selection="random"`` with
     ``random_state`` as in scikit-learn); ``precompute``, ``copy_X`` and ``n_jobs`` are
-    accepted for compatibility (X is never copied, the Gram matrix is always used, the folds
-    share one pass over X instead of jobs).  The final refit is
+    accepted for compatibility (X is never copied, the folds share one pass over X instead
+    of jobs).  On wide X (the rule of ``solver="auto"``: no Gram matrix there, with an L1
+    term and cyclic selection) each fold's path runs warm-started working sets on X itself,
+    the held-out rows at weight zero, and no p x p matrix is formed.  The final refit is
     :class:`~fastnorm.linear_model.ElasticNet`'s own fit on the statistics of the full data.
 
     Attributes
