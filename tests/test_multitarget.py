@@ -455,3 +455,41 @@ def test_fork_after_parallel_calls(monkeypatch):
     assert proc.exitcode == 0
     for got, ref in zip(q.get(timeout=5), want, strict=True):
         np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize(("cls", "params"), CASES[:3])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_workset_targets_equal_single_fits_in_one_pass_per_round(cls, params, weighted, order,
+                                                                 monkeypatch):  # fmt: skip
+    """solver='workset' with y (n, k) on wide X: each outer round computes X^T R for every
+    running target in one pass, and each target's iterates are its single fit's (same bits,
+    same n_iter_)."""
+    import fastnorm.linear_model._workset as ws_mod
+
+    rng = np.random.default_rng(4)
+    n, p, k = 40, 300, 4
+    X = np.asarray(rng.standard_normal((n, p)) + 0.5, order=order)
+    W = np.zeros((p, k))
+    W[:8] = rng.standard_normal((8, k))
+    Y = X @ W + 0.2 * rng.standard_normal((n, k))
+    sw = rng.random(n) + 0.5 if weighted else None
+    alphas = np.array([0.05, 0.02, 0.1, 0.03])
+    kw = {**params, "alpha": alphas, "solver": "workset", "tol": 1e-8}
+    singles = [cls(**{**kw, "alpha": a}).fit(X, Y[:, t], sample_weight=sw)
+               for t, a in enumerate(alphas)]  # fmt: skip
+    passes = []
+    real = ws_mod._Prepared.xtv
+    monkeypatch.setattr(ws_mod._Prepared, "xtv", lambda s, V: passes.append(len(V)) or real(s, V))
+    X0, Y0 = X.copy(), Y.copy()
+    multi = cls(**kw).fit(X, Y, sample_weight=sw)
+    for t, one in enumerate(singles):
+        np.testing.assert_array_equal(multi.coef_[t], one.coef_)
+        assert multi.n_iter_[t] == one.n_iter_
+        assert multi.dual_gap_[t] == pytest.approx(one.dual_gap_, rel=1e-12, abs=0)
+        b = np.broadcast_to(multi.intercept_, (k,))[t]  # 0.0 without an intercept
+        assert b == pytest.approx(one.intercept_, rel=1e-12, abs=1e-14)
+    assert len(passes) == max(multi.n_iter_)  # one pass per outer round, all targets in it
+    assert passes[0] == k
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)

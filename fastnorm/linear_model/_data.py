@@ -59,6 +59,10 @@ class NumpyPass:
         self._moments: Moments | None = None
         self._y_moments: tuple[float, float, float] | None = None
 
+    def with_y(self, y: np.ndarray) -> NumpyPass:
+        """The pass over the same X (no second layout copy) and weights for another target."""
+        return NumpyPass(self.X, y, self.sw if self.sw.shape[0] else None)
+
     @property
     def size(self) -> int:
         return self.n_samples * self.n_features

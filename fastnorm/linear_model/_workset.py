@@ -103,21 +103,34 @@ class _Prepared:
             if owner is None:  # a path function: numpy's message
                 raise ValueError("Input X contains NaN or infinity.")
             check_all_finite(owner, X)
-        n, y_sum, yy = data.y_moments()
-        self.n = n
+        n = self.n = data.y_moments()[0]  # sum(sw): the same for every target
         if fit_intercept:
             self.xoff = colsum / n
-            self.y_off = y_sum / n
-            self.yty = max(yy - n * self.y_off * self.y_off, 0.0)
             self.L = np.maximum(colsq - n * self.xoff * self.xoff, 0.0)
         else:
             self.xoff = np.zeros(p)
-            self.y_off = 0.0
-            self.yty = yy
             self.L = colsq
         self.q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
+        self._target(data)
+
+    def _target(self, data) -> None:
+        """The target's part: its centred, weighted y and ``||y_c||^2`` (no pass over X)."""
+        self.data = data
+        n, y_sum, yy = data.y_moments()
+        self.y_off = y_sum / n if self.fit_intercept else 0.0
+        self.yty = max(yy - n * self.y_off * self.y_off, 0.0) if self.fit_intercept else yy
         yq = data.y - self.y_off
         self.yq = yq * self.q if self.q.shape[0] else yq
+
+    def for_target(self, data) -> _Prepared:
+        """The same X (layout, moments: no pass) for another target ``data`` (a data pass
+        over the same X); the gathered block is the target's own (its working sets)."""
+        other = object.__new__(_Prepared)
+        other.__dict__.update(
+            {k: v for k, v in self.__dict__.items() if k not in ("_buf", "_slot", "_Lbuf")}
+        )
+        other._target(data)
+        return other
 
     def gathered(self, ws: np.ndarray):
         """``(B, L, rows)``: the columns ``ws`` gathered (weighted, centred, float64) into
@@ -252,6 +265,29 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
     return res
 
 
+def solve_workset_many(backend, tasks: list[Task]) -> list[SolveResult]:
+    """Every target of a multi-target fit with working sets: each outer round is one pass over
+    X computing ``X_c^T W R`` for the residuals of every target still running (:func:`_drive`);
+    the targets' inner solves run in parallel between the passes, and each target stops on its
+    own gap.  Each target's iterates are those of its single fit (same bits)."""
+    if any(t.l1 <= 0.0 or t.datafit is not Quadratic for t in tasks):
+        return [solve_workset(backend, t, task) for t, task in enumerate(tasks)]
+    t0 = tasks[0]
+    pp0 = _Prepared(backend.data_pass(0), t0.fit_intercept, backend.owner, backend.X)
+    pps = [pp0] + [pp0.for_target(pp0.data.with_y(backend.Y[:, t])) for t in range(1, len(tasks))]
+    steps = []
+    for pp, task in zip(pps, tasks, strict=True):
+        w = np.array(task.w0, dtype=np.float64)
+        if task.positive:
+            w = np.maximum(w, 0.0)
+        steps.append(_steps(pp, task.l1, task.l2, bool(task.positive), w, pp.residual(w),
+                            task.max_iter, task.tol))  # fmt: skip
+    results = [res for res, _ in _drive(pp0, steps)]
+    for pp, res in zip(pps, results, strict=True):
+        res.intercept = pp.intercept(res.w)
+    return results
+
+
 def _candidate_gap(r_a, g_a, w_a, w, R2, yq, l1n, l2n, positive):
     """The duality gap of ``w`` at the dual point ``r_a`` (the inner solver's extrapolated
     residual, weighted; ``g_a = X_c^T W r_a`` its gradient, ``w_a`` its coefficients for the
@@ -269,7 +305,58 @@ def _candidate_gap(r_a, g_a, w_a, w, R2, yq, l1n, l2n, positive):
 
 
 def _solve(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
-    """The outer loop, in place on ``w`` and its weighted residual ``Rq``."""
+    """The outer loop, in place on ``w`` and its weighted residual ``Rq``: ``(result, Rq)``."""
+    return _drive(pp, [_steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb, verbose)])[0]
+
+
+def _drive(pp, steps: list) -> list:
+    """Run outer loops (:func:`_steps` generators over the same X) to their ends: each round,
+    one pass over X gives ``X_c^T V`` for the vectors ``V`` every running loop yielded, and
+    each loop resumes with its rows.  Between passes the loops' inner solves run on a thread
+    each (the compiled inner solver releases the GIL); a loop's iterates do not depend on
+    the others (``xtv`` sums each vector in the same order whatever the others are)."""
+    out: list = [None] * len(steps)
+    pending = {i: next(g) for i, g in enumerate(steps)}
+    pool = None
+    if len(steps) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        import numba
+
+        pool = ThreadPoolExecutor(max_workers=max(1, min(numba.get_num_threads(), len(steps))))
+
+    def resume(i, G):
+        try:
+            return steps[i].send(G), None
+        except StopIteration as stop:
+            return None, stop.value
+
+    try:
+        while pending:
+            idx = list(pending)
+            V = pending[idx[0]] if len(idx) == 1 else np.concatenate([pending[i] for i in idx])
+            G = pp.xtv(V)
+            row = np.cumsum([0] + [pending[i].shape[0] for i in idx])
+            parts = [G[row[j] : row[j + 1]] for j in range(len(idx))]
+            if pool is None or len(idx) == 1:
+                done = [resume(i, g) for i, g in zip(idx, parts, strict=True)]
+            else:
+                done = list(pool.map(resume, idx, parts))
+            for i, (nxt, value) in zip(idx, done, strict=True):
+                if nxt is None:
+                    out[i] = value
+                    del pending[i]
+                else:
+                    pending[i] = nxt
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return out
+
+
+def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
+    """The outer loop of one target as a generator: it yields the vectors ``V`` (m, n) whose
+    ``X_c^T V`` it needs, is sent that product, and returns ``(result, Rq)``."""
     p, n, q, yq, Lall = pp.p, pp.n, pp.q, pp.yq, pp.L
     l1n, l2n = l1 * n, l2 * n
     gap_tol = tol * pp.yty / n
@@ -291,7 +378,7 @@ def _solve(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         V = np.stack((Rq, theta)) if has_theta else Rq[None, :]
         if q.shape[0]:
             V = V * q
-        G = pp.xtv(V)
+        G = yield V
         XtR = G[0]
         R2 = float(Rq @ Rq)
         gap_n = enet_gap(w, XtR, R2, float(Rq @ yq), l1n, l2n, positive)
@@ -369,4 +456,4 @@ def _solve(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
 
 
 # ``needs="rows"``: the gathered columns need X in memory (the Dask backend does not offer it)
-register(Solver("workset", needs="rows", solve=solve_workset))
+register(Solver("workset", needs="rows", solve=solve_workset, solve_many=solve_workset_many))
