@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastnorm._config import run
+from fastnorm._config import get_num_threads, run
 from fastnorm._kernels import epoch as _ke
 from fastnorm._kernels import penalty as _kp
 from fastnorm._kernels import workset as _kw
@@ -321,9 +321,8 @@ def _drive(pp, steps: list) -> list:
     if len(steps) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        import numba
-
-        pool = ThreadPoolExecutor(max_workers=max(1, min(numba.get_num_threads(), len(steps))))
+        # fastnorm's thread count: set_num_threads and joblib's worker limits hold here too
+        pool = ThreadPoolExecutor(max_workers=max(1, min(get_num_threads(), len(steps))))
 
     def resume(i, G):
         try:
