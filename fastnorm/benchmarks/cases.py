@@ -83,7 +83,7 @@ def default_check(fast: Any, base: Any, dtype: Any) -> None:
 
 
 #: Modules that contribute cases, in table order.
-AREAS = ("cases_norms", "cases_distance", "cases_linear", "cases_dask")
+AREAS = ("cases_norms", "cases_distance", "cases_linear", "cases_models", "cases_dask")
 
 #: Areas skipped at import because an optional dependency is missing: module -> reason.
 SKIPPED: dict[str, str] = {}

@@ -91,6 +91,10 @@ QUICK_CASES = (
     "cdist/ord=2",
     "linear/ridge-fit",
     "linear/lasso-path",
+    "linear/wide-lasso",
+    "linear/multitarget-lasso",
+    "linear/batch-lasso",
+    "linear/logistic-fit",
     "dask/norm ord=2",
 )
 
