@@ -66,14 +66,16 @@ def left_to_numpy(dtype: np.dtype) -> bool:
     return kind not in NUMERIC or (kind in "fc" and dtype.itemsize > (8 if kind == "f" else 16))
 
 
-def result_dtype(x: np.ndarray | np.dtype) -> np.dtype:
-    """numpy's norm result dtype for (the :func:`as_float` form of) ``x``: the real dtype, in
-    native byte order; float64 for bool and integers."""
-    dt = x if isinstance(x, np.dtype) else x.dtype
-    if dt.kind in "biu":
-        return F64
-    dt = dt if dt.kind != "c" else np.empty(0, dt).real.dtype
+def result_dtype(x: np.ndarray) -> np.dtype:
+    """numpy's norm result dtype for ``x`` (float or complex, as :func:`as_float` returns
+    it): the real dtype, in native byte order."""
+    dt = x.real.dtype if x.dtype.kind == "c" else x.dtype
     return dt if dt.isnative else dt.newbyteorder("=")  # numpy returns native byte order
+
+
+def norm_dtype(dtype: np.dtype) -> np.dtype:
+    """numpy's norm result dtype for input of ``dtype``: float64 for bool and integers."""
+    return F64 if dtype.kind in "biu" else result_dtype(np.empty(0, dtype))
 
 
 def cast(res: Any, dtype: np.dtype) -> Any:
@@ -279,14 +281,13 @@ def normalize_args(ord: Any, axis: Any, norm_: Any) -> tuple[Any, Any]:
     return ord, axis
 
 
-def normalize_dtypes(dtype: np.dtype) -> tuple[np.dtype, np.dtype]:
-    """(result dtype, norms dtype) of normalize: float64 for bool and integers, the input's
-    dtype in native byte order otherwise; the norms in its real dtype.  TypeError for a
-    dtype with no norm."""
+def normalize_dtype(dtype: np.dtype) -> np.dtype:
+    """The result dtype of normalize: float64 for bool and integers, the input's dtype in
+    native byte order otherwise (the norms come in its real dtype, :func:`norm_dtype`).
+    TypeError for a dtype with no norm."""
     if dtype.kind not in NUMERIC:
         raise TypeError(f"normalize: unsupported input dtype {dtype}")
-    rdt = F64 if dtype.kind in "biu" else dtype.newbyteorder("=")
-    return rdt, result_dtype(rdt)
+    return F64 if dtype.kind in "biu" else dtype.newbyteorder("=")
 
 
 def check_out(out: Any, x: np.ndarray, rdt: np.dtype) -> bool:

@@ -56,7 +56,7 @@ def _check_norm(nd: int, dtype: np.dtype, ord: Any, axis: Any, keepdims: bool) -
     if how == "numpy" or (how == "matrix" and A.is_svd_ord(ord)):
         rdt = A.numpy_check(np.linalg.norm, nd, dtype, ord=ord, axis=axes, keepdims=keepdims)
     else:
-        rdt = A.result_dtype(dtype)
+        rdt = A.norm_dtype(dtype)
     return how, axes, rdt
 
 
@@ -291,7 +291,7 @@ def vector_norm(
         return _empty_result(L.vector_norm, x, axis=axis, keepdims=keepdims, ord=ord)
     if axes is None:
         return da.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
-    return _vec(x, ord, tuple(sorted(axes)), keepdims, A.result_dtype(x.dtype))
+    return _vec(x, ord, tuple(sorted(axes)), keepdims, A.norm_dtype(x.dtype))
 
 
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
@@ -411,7 +411,8 @@ def normalize(
     x = da.asarray(x)
     if out is not None:
         raise TypeError("normalize: out= is not supported for Dask arrays (results are lazy)")
-    rdt, ndt = A.normalize_dtypes(x.dtype)  # raises like numpy input
+    rdt = A.normalize_dtype(x.dtype)  # raises like numpy input
+    ndt = A.norm_dtype(rdt)
     if isinstance(ord, str):
         ord = A.SK_NORMS[ord]
     axes = tuple(range(x.ndim)) if axis is None else (normalize_axis_index(int(axis), x.ndim),)

@@ -2,10 +2,11 @@
 
 Everything between a planned view and a finished result: one entry :func:`raw` that runs a
 kernel op over a :class:`~fastnorm._plan.Plan` of one operand (the reduction kernels) or two
-(the distance kernels ``x - y``), one overflow-safe :func:`power_sum` over either, one ord
-dispatcher :func:`reduce_plan`, and on top the NumPy-input implementations of ``norm``,
-``vector_norm``, ``matrix_norm``, ``dist`` and ``normalize`` (which the public wrappers call
-after their fast paths, and the Dask backend calls for its chunks and zero-size inputs).
+(the distance kernels, on ``x - y``), one overflow-safe :func:`power_sum` over either (an
+``ord`` becomes a kernel op in :func:`fastnorm._args.op_for` only), and on top the NumPy-input
+implementations of ``norm``, ``vector_norm``, ``matrix_norm``, ``dist`` and ``normalize``
+(which the public wrappers call after their fast paths, and the Dask backend calls for its
+chunks and zero-size inputs).
 
 Layer: imports the configuration, the kernels, the argument layer and the planner.
 """
@@ -16,6 +17,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 
 from fastnorm._args import (
     F32,
@@ -29,7 +31,7 @@ from fastnorm._args import (
     is_real_number,
     is_svd_ord,
     norm_args,
-    normalize_dtypes,
+    normalize_dtype,
     op_for,
     operands,
     result_dtype,
@@ -194,7 +196,8 @@ def power_sum(plan: Plan, p: float, safe: bool) -> Any:
     """(sum |x|**p) ** (1/p) in float64 (``x - y`` for a two-operand plan), rescaled by
     max|x| where the one-pass sum over- or underflowed while the answer is representable."""
     op = OP_SUMSQ if p == 2.0 else OP_POW
-    r = raw(plan, op, p)
+    raw_ = _raw1 if len(plan.views) == 1 else _raw2  # as raw(), chosen once
+    r = raw_(plan, op, p, None)
     if isinstance(r, float):  # full reduction: finish in Python floats when nothing is special
         if (TINY <= r < math.inf) or (not safe and 0.0 < r < math.inf):
             try:
@@ -211,7 +214,7 @@ def power_sum(plan: Plan, p: float, safe: bool) -> Any:
     if not bad.any():
         res = _root(raw_a, p)
         return res[()] if res.ndim == 0 else res
-    amax = np.asarray(raw(plan, OP_MAX, 0.0), dtype=np.float64)
+    amax = np.asarray(raw_(plan, OP_MAX, 0.0, None), dtype=np.float64)
     # Rescale where the one-pass sum failed and max|x| is finite and non-zero.
     redo = bad & np.isfinite(amax) & (amax > 0)
     if not redo.any():
@@ -219,20 +222,11 @@ def power_sum(plan: Plan, p: float, safe: bool) -> Any:
         res = np.where(np.isinf(amax), amax, res)
         return res[()] if res.ndim == 0 else res
     scale = rescale_factor(amax, redo, p)
-    scaled = np.asarray(raw(plan, OP_SCALED, p, scale), dtype=np.float64)
+    scaled = np.asarray(raw_(plan, OP_SCALED, p, scale), dtype=np.float64)
     with np.errstate(over="ignore"):
         res = np.where(redo, scale * _root(scaled, p), _root(raw_a, p))
     res = np.where(np.isinf(amax), amax, res)
     return res[()] if res.ndim == 0 else res
-
-
-def reduce_plan(plan: Plan, ord: Any, dtype: np.dtype) -> Any:
-    """float64 vector ``ord``-norm(s) of a plan's operand(s) (kernel order); ``dtype``: the
-    real dtype of the data (of ``x - y``)."""
-    op, p, safe = op_for(ord, dtype)
-    if op == OP_SUMSQ or op == OP_POW:
-        return power_sum(plan, p, safe)
-    return raw(plan, op, p)
 
 
 # ----------------------------------------------------------------------------- vector norms
@@ -254,9 +248,13 @@ def vector_reduce(work: np.ndarray, ord: Any, axis: int | None) -> Any:
             return np.where(np.isnan(raw_), np.nan, res) if np.isnan(raw_).any() else res
         work = np.abs(work)  # |z| (hypot: overflow-safe), one real temporary
     plan = Plan([work], axis)
-    if ord == -math.inf and (work.size == 0 if axis is None else work.shape[axis] == 0):
-        raise ValueError(MIN_MSG)  # numpy's min over an empty axis has no identity
-    res = reduce_plan(plan, ord, work.dtype)
+    if ord is None:  # the default 2-norm, as op_for reads it, without its call
+        res = power_sum(plan, 2.0, work.itemsize == 8)
+    else:
+        if ord == -math.inf and (work.size == 0 if axis is None else work.shape[axis] == 0):
+            raise ValueError(MIN_MSG)  # numpy's min over an empty axis has no identity
+        op, p, safe = op_for(ord, work.dtype)
+        res = power_sum(plan, p, safe) if op == OP_SUMSQ or op == OP_POW else raw(plan, op, p)
     return res if axis is None else plan.finish(res)
 
 
@@ -346,8 +344,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     if xa is None:
         return np.linalg.norm(work, ord=ord, axis=axis, keepdims=keepdims)
     nd = xa.ndim
-    how, axes = norm_args(nd, ord, axis)
     rdt = result_dtype(xa)
+    # numpy's commonest case (the 2-norm of everything) without the argument reading
+    how, axes = ("l2", ()) if axis is None and ord is None else norm_args(nd, ord, axis)
     if how == "l2":
         ret = cast(vector_reduce(work, None, None), rdt)
         return np.reshape(ret, nd * [1]) if keepdims else ret
@@ -439,7 +438,8 @@ def dist_reduce(
         plan = Plan([x, y], axis)
     if plan.kind is None:  # strides fit no layout: the difference, then the norm kernels
         return vector_reduce(np.subtract(x, y), ord, axis)
-    res = reduce_plan(plan, ord, dtype)
+    op, p, safe = op_for(ord, dtype)
+    res = power_sum(plan, p, safe) if op == OP_SUMSQ or op == OP_POW else raw(plan, op, p)
     if axis is None:
         return res
     return plan.finish(res)
@@ -521,11 +521,9 @@ def normalize(
 ) -> Any:
     """:func:`fastnorm.distances.normalize` of NumPy input, ``ord`` and ``axis`` read by
     :func:`~fastnorm._args.normalize_args`."""
-    from numpy.lib.array_utils import normalize_axis_index
-
     xa = np.asarray(x)
     kind = xa.dtype.kind
-    rdt, _ = normalize_dtypes(xa.dtype)
+    rdt = normalize_dtype(xa.dtype)
     ax = None if axis is None else normalize_axis_index(axis, xa.ndim)
     if not copy and out is None and xa is x and xa.dtype == rdt and xa.flags.writeable:
         out = xa  # scikit-learn's copy=False: in place where the dtype allows it

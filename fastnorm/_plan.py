@@ -27,7 +27,6 @@ Layer: numpy only.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -39,14 +38,19 @@ def merge_axes(shape: tuple[int, ...], strides: list[tuple[int, ...]], axes: Any
     """Sort ``axes`` by decreasing |stride| and merge neighbours that are contiguous with each
     other in every operand (``strides``: one tuple per operand).  Returns a list of
     ``[length, [stride per operand], [original axes]]`` (outer to inner)."""
-    if len(strides) == 1:
-        s0 = strides[0]
-        ax = sorted((a for a in axes if shape[a] != 1), key=lambda a: -abs(s0[a]))
-    else:
-        ax = sorted(
-            (a for a in axes if shape[a] != 1), key=lambda a: -max(abs(s[a]) for s in strides)
-        )
     merged: list = []
+    if len(strides) == 1:  # the same algebra, written for one operand (microseconds count)
+        s0 = strides[0]
+        for a in sorted((a for a in axes if shape[a] != 1), key=lambda a: -abs(s0[a])):
+            if merged and merged[-1][1][0] == s0[a] * shape[a]:
+                g = merged[-1]
+                g[0] *= shape[a]
+                g[1] = [s0[a]]
+                g[2].append(a)
+            else:
+                merged.append([shape[a], [s0[a]], [a]])
+        return merged
+    ax = sorted((a for a in axes if shape[a] != 1), key=lambda a: -max(abs(s[a]) for s in strides))
     for a in ax:
         if merged and all(
             g == s[a] * shape[a] for g, s in zip(merged[-1][1], strides, strict=True)
@@ -93,16 +97,25 @@ def _view1(x: np.ndarray, groups: list, lead: int) -> np.ndarray:
 
 def _views(ops: list[np.ndarray], groups: list, lead: int) -> tuple[list, tuple]:
     """Views of several operands on the merged ``groups`` (after ``lead`` axes of length one),
-    read-only, length 1 on every outer axis where an operand's stride is 0; and the shape."""
+    read-only, length 1 on every outer axis where an operand's stride is 0; and the shape.
+    Transpose + reshape, as :func:`_view1` (a view: each group is contiguous in every
+    operand), is cheaper than ``as_strided`` and gives the same strides and numba type."""
+    order = [a for g in groups for a in g[2]]
+    perm = [a for a in range(ops[0].ndim) if a not in order] + order
     shape = (1,) * lead + tuple(g[0] for g in groups)
-    last = len(shape) - 1
+    outer = [i for i, g in enumerate(groups[:-1], lead) if 0 in g[1]]
     views = []
     for k, a in enumerate(ops):
-        st = (0,) * lead + tuple(g[1][k] for g in groups)
-        sh = tuple(
-            1 if s == 0 and i < last else n for i, (n, s) in enumerate(zip(shape, st, strict=True))
-        )
-        views.append(np.lib.stride_tricks.as_strided(a, shape=sh, strides=st, writeable=False))
+        try:
+            v = a.transpose(perm).reshape(shape, copy=False)  # a new array object
+        except ValueError:  # pragma: no cover - defensive: explicit strides
+            st = (0,) * lead + tuple(g[1][k] for g in groups)
+            v = np.lib.stride_tricks.as_strided(a, shape=shape, strides=st)
+        cut = [i for i in outer if v.strides[i] == 0]
+        if cut:  # broadcast along an outer axis: the kernels reuse row 0
+            v = v[tuple(slice(0, 1) if i in cut else slice(None) for i in range(v.ndim))]
+        v.flags.writeable = False
+        views.append(v)
     return views, shape
 
 
@@ -126,13 +139,13 @@ class Plan:
         x = ops[0]
         single = len(ops) == 1
         shape = x.shape
-        self.n = n_all = math.prod(shape)
+        self.n = n_all = x.size
         self.perm: list[int] = []
         self.kind: str | None
         if axis is None:
             self.out_shape: tuple[int, ...] = ()
-            if single and x.ndim == 1:
-                self._one("flat", x)
+            if single and x.ndim == 1:  # the commonest plan, assigned inline (call overhead)
+                self.kind, self.views, self.shape = "flat", ops, shape
                 return
             if single and (x.flags.c_contiguous or x.flags.f_contiguous):
                 self._one("flat", x.ravel(order="K"))
@@ -150,20 +163,23 @@ class Plan:
             else:
                 self.kind = None
             return
-        n, sk = shape[axis], [a.strides[axis] for a in ops]
+        n = shape[axis]
         others = [a for a in range(x.ndim) if a != axis]
         self.out_shape = tuple(shape[a] for a in others)
         if n == 0 or n_all == 0:
             self._one("empty", x)
             return
-        if single and x.ndim == 2:  # the common case, without stride algebra
+        if single and x.ndim == 2:  # the common case, without stride algebra (nor calls)
             other = others[0]
             self.perm = [0] if shape[other] != 1 else []
-            if abs(sk[0]) <= abs(x.strides[other]) or shape[other] == 1:
-                self._one("rows", x if axis == 1 else x.T)
+            st = x.strides
+            if abs(st[axis]) <= abs(st[other]) or shape[other] == 1:
+                self.kind, v = "rows", x if axis == 1 else x.T
             else:
-                self._one("cols", (x.T if axis == 1 else x)[None])
+                self.kind, v = "cols", (x.T if axis == 1 else x)[None]
+            self.views, self.shape = [v], v.shape
             return
+        sk = [a.strides[axis] for a in ops]
         merged = merge_axes(shape, [a.strides for a in ops], others)
         # Order of the kernel's output axes, as positions in out_shape.
         self.perm = [others.index(a) for g in merged for a in g[2]]
