@@ -300,16 +300,18 @@ def reduce_axes(work: np.ndarray, ord: Any, axes: tuple[int, ...]) -> np.ndarray
 
 # ----------------------------------------------------------------------------- norm (NumPy input)
 def rows_or_cols_fast(x: np.ndarray, ord: Any, axis: int) -> np.ndarray | None:
-    """2-D float64/float32 ``x``, ord None/1/2/±inf along one axis, without the general plumbing
-    (a few microseconds matter for small matrices).  None: take the general path."""
+    """2-D float64/float32 ``x``, a real ord along one axis, without the general plumbing (a
+    few microseconds matter for small matrices).  None: take the general path."""
     dt = x.dtype
-    if not (dt is F64 or dt is F32) or not (
-        ord is None or ord == 1 or ord == 2 or ord == math.inf or ord == -math.inf
-    ):
+    if not (dt is F64 or dt is F32):
         return None
     if axis < 0:
         axis += 2
     if axis not in (0, 1) or 0 in x.shape:
+        return None
+    if not (ord is None or ord == 1 or ord == 2 or ord == math.inf or ord == -math.inf):
+        if type(ord) in (int, float):  # other real ords: the local reduction directly
+            return cast(vector_reduce(x, ord, axis), dt)
         return None
     st = x.strides
     m = x.shape[1 - axis]

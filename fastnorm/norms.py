@@ -19,6 +19,7 @@ import numpy as np
 from fastnorm import _local as L
 from fastnorm._args import F32 as _F32
 from fastnorm._args import F64 as _F64
+from fastnorm._args import cast as _cast
 from fastnorm._args import is_dask as _is_dask
 from fastnorm._config import TINY as _TINY
 from fastnorm._config import run
@@ -30,6 +31,7 @@ __all__ = ["matrix_norm", "norm", "vector_norm"]
 _norm = L.norm
 _rows_or_cols_fast = L.rows_or_cols_fast
 _maxmin_flat = L.maxmin_flat
+_vector_reduce = L.vector_reduce
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
@@ -84,6 +86,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
             elif ord == math.inf or (ord == -math.inf and x.size):
                 mx, mn = _maxmin_flat(x)
                 return mx if ord > 0 else mn
+            else:  # any other real ord: the local reduction, without reading the arguments
+                return _cast(_vector_reduce(x, ord, None), dt)
     elif type(axis) is int and x.ndim == 2 and not keepdims:
         res = _rows_or_cols_fast(x, ord, axis)
         if res is not None:
@@ -113,6 +117,15 @@ def vector_norm(
     >>> fastnorm.vector_norm(b, axis=(0, 1), keepdims=True).shape
     (1, 1)
     """
+    if (
+        type(x) is np.ndarray
+        and x.ndim == 1
+        and not keepdims
+        and (axis is None or (type(axis) is int and -1 <= axis <= 0))  # numpy refuses axis=0.0
+    ):
+        dt = x.dtype  # a 1-D float64/float32 vector: the local reduction, as norm's fast path
+        if (dt is _F64 or dt is _F32) and type(ord) in (int, float):
+            return _cast(_vector_reduce(x, ord, None), dt)
     if _is_dask(x):
         from fastnorm import _dask
 
