@@ -190,19 +190,6 @@ def axis_tuple(axis: Any) -> tuple:
         raise TypeError("'axis' must be None, an integer or a tuple of integers") from e
 
 
-def _matrix_axes(nd: int, ord: Any, axis: tuple) -> tuple[int, int]:
-    row_axis = normalize_axis_index(axis[0], nd)
-    col_axis = normalize_axis_index(axis[1], nd)
-    if row_axis == col_axis:
-        raise ValueError("Duplicate axes given.")
-    if is_str(ord):
-        if ord not in ("fro", "f", "nuc"):
-            raise ValueError("Invalid norm order for matrices.")
-    elif ord is not None and ord not in (1, -1, 2, -2, math.inf, -math.inf):
-        raise ValueError("Invalid norm order for matrices.")
-    return row_axis, col_axis
-
-
 def norm_args(nd: int, ord: Any, axis: Any) -> tuple[str, tuple]:
     """numpy.linalg.norm's reading of ``ord`` and ``axis`` for ``nd``-dim input, raising its
     exceptions.  Returns ``(how, axes)``:
@@ -225,9 +212,18 @@ def norm_args(nd: int, ord: Any, axis: Any) -> tuple[str, tuple]:
         if not is_real_number(ord):
             return "numpy", axis
         return "vector", (normalize_axis_index(axis[0], nd),)
-    if len(axis) == 2:
-        return "matrix", _matrix_axes(nd, ord, axis)
-    raise ValueError("Improper number of dimensions to norm.")
+    if len(axis) != 2:
+        raise ValueError("Improper number of dimensions to norm.")
+    row_axis = normalize_axis_index(axis[0], nd)
+    col_axis = normalize_axis_index(axis[1], nd)
+    if row_axis == col_axis:
+        raise ValueError("Duplicate axes given.")
+    if is_str(ord):
+        if ord not in ("fro", "f", "nuc"):
+            raise ValueError("Invalid norm order for matrices.")
+    elif ord is not None and ord not in (1, -1, 2, -2, math.inf, -math.inf):
+        raise ValueError("Invalid norm order for matrices.")
+    return "matrix", (row_axis, col_axis)
 
 
 def is_svd_ord(ord: Any) -> bool:

@@ -385,7 +385,8 @@ def _matrix(
         if nd == 2:
             ret = vector_reduce(work, None, None)
         else:
-            ret = reduce_axes(work, 2, tuple(sorted((row_axis, col_axis))))
+            # ord None (the 2-norm) takes vector_reduce's shortest route
+            ret = reduce_axes(work, None, tuple(sorted((row_axis, col_axis))))
     ret = cast(ret, rdt)
     if keepdims:
         shape = list(xa.shape)
