@@ -4,6 +4,10 @@
 numpy does, through zero-stride views) and accumulate f(x - y) chunk by chunk, so ``x - y`` is
 never stored.  ``cdist`` is scipy's Minkowski ``cdist``, multithreaded and cache-blocked.
 ``normalize`` divides by the norm along an axis in one fused pass per row.
+
+The public layer: ``dist`` and ``normalize`` hand NumPy input to :mod:`fastnorm._local` and
+Dask input to :mod:`fastnorm._dask` (imported only then); ``cdist`` (NumPy only) calls its
+kernels here.
 """
 
 from __future__ import annotations
