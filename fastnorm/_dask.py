@@ -1,20 +1,23 @@
 """Norms, distances and normalisation of :class:`dask.array.Array` input.
 
 Each chunk is reduced by the same numba kernels as in-memory input (through
-:func:`fastnorm.norms._vector_reduce`, which returns float64 partials: float32 chunks lose
+:func:`fastnorm._local.vector_reduce`, which returns float64 partials: float32 chunks lose
 nothing), and the partials are combined in a tree by :func:`dask.array.reduction`.  That is
 exact algebra, not an approximation: for every ``p != 0`` the p-norm of a union of chunks is
 the p-norm of the chunks' p-norms (``inf``/``-inf`` take the max/min of the partials, ``0``
 sums the counts), and the combining step goes through the same overflow-safe kernel, so the
 distributed 2-norm of ``[1e200, 1e200]`` is finite exactly as the local one is.
 
-Every argument is validated *before* any task is built, by calling the in-memory function on a
-one-element probe of the same ``ndim`` and dtype: invalid ``ord``, ``axis`` out of range,
-duplicate axes and non-numeric dtypes raise the same exceptions, with the same messages, as on
-NumPy input, and the probe also gives the result dtype.
+Every argument is validated *before* any task is built, by the argument layer
+(:mod:`fastnorm._args`) that also reads the arguments of NumPy input: invalid ``ord``, ``axis``
+out of range, duplicate axes and non-numeric dtypes raise the same exceptions, with the same
+messages, as on NumPy input, and the same layer gives the result dtype.  Where fastnorm hands
+the work to numpy (an ``ord`` only numpy understands, the SVD norms, long doubles), numpy
+judges the arguments, as it does for NumPy input.
 
-This module imports Dask; :mod:`fastnorm.norms` imports it only when handed a Dask array, so
-``import fastnorm`` never imports Dask.
+Layer: imports the argument layer and the local (NumPy) layer, never the public modules;
+:mod:`fastnorm.norms` and :mod:`fastnorm.distances` import it only when handed a Dask array,
+so ``import fastnorm`` never imports Dask.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import math
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.lib.array_utils import normalize_axis_index
 
-from fastnorm import norms as _norms
+from fastnorm import _args as A
+from fastnorm import _local as L
 
 __all__ = ["dist", "matrix_norm", "norm", "normalize", "vector_norm"]
 
@@ -40,21 +44,20 @@ def _da() -> Any:
     return da
 
 
-def _is_dask(x: Any) -> bool:
-    return _norms._is_dask(x)
-
-
 # ----------------------------------------------------------------------------- validation
-def _probe(x: Any) -> np.ndarray:
-    """A one-element array of ``x``'s ndim and dtype: the in-memory functions run on it to
-    raise the same errors and give the result dtype, at no cost."""
-    dt = x.dtype
-    if dt.kind not in "biufc":
-        raise TypeError(
-            f"fastnorm: the norm of a Dask array of dtype {dt} is not defined "
-            "(numeric dtypes only: bool, integer, float, complex)"
-        )
-    return np.ones((1,) * x.ndim, dtype=dt)
+def _check_norm(nd: int, dtype: np.dtype, ord: Any, axis: Any, keepdims: bool) -> tuple:
+    """``norm``'s arguments for ``nd``-dim input of ``dtype``, read as for NumPy input (the
+    same exceptions): ``(how, axes, result dtype)``, see :func:`fastnorm._args.norm_args`."""
+    A.check_numeric(dtype, "norm")
+    if A.left_to_numpy(dtype):  # long double: numpy's own code and errors, as for NumPy input
+        rdt = A.numpy_check(np.linalg.norm, nd, dtype, ord=ord, axis=axis, keepdims=keepdims)
+        return (*A.norm_args(nd, ord, axis), rdt)
+    how, axes = A.norm_args(nd, ord, axis)
+    if how == "numpy" or (how == "matrix" and A.is_svd_ord(ord)):
+        rdt = A.numpy_check(np.linalg.norm, nd, dtype, ord=ord, axis=axes, keepdims=keepdims)
+    else:
+        rdt = A.norm_dtype(dtype)
+    return how, axes, rdt
 
 
 def _known(x: Any, axes: tuple[int, ...], what: str) -> None:
@@ -105,7 +108,7 @@ def serial_in_worker() -> None:
 
 
 def _work(block: np.ndarray) -> np.ndarray:
-    xa, work = _norms._as_float(block)
+    xa, work = A.as_float(block)
     if xa is None:  # long double: the kernels work in float64
         work = np.asarray(block, dtype=np.complex128 if block.dtype.kind == "c" else np.float64)
     return work
@@ -122,14 +125,14 @@ def _partial(work: np.ndarray, ord: Any, axes: tuple[int, ...]) -> np.ndarray:
         neg = ord == -math.inf or (ord is not None and ord < 0)
         return np.full(kshape, math.inf if neg else 0.0)
     if len(axes) == nd:
-        return np.full(kshape, _norms._vector_reduce(work, ord, None), dtype=np.float64)
+        return np.full(kshape, L.vector_reduce(work, ord, None), dtype=np.float64)
     if len(axes) == 1:
-        r = _norms._vector_reduce(work, ord, axes[0])
+        r = L.vector_reduce(work, ord, axes[0])
         return np.asarray(r, dtype=np.float64).reshape(kshape)
-    return _norms._reduce_axes(work, ord, axes).reshape(kshape)  # no copy of the chunk
+    return L.reduce_axes(work, ord, axes).reshape(kshape)  # no copy of the chunk
 
 
-_combine_ord = _norms._combine_ord
+_combine_ord = A.combine_ord
 
 
 def _chunk(x: np.ndarray, axis: tuple, keepdims: bool, ord: Any) -> np.ndarray:
@@ -197,31 +200,20 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     """
     da = _da()
     x = da.asarray(x)
-    probe = _norms.norm(_probe(x), ord=ord, axis=axis, keepdims=keepdims)  # raises like numpy
-    rdt = np.asarray(probe).dtype
+    how, axes, rdt = _check_norm(x.ndim, x.dtype, ord, axis, keepdims)  # raises like numpy
     if not _has_unknown(x) and x.size == 0:
-        return _empty_result(_norms.norm, x, ord=ord, axis=axis, keepdims=keepdims)
-    nd = x.ndim
-    if axis is None:
-        if (
-            ord is None
-            or (isinstance(ord, str) and ord in ("f", "fro") and nd == 2)
-            or (not isinstance(ord, str) and ord == 2 and nd == 1)
-        ):
-            return _vec(x, None, tuple(range(nd)), keepdims, rdt)
-        axis = tuple(range(nd))
-    elif not isinstance(axis, tuple):
-        axis = (int(axis),)
-    if len(axis) == 1:
-        if not _norms._is_real_number(ord):
-            return da.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
-        return _vec(x, ord, (normalize_axis_index(axis[0], nd),), keepdims, rdt)
-    return _matrix(x, ord, axis, keepdims, rdt)
+        return _empty_result(L.norm, x, ord=ord, axis=axis, keepdims=keepdims)
+    if how == "l2":
+        return _vec(x, None, axes, keepdims, rdt)
+    if how == "numpy":
+        return da.linalg.norm(x, ord=ord, axis=axes, keepdims=keepdims)
+    if how == "vector":
+        return _vec(x, ord, axes, keepdims, rdt)
+    return _matrix(x, ord, axes, keepdims, rdt)
 
 
-def _matrix(x: Any, ord: Any, axis: tuple, keepdims: bool, rdt: Any) -> Any:
-    nd = x.ndim
-    ra, ca = normalize_axis_index(axis[0], nd), normalize_axis_index(axis[1], nd)
+def _matrix(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool, rdt: Any) -> Any:
+    ra, ca = axes
     if ord in (None, "fro", "f"):
         return _vec(x, None, tuple(sorted((ra, ca))), keepdims, rdt)
     if isinstance(ord, str) or ord in (2, -2):  # 'nuc', 2, -2: singular values
@@ -287,19 +279,19 @@ def vector_norm(
     """
     da = _da()
     x = da.asarray(x)
-    probe = _norms.vector_norm(_probe(x), axis=axis, keepdims=keepdims, ord=ord)
-    rdt = np.asarray(probe).dtype
+    A.check_numeric(x.dtype, "norm")
+    if A.left_to_numpy(x.dtype):  # long double: numpy's own code and errors
+        A.numpy_check(np.linalg.vector_norm, x.ndim, x.dtype, axis=axis, keepdims=keepdims,
+                      ord=ord)  # fmt: skip
+    axes = A.vector_args(x.ndim, ord, axis)  # raises like numpy
+    if axes is None:  # an ord only numpy understands: numpy judges it
+        A.numpy_check(np.linalg.vector_norm, x.ndim, x.dtype, axis=axis, keepdims=keepdims,
+                      ord=ord)  # fmt: skip
     if not _has_unknown(x) and x.size == 0:
-        return _empty_result(_norms.vector_norm, x, axis=axis, keepdims=keepdims, ord=ord)
-    if not _norms._is_real_number(ord):
+        return _empty_result(L.vector_norm, x, axis=axis, keepdims=keepdims, ord=ord)
+    if axes is None:
         return da.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
-    if axis is None:
-        axes = tuple(range(x.ndim))
-    elif isinstance(axis, tuple):
-        axes = tuple(sorted(normalize_axis_tuple(axis, x.ndim)))
-    else:
-        axes = (normalize_axis_index(axis, x.ndim),)
-    return _vec(x, ord, axes, keepdims, rdt)
+    return _vec(x, ord, tuple(sorted(axes)), keepdims, A.norm_dtype(x.dtype))
 
 
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
@@ -313,32 +305,28 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
     >>> float(fastnorm.matrix_norm(x, ord=np.inf).compute())
     9.0
     """
-    da = _da()
-    x = da.asarray(x)
-    if x.ndim < 2:
-        _norms.matrix_norm(_probe(x), keepdims=keepdims, ord=ord)  # numpy's error
-    return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
+    # norm's argument checks give numpy's errors (a 1-D x: axis -2 out of range)
+    return norm(_da().asarray(x), axis=(-2, -1), keepdims=keepdims, ord=ord)
 
 
 # ----------------------------------------------------------------------------- dist, normalize
 def _dist_chunk(xb: np.ndarray, yb: np.ndarray, ord: Any, axes: tuple[int, ...]) -> np.ndarray:
     """float64 partial ``ord``-norms of ``xb - yb`` over ``axes`` (dims kept), without
     forming the difference where the distance kernels can read both operands."""
-    from fastnorm import distances as D
-
     serial_in_worker()
     shape = np.broadcast_shapes(xb.shape, yb.shape)
     nd = len(shape)
-    ops = D._operands(xb, yb)
+    ops = A.operands(xb, yb)
     empty = math.prod(shape) == 0
     if ops is None or empty or (len(axes) not in (1, nd)) or xb.dtype.kind == "c":
         return _partial(_work(np.subtract(xb, yb)), ord, axes)
-    xa, ya, _ = ops
+    xa, ya, dt = ops
     xa, ya = np.broadcast_to(xa, shape), np.broadcast_to(ya, shape)
     kshape = tuple(1 if i in axes else s for i, s in enumerate(shape))
     if len(axes) == nd:
-        return np.full(kshape, D._dist_reduce(xa, ya, ord, None), dtype=np.float64)
-    return np.asarray(D._dist_reduce(xa, ya, ord, axes[0]), dtype=np.float64).reshape(kshape)
+        return np.full(kshape, L.dist_reduce(xa, ya, ord, None, dt), dtype=np.float64)
+    r = L.dist_reduce(xa, ya, ord, axes[0], dt)
+    return np.asarray(r, dtype=np.float64).reshape(kshape)
 
 
 def dist(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
@@ -356,8 +344,6 @@ def dist(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = Fal
     >>> dist(x, np.array([1.0, 1.0]), axis=1).compute()
     array([0., 5.])
     """
-    from fastnorm import distances as D
-
     da = _da()
     x, y = da.asarray(x), da.asarray(y)
     if _has_unknown(x) or _has_unknown(y):
@@ -371,26 +357,16 @@ def dist(x: Any, y: Any, ord: Any = None, axis: Any = None, keepdims: bool = Fal
             raise TypeError(
                 f"fastnorm: dist of a Dask array {name} of dtype {a.dtype} is not defined"
             )
-    px, py = np.ones((1,) * nd, dtype=x.dtype), np.ones((1,) * nd, dtype=y.dtype)
-    rdt = np.asarray(D.dist(px, py, ord=ord, axis=axis, keepdims=keepdims)).dtype  # raises
+    ddt = A.difference_dtype(x.dtype, y.dtype)  # numpy's error for bool - bool
+    how, axes, rdt = _check_norm(nd, ddt, ord, axis, keepdims)  # norm(x - y)'s errors
     if math.prod(s for s in shape if not math.isnan(s)) == 0 and not (
         _has_unknown(x) or _has_unknown(y)
     ):
-        return _empty_result(lambda z, **kw: D.dist(z, np.zeros(y.shape, y.dtype), **kw),
+        return _empty_result(lambda z, **kw: L.dist(z, np.zeros(y.shape, y.dtype), **kw),
                              da.zeros(x.shape, dtype=x.dtype), ord=ord, axis=axis,
                              keepdims=keepdims)  # fmt: skip
-    vector = False
-    if axis is None:
-        if (
-            ord is None
-            or (isinstance(ord, str) and ord in ("f", "fro") and nd == 2)
-            or (not isinstance(ord, str) and ord == 2 and nd == 1)
-        ):
-            vector, vord, axes = True, None, tuple(range(nd))
-    elif not isinstance(axis, tuple) or len(axis) == 1:
-        a = axis[0] if isinstance(axis, tuple) else int(axis)
-        if _norms._is_real_number(ord):
-            vector, vord, axes = True, ord, (normalize_axis_index(a, nd),)
+    vector = how in ("l2", "vector")
+    vord = None if how == "l2" else ord
     if not vector or _has_unknown(x) or _has_unknown(y):
         # unknown (NaN) chunk sizes, e.g. after boolean indexing: dask cannot broadcast or
         # align such operands (broadcast_arrays raises), but its elementwise x - y can:
@@ -431,22 +407,18 @@ def normalize(
     array([[0.6, 0.8],
            [0. , 0. ]])
     """
-    from fastnorm import distances as D
-
     da = _da()
     x = da.asarray(x)
     if out is not None:
         raise TypeError("normalize: out= is not supported for Dask arrays (results are lazy)")
-    if x.dtype.kind not in "biufc":
-        raise TypeError(f"normalize: unsupported input dtype {x.dtype}")
-    pres, pn = D.normalize(_probe(x), ord=ord, axis=axis, return_norm=True)  # raises
-    rdt, ndt = np.asarray(pres).dtype, np.asarray(pn).dtype
+    rdt = A.normalize_dtype(x.dtype)  # raises like numpy input
+    ndt = A.norm_dtype(rdt)
     if isinstance(ord, str):
-        ord = D._SK_NORMS[ord]
+        ord = A.SK_NORMS[ord]
     axes = tuple(range(x.ndim)) if axis is None else (normalize_axis_index(int(axis), x.ndim),)
     if not _has_unknown(x) and x.size == 0:
         res = da.zeros(x.shape, dtype=rdt, chunks=x.chunks)
-        nrm = _empty_result(_norms.vector_norm, x, ord=ord, axis=axis)
+        nrm = _empty_result(L.vector_norm, x, ord=ord, axis=axis)
         return (res, nrm.astype(ndt)) if return_norm else res
     nrm = _vec(x, ord, axes, True, np.float64)
     d = da.where(nrm == 0, 1.0, nrm)
