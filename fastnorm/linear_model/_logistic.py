@@ -35,12 +35,13 @@ Every solver stops when the largest violation of the optimality conditions (the 
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 
-from fastnorm._config import run
+from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
 from fastnorm.penalties import ElasticNet as _EnetPenalty
@@ -70,16 +71,54 @@ _BACKTRACK = 0.5
 _LBFGS_MIN = 1 << 20
 #: A model decrease below this fraction of the objective is under its rounding error.
 _FLAT = 1e-14
+#: Binary Newton solves with ``n (p + 1)^2`` at most this (a Gram build of ~2 ms) run as one
+#: compiled call (``newton_binary_small``): at 1000 x 10 the Python steps cost 10x the math.
+_SMALL_NEWTON = 1 << 22
 
 
 def _groups(n: int) -> int:
     return max(1, min(_GROUPS, n // 1024))
 
 
-def _call(k, size, groups, *args):
-    # one row group has nothing to share out: the serial build spares the thread launch
-    # (which costs more than these passes on a loaded machine)
-    return k.serial(*args) if groups == 1 else run(k, size, *args)
+class _Pace:
+    """Serial or parallel build of a row pass, by its measured speed in this process.
+
+    On a quiet machine the parallel pass is ~2x faster on 2 cores, but when other processes
+    hold the cores its end-of-region barrier waits for a descheduled thread: at 100000 x 400
+    with two busy neighbours the fused pass took 190-290 ms parallel against 50 ms serial
+    (bench/README.md).  So each kernel keeps a running time per element of both builds
+    (each measured once, then the slower one re-measured every ``PROBE`` calls) and runs
+    the faster.  The two builds do the same arithmetic in the same order (fixed row groups,
+    partials added serially; a test checks them bit for bit), so the choice never changes a
+    result, only its time.
+    """
+
+    PROBE = 16
+
+    def __init__(self):
+        self.rate: dict = {}
+        self.calls = 0
+
+    def __call__(self, k, size, groups, *args):
+        # one row group has nothing to share out, and small passes cost less than a launch
+        if groups == 1 or size < PARALLEL_MIN:
+            return k.serial(*args)
+        self.calls += 1
+        par = self.rate.get((k.__name__, True))
+        ser = self.rate.get((k.__name__, False))
+        if par is None or ser is None:
+            mode = par is None
+        else:
+            mode = (par <= ser) != (self.calls % self.PROBE == 0)
+        t0 = time.perf_counter()
+        out = run(k, size, *args) if mode else k.serial(*args)
+        r = (time.perf_counter() - t0) / size
+        old = self.rate.get((k.__name__, mode))
+        self.rate[(k.__name__, mode)] = r if old is None else 0.5 * (old + r)
+        return out
+
+
+_call = _Pace()
 
 
 def _matvec(X, w, b):
@@ -207,6 +246,15 @@ def _newton_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
     """Proximal Newton for the binary problem.  Returns ``(w, b, n_iter, viol, stopped)``."""
     n, p = X.shape
     l1, l2, _ = pen.lower()
+    if n * (p + 1) ** 2 <= _SMALL_NEWTON and not report.verbose and report.callback is None:
+        # small X: the whole solve in one compiled call (Python would cost more per step
+        # than the step itself); nothing to report per step, so only without verbose/callback
+        w = np.array(w, dtype=np.float64)
+        bb = np.array([b], dtype=np.float64)
+        it, viol, _, _ = _kl.newton_binary_small(
+            X, y, sw, S, l1, l2, fit_intercept, w, bb, max_iter, tol, _ARMIJO, _FLAT
+        )
+        return w, float(bb[0]), max(it, 0), viol, False
     use_gram = p <= GRAM_MAX_P
     z = _matvec(X, w, b)
     r = np.empty(n)
