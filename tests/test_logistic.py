@@ -351,6 +351,20 @@ def test_small_compiled_newton_matches_python_steps(l1_ratio, fit_intercept, mon
         _check_agree(X, y, small, _sk_ref(X, y, 0.5, l1_ratio), 0.5, l1_ratio)
 
 
+@pytest.mark.parametrize("classes", [2, 3])
+def test_lbfgs_subsample_start(classes):
+    # n >= 16 * 8 * K (p + 1): L-BFGS first solves on every 16th row, then on all rows
+    X, y = _synthetic(6000, 4, seed=13)
+    if classes == 3:
+        y = y + (X[:, 1] > 0.5)
+    assert X.shape[0] >= _logistic._LBFGS_SUB * _logistic._LBFGS_SUB_ROWS * 3 * 5
+    a = LogisticRegression(solver="lbfgs", C=0.05, tol=1e-10, max_iter=2000).fit(X, y)
+    b = LogisticRegression(solver="newton", C=0.05, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+    if classes == 2:
+        _check_agree(X, y, a, _sk_ref(X, y, 0.05, 0.0), 0.05, 0.0)
+
+
 def test_serial_and_parallel_passes_bit_identical():
     # _Pace picks the serial or the parallel build by measured speed: they must agree bit
     # for bit, or the choice would change results

@@ -74,6 +74,11 @@ _FLAT = 1e-14
 #: Binary Newton solves with ``n (p + 1)^2`` at most this (a Gram build of ~2 ms) run as one
 #: compiled call (``newton_binary_small``): at 1000 x 10 the Python steps cost 10x the math.
 _SMALL_NEWTON = 1 << 22
+#: L-BFGS on tall X first solves on every ``_LBFGS_SUB``-th row (to ``_LBFGS_SUB_TOL``) when
+#: the sample keeps at least ``_LBFGS_SUB_ROWS`` rows per coefficient.
+_LBFGS_SUB = 16
+_LBFGS_SUB_ROWS = 8
+_LBFGS_SUB_TOL = 1e-4
 
 
 def _groups(n: int) -> int:
@@ -518,6 +523,22 @@ def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
             stopped[0] = True
             raise StopIteration
 
+    n = X.shape[0]
+    k = _LBFGS_SUB
+    if n >= k * _LBFGS_SUB_ROWS * K * (p + 1) and not np.any(W) and not np.any(B):
+        # tall X, cold start: first solve on every k-th row (a strided view, k times cheaper
+        # per pass).  Its solution is within the sampling error of the full one, which saves
+        # about a third of the full passes (100000 x 400: 11 -> 7 full iterations for ~10
+        # iterations on 1/16 of the rows, bench/README.md); the full problem then decides
+        # the result, so the solution does not change, only the path to it.
+        ys = None if yi is None else np.ascontiguousarray(yi[::k])
+        sws = np.ascontiguousarray(sw[::k])
+        Ss = float(sws.sum())
+        if Ss > 0:
+            quiet = _Report(0, None, "lbfgs")
+            Ys = np.ascontiguousarray(Yoh[::k])
+            W, B, *_ = _lbfgs(X[::k], ys, Ys, sws, Ss, pen, fit_intercept, W, B,
+                              max_iter, max(tol, _LBFGS_SUB_TOL), quiet)  # fmt: skip
     x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
     res = minimize(fg, x0, jac=True, method="L-BFGS-B", callback=cb,
                    options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
