@@ -35,6 +35,7 @@ __all__ = [
     "binom_stats",
     "cd_cols_quad",
     "cd_gram_quad",
+    "fista_binary_small",
     "log1pexp",
     "matvec_rows",
     "multi_loss_step",
@@ -504,15 +505,70 @@ def _chol_solve(A, rhs, k):
     return True
 
 
-@kernel(fastmath=False)
+@helper
+def _cd_cols_active(X, hs, hd, hsum, g, w, v, l1, l2, fit_intercept, max_sweeps, tol, xd):
+    """Coordinate descent on the columns of X for the proximal Newton model (the model of
+    :func:`cd_cols_quad`, ``xd = X (v - w)[:p] + (v - w)[p]`` kept in/out), sweeping only the
+    nonzero coordinates between full sweeps (glmnet's active set): with L1 on wide X most
+    coordinates stay at zero and a full sweep is needed only to confirm it.  Stops after a
+    full sweep that moved no coordinate by more than ``tol`` (gradient units)."""
+    n, p = X.shape
+    active = np.zeros(p, dtype=np.bool_)
+    for j in range(p):
+        active[j] = w[j] != 0.0
+    full = True
+    for _ in range(max_sweeps):
+        dmax = 0.0
+        if fit_intercept and hsum > 0.0:
+            c = g[p]
+            for i in range(n):
+                c += hs[i] * xd[i]
+            d = -c / hsum
+            if d != 0.0:
+                v[p] += d
+                for i in range(n):
+                    xd[i] += d
+                dmax = abs(d) * hsum
+        for j in range(p):
+            if not (full or active[j]):
+                continue
+            L = hd[j]
+            if L + l2 <= 0.0:
+                continue
+            c = g[j]
+            for i in range(n):
+                c += hs[i] * X[i, j] * xd[i]
+            new = cd_solve(L * v[j] - c, L, l1, l2, False)
+            if new != 0.0:
+                active[j] = True
+            d = new - v[j]
+            if d != 0.0:
+                v[j] = new
+                for i in range(n):
+                    xd[i] += d * X[i, j]
+                a = abs(d) * L
+                if a > dmax:
+                    dmax = a
+        if dmax <= tol:
+            if full:
+                break
+            full = True
+        else:
+            full = False
+
+
+@kernel
 @uses_helpers
-def newton_binary_small(X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol, armijo, flat):
+def newton_binary_small(
+    X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol, armijo, flat, cols
+):
     """The proximal Newton solver of the binary problem, whole, for small X (no Python per
     step): the same steps as ``_newton_binary`` in :mod:`fastnorm.linear_model._logistic`
-    (full weighted Gram model; Cholesky for a smooth penalty, coordinate descent with L1;
-    Armijo backtracking by halves on the exact objective).  ``w`` (p) and ``b`` (length 1)
-    in/out.  Returns ``(iterations, violation, objective)``; iterations ``-1`` when the
-    solver stopped with no decrease along its step (machine precision)."""
+    (weighted Gram model; Cholesky for a smooth penalty, coordinate descent with L1; Armijo
+    backtracking by halves on the exact objective).  ``cols``: no Gram matrix, the model is
+    minimised by active-set coordinate descent on the columns (wide X with L1).  ``w`` (p)
+    and ``b`` (length 1) in/out.  Returns ``(iterations, violation, objective, status)``;
+    status 1 when the solver stopped with no decrease along its step (machine precision)."""
     n, p = X.shape
     m = p + 1
     z = np.empty(n)
@@ -520,11 +576,14 @@ def newton_binary_small(X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol,
     h = np.empty(n)
     xd = np.empty(n)
     g = np.empty(m)
-    H = np.empty((m, m))
-    A = np.empty((m, m))
+    mm = 1 if cols else m  # no Gram matrix on the columns
+    H = np.empty((mm, mm))
+    A = np.empty((mm, mm))
     wv = np.empty(m)
     v = np.empty(m)
     wt = np.empty(p)
+    hd = np.empty(p)
+    hs = np.empty(n)
     status = 0
     for i in range(n):
         s = b[0]
@@ -556,61 +615,85 @@ def newton_binary_small(X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol,
         if viol <= tol or viol != viol or step > max_iter:
             break
         it = step
-        # the model: [X 1]^T diag(h / S) [X 1], lower triangle then mirrored
-        for j in range(m):
-            for k in range(m):
-                H[j, k] = 0.0
-        for i in range(n):
-            hi = h[i] / S
-            for j in range(p):
-                xj = hi * X[i, j]
-                for k in range(j + 1):
-                    H[j, k] += xj * X[i, k]
-                H[p, j] += xj
-            H[p, p] += hi
-        dmax = 1.0
-        for j in range(m):
-            for k in range(j + 1, m):
-                H[j, k] = H[k, j]
-            if H[j, j] > dmax:
-                dmax = H[j, j]
-        for j in range(m):
-            H[j, j] += 1e-12 * dmax
         for j in range(p):
             wv[j] = w[j]
         wv[p] = b[0]
         for j in range(m):
             v[j] = wv[j]
-        if l1 > 0.0:
-            itol = 1e-3 * viol
+        if cols:
+            # the diagonal of the model only; xd maintained by the coordinate descent
+            hsum = 0.0
+            for j in range(p):
+                hd[j] = 0.0
+            for i in range(n):
+                hi = h[i] / S
+                hs[i] = hi
+                hsum += hi
+                xd[i] = 0.0
+                for j in range(p):
+                    hd[j] += hi * X[i, j] * X[i, j]
+            dmax = 1.0
+            for j in range(p):
+                if hd[j] > dmax:
+                    dmax = hd[j]
+            for j in range(p):
+                hd[j] += 1e-12 * dmax
+            itol = 1e-2 * viol
             if itol < 0.1 * tol:
                 itol = 0.1 * tol
-            _cd_quad(H, g, wv, v, l1, l2, fit_intercept, 10 * m + 100, itol)
+            _cd_cols_active(X, hs, hd, hsum, g, wv, v, l1, l2, fit_intercept, 10 * m + 100, itol,
+                            xd)  # fmt: skip
         else:
-            k = m if fit_intercept else p
-            for j in range(k):
-                for q in range(k):
-                    A[j, q] = H[j, q]
-            for j in range(p):
-                A[j, j] += l2
-            for j in range(k):
-                v[j] = -g[j] - (l2 * wv[j] if j < p else 0.0)
-            if not _chol_solve(A, v, k):
-                status = 1
-                break
-            for j in range(k):
-                v[j] += wv[j]
-        # X d and the model decrease g . d + P(v) - P(w)
+            # the model: [X 1]^T diag(h / S) [X 1], lower triangle then mirrored
+            for j in range(m):
+                for k in range(m):
+                    H[j, k] = 0.0
+            for i in range(n):
+                hi = h[i] / S
+                for j in range(p):
+                    xj = hi * X[i, j]
+                    for k in range(j + 1):
+                        H[j, k] += xj * X[i, k]
+                    H[p, j] += xj
+                H[p, p] += hi
+            dmax = 1.0
+            for j in range(m):
+                for k in range(j + 1, m):
+                    H[j, k] = H[k, j]
+                if H[j, j] > dmax:
+                    dmax = H[j, j]
+            for j in range(m):
+                H[j, j] += 1e-12 * dmax
+            if l1 > 0.0:
+                itol = 1e-3 * viol
+                if itol < 0.1 * tol:
+                    itol = 0.1 * tol
+                _cd_quad(H, g, wv, v, l1, l2, fit_intercept, 10 * m + 100, itol)
+            else:
+                k = m if fit_intercept else p
+                for j in range(k):
+                    for q in range(k):
+                        A[j, q] = H[j, q]
+                for j in range(p):
+                    A[j, j] += l2
+                for j in range(k):
+                    v[j] = -g[j] - (l2 * wv[j] if j < p else 0.0)
+                if not _chol_solve(A, v, k):
+                    status = 1
+                    break
+                for j in range(k):
+                    v[j] += wv[j]
+            for i in range(n):
+                s = v[p] - wv[p]
+                for j in range(p):
+                    s += X[i, j] * (v[j] - wv[j])
+                xd[i] = s
+        # the model decrease g . d + P(v) - P(w)
         delta = 0.0
         for j in range(m):
             delta += g[j] * (v[j] - wv[j])
         delta += enet_value(v[:p], l1, l2) - enet_value(w, l1, l2)
         db = v[p] - wv[p]
-        for i in range(n):
-            s = db
-            for j in range(p):
-                s += X[i, j] * (v[j] - wv[j])
-            xd[i] = s
         t = 1.0
         exact = abs(delta) <= flat * abs(obj)
         ok = exact
@@ -636,3 +719,101 @@ def newton_binary_small(X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol,
         loss = _binom_stats(z, y, sw, r, h) / S
         obj = loss + enet_value(w, l1, l2)
     return it, viol, obj, status
+
+
+@helper
+def _binom_loss_grad(X, w, b, y, sw, S, g):
+    """Serial ``(loss, g[:p] = X^T r / S, g[p] = sum r / S)`` at ``(w, b)`` (one read of X)."""
+    n, p = X.shape
+    for j in range(p + 1):
+        g[j] = 0.0
+    ls = 0.0
+    for i in range(n):
+        s = b
+        for j in range(p):
+            s += X[i, j] * w[j]
+        ls += sw[i] * (log1pexp(s) - y[i] * s)
+        ri = sw[i] * (sigmoid(s) - y[i])
+        for j in range(p):
+            g[j] += ri * X[i, j]
+        g[p] += ri
+    for j in range(p + 1):
+        g[j] /= S
+    return ls / S
+
+
+@helper
+def _binom_loss(X, w, b, y, sw, S):
+    n, p = X.shape
+    ls = 0.0
+    for i in range(n):
+        s = b
+        for j in range(p):
+            s += X[i, j] * w[j]
+        ls += sw[i] * (log1pexp(s) - y[i] * s)
+    return ls / S
+
+
+@kernel
+@uses_helpers
+def fista_binary_small(X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol, L):
+    """The accelerated proximal gradient solver of the binary problem, whole, for small X
+    (the steps of ``_fista`` in :mod:`fastnorm.linear_model._logistic`: backtracking on the
+    quadratic bound, function restart, ``L`` shrunk by 0.9 per step).  ``w`` (p) and ``b``
+    (length 1) in/out; ``L`` the first curvature estimate.  Returns the iterations."""
+    n, p = X.shape
+    wy = w.copy()
+    by = b[0]
+    wn = np.empty(p)
+    g = np.empty(p + 1)
+    tk = 1.0
+    obj = math.inf
+    it = 0
+    for step in range(1, max_iter + 1):
+        it = step
+        fy = _binom_loss_grad(X, wy, by, y, sw, S, g)
+        gb = g[p] if fit_intercept else 0.0
+        fn = 0.0
+        bn = by
+        dmax = 0.0
+        for _ in range(60):
+            step = 1.0 / L
+            dot = 0.0
+            sq = 0.0
+            dmax = 0.0
+            for j in range(p):
+                wn[j] = prox_enet(wy[j] - g[j] * step, step, l1, l2, False)
+                d = wn[j] - wy[j]
+                dot += g[j] * d
+                sq += d * d
+                if abs(d) > dmax:
+                    dmax = abs(d)
+            bn = by - gb * step
+            db = bn - by
+            fn = _binom_loss(X, wn, bn, y, sw, S)
+            if fn <= fy + dot + gb * db + 0.5 * L * (sq + db * db) + 1e-12 * abs(fy):
+                break
+            L *= 2.0
+        if fit_intercept and abs(bn - by) > dmax:
+            dmax = abs(bn - by)
+        viol = L * dmax
+        new_obj = fn + enet_value(wn, l1, l2)
+        if new_obj > obj and tk > 1.0:
+            tk = 1.0
+            for j in range(p):
+                wy[j] = w[j]
+            by = b[0]
+            continue
+        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * tk * tk))
+        beta = (tk - 1.0) / t_next
+        for j in range(p):
+            wy[j] = wn[j] + beta * (wn[j] - w[j])
+            w[j] = wn[j]
+        by = bn + beta * (bn - b[0])
+        b[0] = bn
+        obj = new_obj
+        tk = t_next
+        L *= 0.9
+        if viol <= tol:
+            break
+    return it
