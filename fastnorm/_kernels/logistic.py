@@ -37,6 +37,7 @@ __all__ = [
     "cd_gram_quad",
     "fista_binary_small",
     "log1pexp",
+    "log1pexp_sigmoid",
     "matvec_rows",
     "multi_loss_step",
     "multi_stats",
@@ -65,6 +66,17 @@ def sigmoid(z):
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+@helper
+def log1pexp_sigmoid(z):
+    """``(log1pexp(z), sigmoid(z))`` from one ``exp``: the same formulas, so the same bits, as
+    the two helpers (the exponentials dominate the per-row cost of small problems)."""
+    if z > 0.0:
+        e = math.exp(-z)
+        return z + math.log1p(e), 1.0 / (1.0 + e)
+    e = math.exp(z)
+    return math.log1p(e), (0.5 if z == 0.0 else e / (1.0 + e))
 
 
 # ------------------------------------------------------------------------------- X passes
@@ -203,13 +215,17 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
             z_out[i + 1] = z1
             z_out[i + 2] = z2
             z_out[i + 3] = z3
-            ls += sw[i] * (log1pexp(z0) - y[i] * z0) + sw[i + 1] * (log1pexp(z1) - y[i + 1] * z1)
-            ls += sw[i + 2] * (log1pexp(z2) - y[i + 2] * z2)
-            ls += sw[i + 3] * (log1pexp(z3) - y[i + 3] * z3)
-            r0 = sw[i] * (sigmoid(z0) - y[i])
-            r1 = sw[i + 1] * (sigmoid(z1) - y[i + 1])
-            r2 = sw[i + 2] * (sigmoid(z2) - y[i + 2])
-            r3 = sw[i + 3] * (sigmoid(z3) - y[i + 3])
+            l0, q0 = log1pexp_sigmoid(z0)
+            l1, q1 = log1pexp_sigmoid(z1)
+            l2, q2 = log1pexp_sigmoid(z2)
+            l3, q3 = log1pexp_sigmoid(z3)
+            ls += sw[i] * (l0 - y[i] * z0) + sw[i + 1] * (l1 - y[i + 1] * z1)
+            ls += sw[i + 2] * (l2 - y[i + 2] * z2)
+            ls += sw[i + 3] * (l3 - y[i + 3] * z3)
+            r0 = sw[i] * (q0 - y[i])
+            r1 = sw[i + 1] * (q1 - y[i + 1])
+            r2 = sw[i + 2] * (q2 - y[i + 2])
+            r3 = sw[i + 3] * (q3 - y[i + 3])
             rs += (r0 + r1) + (r2 + r3)
             for j in range(p):
                 a[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
@@ -221,8 +237,9 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
                 s += xk[j] * w[j]
             zi = s + b
             z_out[i] = zi
-            ls += sw[i] * (log1pexp(zi) - y[i] * zi)
-            rk = sw[i] * (sigmoid(zi) - y[i])
+            lz, qz = log1pexp_sigmoid(zi)
+            ls += sw[i] * (lz - y[i] * zi)
+            rk = sw[i] * (qz - y[i])
             rs += rk
             for j in range(p):
                 a[j] += rk * xk[j]
@@ -265,8 +282,8 @@ def _binom_stats(z, y, sw, r_out, h_out):
     s = 0.0
     for i in range(z.shape[0]):
         zi = z[i]
-        pi = sigmoid(zi)
-        s += sw[i] * (log1pexp(zi) - y[i] * zi)
+        lz, pi = log1pexp_sigmoid(zi)
+        s += sw[i] * (lz - y[i] * zi)
         r_out[i] = sw[i] * (pi - y[i])
         h_out[i] = sw[i] * pi * (1.0 - pi)
     return s
@@ -732,8 +749,9 @@ def _binom_loss_grad(X, w, b, y, sw, S, g):
         s = b
         for j in range(p):
             s += X[i, j] * w[j]
-        ls += sw[i] * (log1pexp(s) - y[i] * s)
-        ri = sw[i] * (sigmoid(s) - y[i])
+        lz, pz = log1pexp_sigmoid(s)
+        ls += sw[i] * (lz - y[i] * s)
+        ri = sw[i] * (pz - y[i])
         for j in range(p):
             g[j] += ri * X[i, j]
         g[p] += ri
