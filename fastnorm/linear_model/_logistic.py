@@ -25,7 +25,8 @@ recomputed).  Multinomial: one such step per class in turn (glmnet's partial New
 with the line search on the full softmax objective.
 ``"stream"``: accelerated proximal gradient (FISTA with backtracking and adaptive restart);
 each iteration is one fused pass (margins, loss and gradient) and one loss pass per trial.
-``"lbfgs"``: scipy's L-BFGS on the fused pass; on tall X it first solves on every 16th row.
+``"lbfgs"``: scipy's L-BFGS on the fused pass; on tall X it first solves on every 16th row,
+then continues on all rows from that point and that solve's curvature pairs.
 ``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate.
 
 Small binary problems run the Newton and the accelerated gradient solvers as one compiled
@@ -521,10 +522,11 @@ def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     return W, B, it, viol, stopped
 
 
-def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
+def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, memory=None):
     """L-BFGS (scipy) on the fused passes, for the smooth (L2 or no) penalty: each
-    evaluation is one margin pass and one gradient pass; stops on ``max |grad| <= tol``
-    (scikit-learn lbfgs's ``pgtol``, the same violation as the other solvers)."""
+    evaluation is one fused pass; stops on ``max |grad| <= tol`` (scikit-learn lbfgs's
+    ``pgtol``, the same violation as the other solvers).  ``memory`` (a list, optional)
+    receives the final curvature pairs ``(s, y)``."""
     from scipy.optimize import minimize
 
     K, p = W.shape
@@ -549,24 +551,37 @@ def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
 
     n = X.shape[0]
     k = _LBFGS_SUB
+    x0 = None
     if n >= k * _LBFGS_SUB_ROWS * K * (p + 1) and not np.any(W) and not np.any(B):
         # tall X, cold start: first solve on every k-th row (a strided view, k times cheaper
-        # per pass).  Its solution is within the sampling error of the full one, which saves
-        # about a third of the full passes (100000 x 400: 11 -> 7 full iterations for ~10
-        # iterations on 1/16 of the rows, bench/README.md); the full problem then decides
-        # the result, so the solution does not change, only the path to it.
+        # per pass).  Its solution is within the sampling error of the full one, and its
+        # curvature pairs describe the full Hessian about as well: the full solve starts
+        # from both (bench/README.md); the full problem decides the result, so the solution
+        # does not change, only the path to it.
         ys = None if yi is None else np.ascontiguousarray(yi[::k])
         sws = np.ascontiguousarray(sw[::k])
         Ss = float(sws.sum())
         if Ss > 0:
             quiet = _Report(0, None, "lbfgs")
             Ys = np.ascontiguousarray(Yoh[::k])
+            pairs: list = []
             W, B, *_ = _lbfgs(X[::k], ys, Ys, sws, Ss, pen, fit_intercept, W, B,
-                              max_iter, max(tol, _LBFGS_SUB_TOL), quiet)  # fmt: skip
-    x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
+                              max_iter, max(tol, _LBFGS_SUB_TOL), quiet, pairs)  # fmt: skip
+            x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
+            if pairs:
+                x, g, nit, ok = _lbfgs_warm(fg, x0, pairs, max_iter, tol, report)
+                if memory is not None:
+                    memory.extend(pairs)
+                W = x[: K * p].reshape(K, p).copy()
+                B = x[K * p :].copy() if fit_intercept else B
+                return W, B, nit, float(np.max(np.abs(g))) if g.size else 0.0, ok
+    if x0 is None:
+        x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
     res = minimize(fg, x0, jac=True, method="L-BFGS-B", callback=cb,
                    options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
                             "ftol": 64 * np.finfo(float).eps})  # fmt: skip
+    if memory is not None and hasattr(res.hess_inv, "sk"):
+        memory.extend(zip(res.hess_inv.sk.copy(), res.hess_inv.yk.copy(), strict=True))
     W = res.x[: K * p].reshape(K, p).copy()
     B = res.x[K * p :].copy() if fit_intercept else B
     # the gradient of F at res.x (penalty included) comes with it: with the smooth penalty
@@ -574,6 +589,58 @@ def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     viol = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
     # scipy's own stop (status 0, also on ftol as scikit-learn's lbfgs) is convergence
     return W, B, int(res.nit), viol, stopped[0] or res.status == 0
+
+
+def _lbfgs_warm(fg, x, pairs, max_iter, tol, report, m=10):
+    """L-BFGS started with curvature pairs ``[(s, y), ...]`` (from the subsample solve):
+    the two-loop direction, Armijo backtracking from the unit step (one fused pass per
+    trial), new pairs replacing the oldest.  Stops on ``max |grad| <= tol``, or when no
+    step lowers F (machine precision; scikit-learn's lbfgs stops there on ``ftol``).
+    Returns ``(x, grad, iterations, converged_or_stopped)``."""
+    pairs[:] = [(s, y) for s, y in pairs if float(s @ y) > 0.0][-m:]  # in/out
+    f, g = fg(x)
+    it = 0
+    for it in range(1, max_iter + 1):
+        if not float(np.max(np.abs(g))) > tol:
+            return x, g, it - 1, True
+        q = g.copy()
+        coefs = []
+        for s, y in reversed(pairs):
+            rho = 1.0 / float(y @ s)
+            a = rho * float(s @ q)
+            q -= a * y
+            coefs.append((rho, a))
+        if pairs:
+            s, y = pairs[-1]
+            q *= float(s @ y) / float(y @ y)
+        else:
+            q *= 1.0 / max(float(np.max(np.abs(g))), 1.0)
+        for (s, y), (rho, a) in zip(pairs, reversed(coefs), strict=True):
+            q += s * (a - rho * float(y @ q))
+        d = -q
+        gd = float(g @ d)
+        if not gd < 0.0:  # not a descent direction: drop the memory, steepest descent
+            pairs.clear()
+            d = -g / max(float(np.max(np.abs(g))), 1.0)
+            gd = float(g @ d)
+        t = 1.0
+        for _ in range(50):
+            xn = x + t * d
+            fn, gn = fg(xn)
+            if fn <= f + _ARMIJO * t * gd:
+                break
+            t *= _BACKTRACK
+        else:
+            return x, g, it - 1, True  # no decrease along a descent direction
+        s, y = xn - x, gn - g
+        if float(s @ y) > 1e-12 * float(y @ y):
+            pairs.append((s, y))
+            if len(pairs) > m:
+                pairs.pop(0)
+        x, f, g = xn, fn, gn
+        if report(it, f, math.nan):
+            return x, g, it, True
+    return x, g, it, not float(np.max(np.abs(g))) > tol
 
 
 def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_state):
