@@ -299,8 +299,10 @@ def test_warm_start_and_callback():
 
 
 @pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
-def test_tall_subsampled_curvature(l1_ratio):
-    # n >= 16 * 64 * (p + 1): the first Newton steps use a row-subsampled Gram matrix
+def test_tall_subsampled_curvature(l1_ratio, monkeypatch):
+    # n >= 16 * 64 * (p + 1): the first Newton steps use a row-subsampled Gram matrix (on
+    # the Python steps: the compiled small-problem solver would take this size)
+    monkeypatch.setattr(_logistic, "_SMALL_NEWTON", 0)
     X, y = _synthetic(5000, 3, seed=8)
     assert _logistic._Curvature(*X.shape, True).sub
     ours = LogisticRegression(C=0.01, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
@@ -331,9 +333,68 @@ def test_lbfgs_and_fused_epoch():
     np.testing.assert_allclose(gB[0], sw @ (p - y) / 2.0, rtol=1e-10)
 
 
-def test_thread_count_independent():
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_small_compiled_newton_matches_python_steps(l1_ratio, fit_intercept, monkeypatch):
+    # the one-call compiled solver of small problems and the Python steps solve the same
+    # problem to the same point
+    X, y = _synthetic(300, 8, seed=11)
+    kw = dict(C=0.5, l1_ratio=l1_ratio, fit_intercept=fit_intercept, solver="newton", **TIGHT)
+    small = LogisticRegression(**kw).fit(X, y)
+    monkeypatch.setattr(_logistic, "_SMALL_NEWTON", 0)
+    steps = LogisticRegression(**kw).fit(X, y)
+    np.testing.assert_allclose(small.coef_, steps.coef_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(small.intercept_, steps.intercept_, rtol=0, atol=1e-8)
+    if l1_ratio == 1:
+        np.testing.assert_array_equal(small.coef_ == 0, steps.coef_ == 0)
+    if fit_intercept:  # the scikit-learn reference fits an intercept
+        _check_agree(X, y, small, _sk_ref(X, y, 0.5, l1_ratio), 0.5, l1_ratio)
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_lbfgs_subsample_start(classes):
+    # n >= 16 * 8 * K (p + 1): L-BFGS first solves on every 16th row, then on all rows
+    X, y = _synthetic(6000, 4, seed=13)
+    if classes == 3:
+        y = y + (X[:, 1] > 0.5)
+    assert X.shape[0] >= _logistic._LBFGS_SUB * _logistic._LBFGS_SUB_ROWS * 3 * 5
+    a = LogisticRegression(solver="lbfgs", C=0.05, tol=1e-10, max_iter=2000).fit(X, y)
+    b = LogisticRegression(solver="newton", C=0.05, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+    if classes == 2:
+        _check_agree(X, y, a, _sk_ref(X, y, 0.05, 0.0), 0.05, 0.0)
+
+
+def test_serial_and_parallel_passes_bit_identical():
+    # _Pace picks the serial or the parallel build by measured speed: they must agree bit
+    # for bit, or the choice would change results
+    from fastnorm._kernels import logistic as kl
+
+    rng = np.random.default_rng(12)
+    for n, p in [(5000, 10), (3001, 37)]:
+        X = rng.standard_normal((n, p))
+        X = X if p == 10 else np.asfortranarray(X)
+        y, sw, w = (rng.random(n) > 0.5) * 1.0, rng.random(n), rng.standard_normal(p)
+        G = _logistic._groups(n)
+        outs = []
+        for build in (kl.binom_fused_rows.serial, kl.binom_fused_rows.parallel):
+            g, z = np.empty(p), np.empty(n)
+            outs.append((build(X, w, 0.3, y, sw, G, g, z), g, z))
+        assert outs[0][0] == outs[1][0]
+        np.testing.assert_array_equal(outs[0][1], outs[1][1])
+        np.testing.assert_array_equal(outs[0][2], outs[1][2])
+        for k, args in [(kl.matvec_rows, (X, w, 0.3, G)), (kl.rmatvec_rows, (X, sw, G))]:
+            a = np.empty(n if k is kl.matvec_rows else p)
+            b = np.empty_like(a)
+            k.serial(*args, a)
+            k.parallel(*args, b)
+            np.testing.assert_array_equal(a, b)
+
+
+def test_thread_count_independent(monkeypatch):
     import fastnorm
 
+    monkeypatch.setattr(_logistic, "_SMALL_NEWTON", 0)  # the parallel passes, not one call
     X, y = _synthetic(4096, 20, seed=9)  # enough rows for several groups, parallel builds
     fits = []
     for nt in (1, None):

@@ -21,7 +21,13 @@ import numpy as np
 from numba import prange
 
 from fastnorm._config import helper, kernel
-from fastnorm._kernels.penalty import cd_solve, prox_enet, uses_helpers
+from fastnorm._kernels.penalty import (
+    cd_solve,
+    enet_subgrad,
+    enet_value,
+    prox_enet,
+    uses_helpers,
+)
 
 __all__ = [
     "binom_fused_rows",
@@ -29,10 +35,13 @@ __all__ = [
     "binom_stats",
     "cd_cols_quad",
     "cd_gram_quad",
+    "fista_binary_small",
     "log1pexp",
+    "log1pexp_sigmoid",
     "matvec_rows",
     "multi_loss_step",
     "multi_stats",
+    "newton_binary_small",
     "prox_enet_vec",
     "rmatvec_rows",
     "sgd_logistic_epoch",
@@ -59,20 +68,54 @@ def sigmoid(z):
     return e / (1.0 + e)
 
 
+@helper
+def log1pexp_sigmoid(z):
+    """``(log1pexp(z), sigmoid(z))`` from one ``exp``: the same formulas, so the same bits, as
+    the two helpers (the exponentials dominate the per-row cost of small problems)."""
+    if z > 0.0:
+        e = math.exp(-z)
+        return z + math.log1p(e), 1.0 / (1.0 + e)
+    e = math.exp(z)
+    return math.log1p(e), (0.5 if z == 0.0 else e / (1.0 + e))
+
+
 # ------------------------------------------------------------------------------- X passes
 @kernel
 def matvec_rows(X, w, b, n_groups, out):
-    """``out = X @ w + b`` (float64 accumulation, any layout and float dtype of X)."""
+    """``out = X @ w + b`` (float64 accumulation, any layout and float dtype of X); four rows
+    at a time, sharing each load of ``w`` (four independent sums)."""
     n, p = X.shape
     per = (n + n_groups - 1) // n_groups
     for g in prange(n_groups):
         lo = g * per
         hi = min(n, lo + per)
-        for i in range(lo, hi):
+        i = lo
+        while i + 4 <= hi:
+            x0 = X[i]
+            x1 = X[i + 1]
+            x2 = X[i + 2]
+            x3 = X[i + 3]
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            for j in range(p):
+                wj = w[j]
+                s0 += x0[j] * wj
+                s1 += x1[j] * wj
+                s2 += x2[j] * wj
+                s3 += x3[j] * wj
+            out[i] = s0 + b
+            out[i + 1] = s1 + b
+            out[i + 2] = s2 + b
+            out[i + 3] = s3 + b
+            i += 4
+        while i < hi:
             s = 0.0
             for j in range(p):
                 s += X[i, j] * w[j]
             out[i] = s + b
+            i += 1
 
 
 @kernel
@@ -97,7 +140,8 @@ def matmat_rows(X, W, b, n_groups, out):
 
 @kernel
 def rmatvec_rows(X, r, n_groups, out):
-    """``out = X.T @ r`` (length p), one float64 partial per row group, added in order."""
+    """``out = X.T @ r`` (length p), one float64 partial per row group, added in order; four
+    rows per update of the partial."""
     n, p = X.shape
     per = (n + n_groups - 1) // n_groups
     acc = np.zeros((n_groups, p))
@@ -105,11 +149,24 @@ def rmatvec_rows(X, r, n_groups, out):
         lo = g * per
         hi = min(n, lo + per)
         a = acc[g]
-        for i in range(lo, hi):
+        i = lo
+        while i + 4 <= hi:
+            x0 = X[i]
+            x1 = X[i + 1]
+            x2 = X[i + 2]
+            x3 = X[i + 3]
+            r0 = r[i]
+            r1 = r[i + 1]
+            r2 = r[i + 2]
+            r3 = r[i + 3]
+            for j in range(p):
+                a[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
+            i += 4
+        while i < hi:
             ri = r[i]
-            if ri != 0.0:
-                for j in range(p):
-                    a[j] += ri * X[i, j]
+            for j in range(p):
+                a[j] += ri * X[i, j]
+            i += 1
     out[:] = 0.0
     for g in range(n_groups):
         out += acc[g]
@@ -121,8 +178,9 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
     """The fused streaming epoch of the binary loss, one read of X: per row the margin
     ``z_i = x_i w + b`` (into ``z_out``), then ``r_i = sw_i (sigmoid(z_i) - y_i)`` and
     ``g += r_i x_i`` while the row is in cache.  ``g_out`` receives ``X.T @ r``; returns
-    ``(sum_i sw_i loss_i, sum_i r_i)``.  Four rows at a time, so each update of the
-    gradient partial is amortised over four rows."""
+    ``(sum_i sw_i loss_i, sum_i r_i)``.  Four rows at a time: the four margins share each
+    load of ``w`` (four independent sums, no loop-carried latency) and each update of the
+    gradient partial is amortised over four rows (scalars only: no allocation per block)."""
     n, p = X.shape
     per = (n + n_groups - 1) // n_groups
     acc = np.zeros((n_groups, p))
@@ -134,37 +192,58 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
         ls = 0.0
         rs = 0.0
         i = lo
+        while i + 4 <= hi:
+            x0 = X[i]
+            x1 = X[i + 1]
+            x2 = X[i + 2]
+            x3 = X[i + 3]
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            for j in range(p):
+                wj = w[j]
+                s0 += x0[j] * wj
+                s1 += x1[j] * wj
+                s2 += x2[j] * wj
+                s3 += x3[j] * wj
+            z0 = s0 + b
+            z1 = s1 + b
+            z2 = s2 + b
+            z3 = s3 + b
+            z_out[i] = z0
+            z_out[i + 1] = z1
+            z_out[i + 2] = z2
+            z_out[i + 3] = z3
+            l0, q0 = log1pexp_sigmoid(z0)
+            l1, q1 = log1pexp_sigmoid(z1)
+            l2, q2 = log1pexp_sigmoid(z2)
+            l3, q3 = log1pexp_sigmoid(z3)
+            ls += sw[i] * (l0 - y[i] * z0) + sw[i + 1] * (l1 - y[i + 1] * z1)
+            ls += sw[i + 2] * (l2 - y[i + 2] * z2)
+            ls += sw[i + 3] * (l3 - y[i + 3] * z3)
+            r0 = sw[i] * (q0 - y[i])
+            r1 = sw[i + 1] * (q1 - y[i + 1])
+            r2 = sw[i + 2] * (q2 - y[i + 2])
+            r3 = sw[i + 3] * (q3 - y[i + 3])
+            rs += (r0 + r1) + (r2 + r3)
+            for j in range(p):
+                a[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
+            i += 4
         while i < hi:
-            m = min(4, hi - i)
-            rr = np.zeros(4)
-            for k in range(m):
-                s = 0.0
-                row = X[i + k]
-                for j in range(p):
-                    s += row[j] * w[j]
-                zi = s + b
-                z_out[i + k] = zi
-                ls += sw[i + k] * (log1pexp(zi) - y[i + k] * zi)
-                rr[k] = sw[i + k] * (sigmoid(zi) - y[i + k])
-                rs += rr[k]
-            if m == 4:
-                x0 = X[i]
-                x1 = X[i + 1]
-                x2 = X[i + 2]
-                x3 = X[i + 3]
-                r0 = rr[0]
-                r1 = rr[1]
-                r2 = rr[2]
-                r3 = rr[3]
-                for j in range(p):
-                    a[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
-            else:
-                for k in range(m):
-                    xk = X[i + k]
-                    rk = rr[k]
-                    for j in range(p):
-                        a[j] += rk * xk[j]
-            i += m
+            xk = X[i]
+            s = 0.0
+            for j in range(p):
+                s += xk[j] * w[j]
+            zi = s + b
+            z_out[i] = zi
+            lz, qz = log1pexp_sigmoid(zi)
+            ls += sw[i] * (lz - y[i] * zi)
+            rk = sw[i] * (qz - y[i])
+            rs += rk
+            for j in range(p):
+                a[j] += rk * xk[j]
+            i += 1
         part[g, 0] = ls
         part[g, 1] = rs
     g_out[:] = 0.0
@@ -198,28 +277,38 @@ def col_sq_weighted(X, h, n_groups, out):
 
 
 # ------------------------------------------------------------------------------- binomial
-@kernel(fastmath=False)
-def binom_stats(z, y, sw, r_out, h_out):
-    """At margins ``z``: the raw weighted loss sum; ``r_out = sw (sigmoid(z) - y)`` (the
-    gradient weights) and ``h_out = sw p (1 - p)`` (the Hessian weights)."""
+@helper
+def _binom_stats(z, y, sw, r_out, h_out):
     s = 0.0
     for i in range(z.shape[0]):
         zi = z[i]
-        pi = sigmoid(zi)
-        s += sw[i] * (log1pexp(zi) - y[i] * zi)
+        lz, pi = log1pexp_sigmoid(zi)
+        s += sw[i] * (lz - y[i] * zi)
         r_out[i] = sw[i] * (pi - y[i])
         h_out[i] = sw[i] * pi * (1.0 - pi)
     return s
 
 
-@kernel(fastmath=False)
-def binom_loss_step(z, xd, t, y, sw):
-    """Raw weighted loss sum at margins ``z + t * xd`` (the line search)."""
+@helper
+def _binom_loss_step(z, xd, t, y, sw):
     s = 0.0
     for i in range(z.shape[0]):
         zi = z[i] + t * xd[i]
         s += sw[i] * (log1pexp(zi) - y[i] * zi)
     return s
+
+
+@kernel(fastmath=False)
+def binom_stats(z, y, sw, r_out, h_out):
+    """At margins ``z``: the raw weighted loss sum; ``r_out = sw (sigmoid(z) - y)`` (the
+    gradient weights) and ``h_out = sw p (1 - p)`` (the Hessian weights)."""
+    return _binom_stats(z, y, sw, r_out, h_out)
+
+
+@kernel(fastmath=False)
+def binom_loss_step(z, xd, t, y, sw):
+    """Raw weighted loss sum at margins ``z + t * xd`` (the line search)."""
+    return _binom_loss_step(z, xd, t, y, sw)
 
 
 # ------------------------------------------------------------------------------- multinomial
@@ -267,10 +356,10 @@ def multi_loss_step(Z, c, xd, t, yi, sw):
 
 
 # ------------------------------------------------------------------------------- inner CD
-@kernel(fastmath=False)
-@uses_helpers
-def cd_gram_quad(H, g, w, v, l1, l2, fit_intercept, max_sweeps, tol):
-    """Coordinate descent on the proximal Newton model around ``w``::
+@helper
+def _cd_quad(H, g, w, v, l1, l2, fit_intercept, max_sweeps, tol):
+    """(Body of :func:`cd_gram_quad`, inlined also into :func:`newton_binary_small`.)
+    Coordinate descent on the proximal Newton model around ``w``::
 
         min_v  g . (v - w) + 0.5 (v - w)^T H (v - w) + l1 ||v[:p]||_1 + 0.5 l2 ||v[:p]||^2
 
@@ -313,6 +402,14 @@ def cd_gram_quad(H, g, w, v, l1, l2, fit_intercept, max_sweeps, tol):
         if dmax <= tol:
             break
     return it
+
+
+@kernel(fastmath=False)
+@uses_helpers
+def cd_gram_quad(H, g, w, v, l1, l2, fit_intercept, max_sweeps, tol):
+    """Coordinate descent on the proximal Newton model (see :func:`_cd_quad`); returns the
+    number of sweeps."""
+    return _cd_quad(H, g, w, v, l1, l2, fit_intercept, max_sweeps, tol)
 
 
 @kernel(fastmath=False)
@@ -392,3 +489,349 @@ def sgd_logistic_epoch(X, y, sw, order, w, b, eta0, t0, decay, l1, l2, S, fit_in
             b[0] -= lr * gi
         t += 1.0
     return t
+
+
+# ------------------------------------------------------------------------------- small
+@helper
+def _chol_solve(A, rhs, k):
+    """Solve ``A[:k, :k] x = rhs[:k]`` in place in ``rhs`` (``A`` symmetric positive definite,
+    overwritten by its Cholesky factor).  Returns False if ``A`` is not positive definite."""
+    for j in range(k):
+        s = A[j, j]
+        for q in range(j):
+            s -= A[j, q] * A[j, q]
+        if not s > 0.0:
+            return False
+        d = math.sqrt(s)
+        A[j, j] = d
+        for i in range(j + 1, k):
+            t = A[i, j]
+            for q in range(j):
+                t -= A[i, q] * A[j, q]
+            A[i, j] = t / d
+    for i in range(k):
+        t = rhs[i]
+        for q in range(i):
+            t -= A[i, q] * rhs[q]
+        rhs[i] = t / A[i, i]
+    for i in range(k - 1, -1, -1):
+        t = rhs[i]
+        for q in range(i + 1, k):
+            t -= A[q, i] * rhs[q]
+        rhs[i] = t / A[i, i]
+    return True
+
+
+@helper
+def _cd_cols_active(X, hs, hd, hsum, g, w, v, l1, l2, fit_intercept, max_sweeps, tol, xd):
+    """Coordinate descent on the columns of X for the proximal Newton model (the model of
+    :func:`cd_cols_quad`, ``xd = X (v - w)[:p] + (v - w)[p]`` kept in/out), sweeping only the
+    nonzero coordinates between full sweeps (glmnet's active set): with L1 on wide X most
+    coordinates stay at zero and a full sweep is needed only to confirm it.  Stops after a
+    full sweep that moved no coordinate by more than ``tol`` (gradient units)."""
+    n, p = X.shape
+    active = np.zeros(p, dtype=np.bool_)
+    for j in range(p):
+        active[j] = w[j] != 0.0
+    full = True
+    for _ in range(max_sweeps):
+        dmax = 0.0
+        if fit_intercept and hsum > 0.0:
+            c = g[p]
+            for i in range(n):
+                c += hs[i] * xd[i]
+            d = -c / hsum
+            if d != 0.0:
+                v[p] += d
+                for i in range(n):
+                    xd[i] += d
+                dmax = abs(d) * hsum
+        for j in range(p):
+            if not (full or active[j]):
+                continue
+            L = hd[j]
+            if L + l2 <= 0.0:
+                continue
+            c = g[j]
+            for i in range(n):
+                c += hs[i] * X[i, j] * xd[i]
+            new = cd_solve(L * v[j] - c, L, l1, l2, False)
+            if new != 0.0:
+                active[j] = True
+            d = new - v[j]
+            if d != 0.0:
+                v[j] = new
+                for i in range(n):
+                    xd[i] += d * X[i, j]
+                a = abs(d) * L
+                if a > dmax:
+                    dmax = a
+        if dmax <= tol:
+            if full:
+                break
+            full = True
+        else:
+            full = False
+
+
+@kernel
+@uses_helpers
+def newton_binary_small(
+    X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol, armijo, flat, cols
+):
+    """The proximal Newton solver of the binary problem, whole, for small X (no Python per
+    step): the same steps as ``_newton_binary`` in :mod:`fastnorm.linear_model._logistic`
+    (weighted Gram model; Cholesky for a smooth penalty, coordinate descent with L1; Armijo
+    backtracking by halves on the exact objective).  ``cols``: no Gram matrix, the model is
+    minimised by active-set coordinate descent on the columns (wide X with L1).  ``w`` (p)
+    and ``b`` (length 1) in/out.  Returns ``(iterations, violation, objective, status)``;
+    status 1 when the solver stopped with no decrease along its step (machine precision)."""
+    n, p = X.shape
+    m = p + 1
+    z = np.empty(n)
+    r = np.empty(n)
+    h = np.empty(n)
+    xd = np.empty(n)
+    g = np.empty(m)
+    mm = 1 if cols else m  # no Gram matrix on the columns
+    H = np.empty((mm, mm))
+    A = np.empty((mm, mm))
+    wv = np.empty(m)
+    v = np.empty(m)
+    wt = np.empty(p)
+    hd = np.empty(p)
+    hs = np.empty(n)
+    status = 0
+    for i in range(n):
+        s = b[0]
+        for j in range(p):
+            s += X[i, j] * w[j]
+        z[i] = s
+    loss = _binom_stats(z, y, sw, r, h) / S
+    obj = loss + enet_value(w, l1, l2)
+    viol = math.inf
+    it = 0
+    for step in range(1, max_iter + 2):
+        # gradient (over S) and the optimality violation
+        for j in range(m):
+            g[j] = 0.0
+        for i in range(n):
+            ri = r[i]
+            for j in range(p):
+                g[j] += ri * X[i, j]
+            g[p] += ri
+        for j in range(m):
+            g[j] /= S
+        viol = 0.0
+        for j in range(p):
+            e = enet_subgrad(w[j], g[j], l1, l2, False)
+            if not e <= viol:
+                viol = e
+        if fit_intercept and not abs(g[p]) <= viol:
+            viol = abs(g[p])
+        if viol <= tol or viol != viol or step > max_iter:
+            break
+        it = step
+        for j in range(p):
+            wv[j] = w[j]
+        wv[p] = b[0]
+        for j in range(m):
+            v[j] = wv[j]
+        if cols:
+            # the diagonal of the model only; xd maintained by the coordinate descent
+            hsum = 0.0
+            for j in range(p):
+                hd[j] = 0.0
+            for i in range(n):
+                hi = h[i] / S
+                hs[i] = hi
+                hsum += hi
+                xd[i] = 0.0
+                for j in range(p):
+                    hd[j] += hi * X[i, j] * X[i, j]
+            dmax = 1.0
+            for j in range(p):
+                if hd[j] > dmax:
+                    dmax = hd[j]
+            for j in range(p):
+                hd[j] += 1e-12 * dmax
+            itol = 1e-2 * viol
+            if itol < 0.1 * tol:
+                itol = 0.1 * tol
+            _cd_cols_active(X, hs, hd, hsum, g, wv, v, l1, l2, fit_intercept, 10 * m + 100, itol,
+                            xd)  # fmt: skip
+        else:
+            # the model: [X 1]^T diag(h / S) [X 1], lower triangle then mirrored
+            for j in range(m):
+                for k in range(m):
+                    H[j, k] = 0.0
+            for i in range(n):
+                hi = h[i] / S
+                for j in range(p):
+                    xj = hi * X[i, j]
+                    for k in range(j + 1):
+                        H[j, k] += xj * X[i, k]
+                    H[p, j] += xj
+                H[p, p] += hi
+            dmax = 1.0
+            for j in range(m):
+                for k in range(j + 1, m):
+                    H[j, k] = H[k, j]
+                if H[j, j] > dmax:
+                    dmax = H[j, j]
+            for j in range(m):
+                H[j, j] += 1e-12 * dmax
+            if l1 > 0.0:
+                itol = 1e-3 * viol
+                if itol < 0.1 * tol:
+                    itol = 0.1 * tol
+                _cd_quad(H, g, wv, v, l1, l2, fit_intercept, 10 * m + 100, itol)
+            else:
+                k = m if fit_intercept else p
+                for j in range(k):
+                    for q in range(k):
+                        A[j, q] = H[j, q]
+                for j in range(p):
+                    A[j, j] += l2
+                for j in range(k):
+                    v[j] = -g[j] - (l2 * wv[j] if j < p else 0.0)
+                if not _chol_solve(A, v, k):
+                    status = 1
+                    break
+                for j in range(k):
+                    v[j] += wv[j]
+            for i in range(n):
+                s = v[p] - wv[p]
+                for j in range(p):
+                    s += X[i, j] * (v[j] - wv[j])
+                xd[i] = s
+        # the model decrease g . d + P(v) - P(w)
+        delta = 0.0
+        for j in range(m):
+            delta += g[j] * (v[j] - wv[j])
+        delta += enet_value(v[:p], l1, l2) - enet_value(w, l1, l2)
+        db = v[p] - wv[p]
+        t = 1.0
+        exact = abs(delta) <= flat * abs(obj)
+        ok = exact
+        if not exact:
+            dec = delta if delta < 0.0 else 0.0
+            for _ in range(60):
+                for j in range(p):
+                    wt[j] = w[j] + t * (v[j] - wv[j])
+                new_obj = _binom_loss_step(z, xd, t, y, sw) / S + enet_value(wt, l1, l2)
+                if new_obj <= obj + armijo * t * dec:
+                    ok = True
+                    break
+                t *= 0.5
+        if not ok:
+            it -= 1
+            status = 1
+            break
+        for j in range(p):
+            w[j] = w[j] + t * (v[j] - wv[j])
+        b[0] += t * db
+        for i in range(n):
+            z[i] += t * xd[i]
+        loss = _binom_stats(z, y, sw, r, h) / S
+        obj = loss + enet_value(w, l1, l2)
+    return it, viol, obj, status
+
+
+@helper
+def _binom_loss_grad(X, w, b, y, sw, S, g):
+    """Serial ``(loss, g[:p] = X^T r / S, g[p] = sum r / S)`` at ``(w, b)`` (one read of X)."""
+    n, p = X.shape
+    for j in range(p + 1):
+        g[j] = 0.0
+    ls = 0.0
+    for i in range(n):
+        s = b
+        for j in range(p):
+            s += X[i, j] * w[j]
+        lz, pz = log1pexp_sigmoid(s)
+        ls += sw[i] * (lz - y[i] * s)
+        ri = sw[i] * (pz - y[i])
+        for j in range(p):
+            g[j] += ri * X[i, j]
+        g[p] += ri
+    for j in range(p + 1):
+        g[j] /= S
+    return ls / S
+
+
+@helper
+def _binom_loss(X, w, b, y, sw, S):
+    n, p = X.shape
+    ls = 0.0
+    for i in range(n):
+        s = b
+        for j in range(p):
+            s += X[i, j] * w[j]
+        ls += sw[i] * (log1pexp(s) - y[i] * s)
+    return ls / S
+
+
+@kernel
+@uses_helpers
+def fista_binary_small(X, y, sw, S, l1, l2, fit_intercept, w, b, max_iter, tol, L):
+    """The accelerated proximal gradient solver of the binary problem, whole, for small X
+    (the steps of ``_fista`` in :mod:`fastnorm.linear_model._logistic`: backtracking on the
+    quadratic bound, function restart, ``L`` shrunk by 0.9 per step).  ``w`` (p) and ``b``
+    (length 1) in/out; ``L`` the first curvature estimate.  Returns the iterations."""
+    n, p = X.shape
+    wy = w.copy()
+    by = b[0]
+    wn = np.empty(p)
+    g = np.empty(p + 1)
+    tk = 1.0
+    obj = math.inf
+    it = 0
+    for step in range(1, max_iter + 1):
+        it = step
+        fy = _binom_loss_grad(X, wy, by, y, sw, S, g)
+        gb = g[p] if fit_intercept else 0.0
+        fn = 0.0
+        bn = by
+        dmax = 0.0
+        for _ in range(60):
+            step = 1.0 / L
+            dot = 0.0
+            sq = 0.0
+            dmax = 0.0
+            for j in range(p):
+                wn[j] = prox_enet(wy[j] - g[j] * step, step, l1, l2, False)
+                d = wn[j] - wy[j]
+                dot += g[j] * d
+                sq += d * d
+                if abs(d) > dmax:
+                    dmax = abs(d)
+            bn = by - gb * step
+            db = bn - by
+            fn = _binom_loss(X, wn, bn, y, sw, S)
+            if fn <= fy + dot + gb * db + 0.5 * L * (sq + db * db) + 1e-12 * abs(fy):
+                break
+            L *= 2.0
+        if fit_intercept and abs(bn - by) > dmax:
+            dmax = abs(bn - by)
+        viol = L * dmax
+        new_obj = fn + enet_value(wn, l1, l2)
+        if new_obj > obj and tk > 1.0:
+            tk = 1.0
+            for j in range(p):
+                wy[j] = w[j]
+            by = b[0]
+            continue
+        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * tk * tk))
+        beta = (tk - 1.0) / t_next
+        for j in range(p):
+            wy[j] = wn[j] + beta * (wn[j] - w[j])
+            w[j] = wn[j]
+        by = bn + beta * (bn - b[0])
+        b[0] = bn
+        obj = new_obj
+        tk = t_next
+        L *= 0.9
+        if viol <= tol:
+            break
+    return it

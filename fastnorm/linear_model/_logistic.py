@@ -24,8 +24,15 @@ backtracking line search on the exact objective follows (margins are updated, ne
 recomputed).  Multinomial: one such step per class in turn (glmnet's partial Newton), each
 with the line search on the full softmax objective.
 ``"stream"``: accelerated proximal gradient (FISTA with backtracking and adaptive restart);
-each iteration is one pass for the margins and one for the gradient.
+each iteration is one fused pass (margins, loss and gradient) and one loss pass per trial.
+``"lbfgs"``: scipy's L-BFGS on the fused pass; on tall X it first solves on every 16th row,
+then continues on all rows from that point and that solve's curvature pairs.
 ``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate.
+
+Small binary problems run the Newton and the accelerated gradient solvers as one compiled
+call (the same steps, no Python per step).  The row passes of larger ones run the serial or
+the parallel build, whichever this process measured faster (they agree bit for bit), since
+a parallel pass on a machine whose cores are busy waits for its slowest thread.
 
 Every solver stops when the largest violation of the optimality conditions (the distance of
 ``-grad`` to the penalty's subdifferential, intercept gradient included, in the scale of
@@ -35,12 +42,13 @@ Every solver stops when the largest violation of the optimality conditions (the 
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 
-from fastnorm._config import run
+from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
 from fastnorm.penalties import ElasticNet as _EnetPenalty
@@ -70,16 +78,63 @@ _BACKTRACK = 0.5
 _LBFGS_MIN = 1 << 20
 #: A model decrease below this fraction of the objective is under its rounding error.
 _FLAT = 1e-14
+#: Binary Newton solves with ``n (p + 1)^2`` at most this (a Gram build of ~2 ms) run as one
+#: compiled call (``newton_binary_small``): at 1000 x 10 the Python steps cost 10x the math.
+_SMALL_NEWTON = 1 << 22
+#: Wide X (p > n) with an L1 part and ``n p`` at most this: the compiled solver without the
+#: Gram matrix, coordinate descent on the columns with an active set (200 x 500: ~10x the
+#: Python steps on the (p + 1)^2 Gram matrix).
+_SMALL_COLS = 1 << 20
+#: L-BFGS on tall X first solves on every ``_LBFGS_SUB``-th row (to ``_LBFGS_SUB_TOL``) when
+#: the sample keeps at least ``_LBFGS_SUB_ROWS`` rows per coefficient.
+_LBFGS_SUB = 16
+_LBFGS_SUB_ROWS = 8
+_LBFGS_SUB_TOL = 1e-4
 
 
 def _groups(n: int) -> int:
     return max(1, min(_GROUPS, n // 1024))
 
 
-def _call(k, size, groups, *args):
-    # one row group has nothing to share out: the serial build spares the thread launch
-    # (which costs more than these passes on a loaded machine)
-    return k.serial(*args) if groups == 1 else run(k, size, *args)
+class _Pace:
+    """Serial or parallel build of a row pass, by its measured speed in this process.
+
+    On a quiet machine the parallel pass is ~2x faster on 2 cores, but when other processes
+    hold the cores its end-of-region barrier waits for a descheduled thread: at 100000 x 400
+    with two busy neighbours the fused pass took 190-290 ms parallel against 50 ms serial
+    (bench/README.md).  So each kernel keeps a running time per element of both builds
+    (each measured once, then the slower one re-measured every ``PROBE`` calls) and runs
+    the faster.  The two builds do the same arithmetic in the same order (fixed row groups,
+    partials added serially; a test checks them bit for bit), so the choice never changes a
+    result, only its time.
+    """
+
+    PROBE = 16
+
+    def __init__(self):
+        self.rate: dict = {}
+        self.calls = 0
+
+    def __call__(self, k, size, groups, *args):
+        # one row group has nothing to share out, and small passes cost less than a launch
+        if groups == 1 or size < PARALLEL_MIN:
+            return k.serial(*args)
+        self.calls += 1
+        par = self.rate.get((k.__name__, True))
+        ser = self.rate.get((k.__name__, False))
+        if par is None or ser is None:
+            mode = par is None
+        else:
+            mode = (par <= ser) != (self.calls % self.PROBE == 0)
+        t0 = time.perf_counter()
+        out = run(k, size, *args) if mode else k.serial(*args)
+        r = (time.perf_counter() - t0) / size
+        old = self.rate.get((k.__name__, mode))
+        self.rate[(k.__name__, mode)] = r if old is None else 0.5 * (old + r)
+        return out
+
+
+_call = _Pace()
 
 
 def _matvec(X, w, b):
@@ -207,6 +262,17 @@ def _newton_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
     """Proximal Newton for the binary problem.  Returns ``(w, b, n_iter, viol, stopped)``."""
     n, p = X.shape
     l1, l2, _ = pen.lower()
+    cols = l1 > 0.0 and p > n and n * p <= _SMALL_COLS
+    small = cols or n * (p + 1) ** 2 <= _SMALL_NEWTON
+    if small and not report.verbose and report.callback is None:
+        # small X: the whole solve in one compiled call (Python would cost more per step
+        # than the step itself); nothing to report per step, so only without verbose/callback
+        w = np.array(w, dtype=np.float64)
+        bb = np.array([b], dtype=np.float64)
+        it, viol, _, _ = _kl.newton_binary_small(
+            X, y, sw, S, l1, l2, fit_intercept, w, bb, max_iter, tol, _ARMIJO, _FLAT, cols
+        )
+        return w, float(bb[0]), max(it, 0), viol, False
     use_gram = p <= GRAM_MAX_P
     z = _matvec(X, w, b)
     r = np.empty(n)
@@ -397,6 +463,18 @@ def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     """Accelerated proximal gradient with backtracking and adaptive (function) restart."""
     rows = np.einsum("ij,ij->i", X, X, dtype=np.float64) if X.size else np.zeros(0)
     L = max(0.25 * float(sw @ rows) / S / max(X.shape[1], 1), 1e-12)
+    if (W.shape[0] == 1 and X.size <= _SMALL_COLS and not report.verbose
+            and report.callback is None):  # fmt: skip
+        # small binary X: the whole solve in one compiled call (the Python steps cost ~5x
+        # the two passes of 200 x 500), the same steps
+        w = np.array(W[0], dtype=np.float64)
+        bb = np.array([B[0]], dtype=np.float64)
+        l1, l2, _ = pen.lower()
+        it = _kl.fista_binary_small(X, Yoh, sw, S, l1, l2, fit_intercept, w, bb, max_iter,
+                                    tol, L)  # fmt: skip
+        W, B = w[None], bb
+        _, GW, gB = _loss_grad(X, yi, Yoh, sw, S, W, B)
+        return W, B, it, _violation(pen, W, GW, gB, fit_intercept), False
     Wy, By = W.copy(), B.copy()
     tk = 1.0
     obj = math.inf
@@ -444,10 +522,11 @@ def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     return W, B, it, viol, stopped
 
 
-def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
+def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, memory=None):
     """L-BFGS (scipy) on the fused passes, for the smooth (L2 or no) penalty: each
-    evaluation is one margin pass and one gradient pass; stops on ``max |grad| <= tol``
-    (scikit-learn lbfgs's ``pgtol``, the same violation as the other solvers)."""
+    evaluation is one fused pass; stops on ``max |grad| <= tol`` (scikit-learn lbfgs's
+    ``pgtol``, the same violation as the other solvers).  ``memory`` (a list, optional)
+    receives the final curvature pairs ``(s, y)``."""
     from scipy.optimize import minimize
 
     K, p = W.shape
@@ -470,16 +549,98 @@ def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
             stopped[0] = True
             raise StopIteration
 
-    x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
+    n = X.shape[0]
+    k = _LBFGS_SUB
+    x0 = None
+    if n >= k * _LBFGS_SUB_ROWS * K * (p + 1) and not np.any(W) and not np.any(B):
+        # tall X, cold start: first solve on every k-th row (a strided view, k times cheaper
+        # per pass).  Its solution is within the sampling error of the full one, and its
+        # curvature pairs describe the full Hessian about as well: the full solve starts
+        # from both (bench/README.md); the full problem decides the result, so the solution
+        # does not change, only the path to it.
+        ys = None if yi is None else np.ascontiguousarray(yi[::k])
+        sws = np.ascontiguousarray(sw[::k])
+        Ss = float(sws.sum())
+        if Ss > 0:
+            quiet = _Report(0, None, "lbfgs")
+            Ys = np.ascontiguousarray(Yoh[::k])
+            pairs: list = []
+            W, B, *_ = _lbfgs(X[::k], ys, Ys, sws, Ss, pen, fit_intercept, W, B,
+                              max_iter, max(tol, _LBFGS_SUB_TOL), quiet, pairs)  # fmt: skip
+            x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
+            if pairs:
+                x, g, nit, ok = _lbfgs_warm(fg, x0, pairs, max_iter, tol, report)
+                if memory is not None:
+                    memory.extend(pairs)
+                W = x[: K * p].reshape(K, p).copy()
+                B = x[K * p :].copy() if fit_intercept else B
+                return W, B, nit, float(np.max(np.abs(g))) if g.size else 0.0, ok
+    if x0 is None:
+        x0 = np.concatenate([W.ravel(), B]) if fit_intercept else W.ravel().copy()
     res = minimize(fg, x0, jac=True, method="L-BFGS-B", callback=cb,
                    options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
                             "ftol": 64 * np.finfo(float).eps})  # fmt: skip
+    if memory is not None and hasattr(res.hess_inv, "sk"):
+        memory.extend(zip(res.hess_inv.sk.copy(), res.hess_inv.yk.copy(), strict=True))
     W = res.x[: K * p].reshape(K, p).copy()
     B = res.x[K * p :].copy() if fit_intercept else B
-    _, GW, gB = _loss_grad(X, yi, Yoh, sw, S, W, B)
-    viol = _violation(pen, W, GW, gB, fit_intercept)
+    # the gradient of F at res.x (penalty included) comes with it: with the smooth penalty
+    # the violation is its largest entry, and no pass over X is needed to recompute it
+    viol = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
     # scipy's own stop (status 0, also on ftol as scikit-learn's lbfgs) is convergence
     return W, B, int(res.nit), viol, stopped[0] or res.status == 0
+
+
+def _lbfgs_warm(fg, x, pairs, max_iter, tol, report, m=10):
+    """L-BFGS started with curvature pairs ``[(s, y), ...]`` (from the subsample solve):
+    the two-loop direction, Armijo backtracking from the unit step (one fused pass per
+    trial), new pairs replacing the oldest.  Stops on ``max |grad| <= tol``, or when no
+    step lowers F (machine precision; scikit-learn's lbfgs stops there on ``ftol``).
+    Returns ``(x, grad, iterations, converged_or_stopped)``."""
+    pairs[:] = [(s, y) for s, y in pairs if float(s @ y) > 0.0][-m:]  # in/out
+    f, g = fg(x)
+    it = 0
+    for it in range(1, max_iter + 1):
+        if not float(np.max(np.abs(g))) > tol:
+            return x, g, it - 1, True
+        q = g.copy()
+        coefs = []
+        for s, y in reversed(pairs):
+            rho = 1.0 / float(y @ s)
+            a = rho * float(s @ q)
+            q -= a * y
+            coefs.append((rho, a))
+        if pairs:
+            s, y = pairs[-1]
+            q *= float(s @ y) / float(y @ y)
+        else:
+            q *= 1.0 / max(float(np.max(np.abs(g))), 1.0)
+        for (s, y), (rho, a) in zip(pairs, reversed(coefs), strict=True):
+            q += s * (a - rho * float(y @ q))
+        d = -q
+        gd = float(g @ d)
+        if not gd < 0.0:  # not a descent direction: drop the memory, steepest descent
+            pairs.clear()
+            d = -g / max(float(np.max(np.abs(g))), 1.0)
+            gd = float(g @ d)
+        t = 1.0
+        for _ in range(50):
+            xn = x + t * d
+            fn, gn = fg(xn)
+            if fn <= f + _ARMIJO * t * gd:
+                break
+            t *= _BACKTRACK
+        else:
+            return x, g, it - 1, True  # no decrease along a descent direction
+        s, y = xn - x, gn - g
+        if float(s @ y) > 1e-12 * float(y @ y):
+            pairs.append((s, y))
+            if len(pairs) > m:
+                pairs.pop(0)
+        x, f, g = xn, fn, gn
+        if report(it, f, math.nan):
+            return x, g, it, True
+    return x, g, it, not float(np.max(np.abs(g))) > tol
 
 
 def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_state):
