@@ -16,7 +16,9 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from fastnorm._config import run
-from fastnorm._kernels import distance as K
+from fastnorm._kernels import cdist as KC
+from fastnorm._kernels import dist as K
+from fastnorm._kernels import normalize as KN
 from fastnorm.norms import (
     _TINY,
     _axis_tuple,
@@ -610,9 +612,9 @@ def normalize(
             if op == K.OP_MAX and plan.shape[1] > 0:
                 bits = xv.view(_BITS[rdt])  # same itemsize: a view whatever the strides
                 mask = _BITS[rdt].type(np.iinfo(_BITS[rdt]).max)
-                run(K.normalize_rows_max, plan.n, xv, bits, mask, ov, nk)
+                run(KN.normalize_rows_max, plan.n, xv, bits, mask, ov, nk)
             else:
-                run(K.normalize_rows, plan.n, xv, ov, op, p, safe, nk)
+                run(KN.normalize_rows, plan.n, xv, ov, op, p, safe, nk)
             nrm = plan.finish(nk)
         else:
             nrm = np.asarray(_vector_reduce(work, ord, ax), dtype=np.float64)
@@ -628,7 +630,7 @@ def normalize(
                 xv, ov = plan.views
                 ov = _wview(out, ov)
                 dk = _kernel_order(d, plan.perm).reshape(ov.shape[0], -1)
-                run(K.scale_cols, plan.n, xv, dk, ov)
+                run(KN.scale_cols, plan.n, xv, dk, ov)
             else:  # strides fit no layout
                 np.divide(work, np.expand_dims(d, ax), out=out, casting="same_kind")
         nrm_r = _cast(nrm, rdt)
@@ -643,7 +645,7 @@ def _kernel_order(d: np.ndarray, perm: list[int]) -> np.ndarray:
 
 
 def _scale(xv: np.ndarray, d: np.ndarray, ov: np.ndarray, n: int) -> None:
-    run(K.scale_rows, n, xv, d, ov)
+    run(KN.scale_rows, n, xv, d, ov)
 
 
 # ----------------------------------------------------------------------------- cdist
@@ -739,10 +741,10 @@ def cdist(XA: Any, XB: Any, ord: float = 2, *, exact: bool = True) -> np.ndarray
             g = A @ B.T
             na = np.einsum("ij,ij->i", A, A)
             nb = np.einsum("ij,ij->i", B, B)
-        run(K.cdist_gram_fix, work, g, na, nb, A, B, GRAM_GUARD, g)
+        run(KC.cdist_gram_fix, work, g, na, nb, A, B, GRAM_GUARD, g)
         return g
     op = {1.0: K.OP_SUMABS, 2.0: K.OP_SUMSQ, math.inf: K.OP_MAX}.get(p, K.OP_POW)
-    run(K.cdist_tiles, work, A, np.ascontiguousarray(B.T), op, p, out)
+    run(KC.cdist_tiles, work, A, np.ascontiguousarray(B.T), op, p, out)
     if op == K.OP_MAX:
         # the kernel's max drops NaN: recompute (numpy propagates it) the rows that hold a
         # NaN, or an inf (inf - inf is NaN)
