@@ -33,7 +33,7 @@ def main(argv: list[str]) -> None:
 
     import fastnorm
     from fastnorm._config import run
-    from fastnorm._kernels import epoch as K
+    from fastnorm._kernels.stream import stream_sum
     from fastnorm.linear_model._base import NumpyPass
 
     n = int(argv[1]) if len(argv) > 1 else 200_000
@@ -57,8 +57,7 @@ def main(argv: list[str]) -> None:
     rows = []
 
     def read(A):
-        rpb = K.block_rows(A.shape[1], "C")
-        return lambda: run(K.read_sum_rows, A.size, A, rpb)
+        return lambda: run(stream_sum, A.size, A.reshape(-1))
 
     t_read64 = _median_ms(read(X), reps)
     t_read32 = _median_ms(read(X32), reps)

@@ -38,7 +38,8 @@ from fastnorm._args import (
     vector_args,
 )
 from fastnorm._config import POW2_SCALE_MAX_P, TINY, run
-from fastnorm._kernels import distance as KD
+from fastnorm._kernels import dist as KD
+from fastnorm._kernels import normalize as KN
 from fastnorm._kernels import reduce as KR
 from fastnorm._kernels.ops import OP_MAX, OP_MIN, OP_POW, OP_SCALED, OP_SUMABS, OP_SUMSQ
 from fastnorm._plan import Plan, merge_axes, readonly, writeable_view
@@ -590,9 +591,9 @@ def normalize(
             if op == OP_MAX and plan.shape[1] > 0:
                 bits = xv.view(_BITS[rdt])  # same itemsize: a view whatever the strides
                 mask = _BITS[rdt].type(np.iinfo(_BITS[rdt]).max)
-                run(KD.normalize_rows_max, plan.n, xv, bits, mask, ov, nk)
+                run(KN.normalize_rows_max, plan.n, xv, bits, mask, ov, nk)
             else:
-                run(KD.normalize_rows, plan.n, xv, ov, op, p, safe, nk)
+                run(KN.normalize_rows, plan.n, xv, ov, op, p, safe, nk)
             nrm = plan.finish(nk)
         else:
             nrm = np.asarray(vector_reduce(work, ord, ax), dtype=np.float64)
@@ -608,7 +609,7 @@ def normalize(
                 xv, ov = plan.views
                 ov = writeable_view(out, ov)
                 dk = _kernel_order(d, plan.perm).reshape(ov.shape[0], -1)
-                run(KD.scale_cols, plan.n, xv, dk, ov)
+                run(KN.scale_cols, plan.n, xv, dk, ov)
             else:  # strides fit no layout
                 np.divide(work, np.expand_dims(d, ax), out=out, casting="same_kind")
         nrm_r = cast(nrm, rdt)
@@ -623,4 +624,4 @@ def _kernel_order(d: np.ndarray, perm: list[int]) -> np.ndarray:
 
 
 def _scale(xv: np.ndarray, d: np.ndarray, ov: np.ndarray, n: int) -> None:
-    run(KD.scale_rows, n, xv, d, ov)
+    run(KN.scale_rows, n, xv, d, ov)

@@ -21,7 +21,7 @@ from fastnorm import _local as L
 from fastnorm._args import cdist_operand, minkowski_p, normalize_args
 from fastnorm._args import is_dask as _is_dask
 from fastnorm._config import run
-from fastnorm._kernels import distance as K
+from fastnorm._kernels import cdist as KC
 from fastnorm._kernels.ops import OP_MAX, OP_POW, OP_SUMABS, OP_SUMSQ
 
 __all__ = ["cdist", "dist", "normalize"]
@@ -231,10 +231,10 @@ def cdist(XA: Any, XB: Any, ord: float = 2, *, exact: bool = True) -> np.ndarray
             g = A @ B.T
             na = np.einsum("ij,ij->i", A, A)
             nb = np.einsum("ij,ij->i", B, B)
-        run(K.cdist_gram_fix, work, g, na, nb, A, B, GRAM_GUARD, g)
+        run(KC.cdist_gram_fix, work, g, na, nb, A, B, GRAM_GUARD, g)
         return g
     op = {1.0: OP_SUMABS, 2.0: OP_SUMSQ, math.inf: OP_MAX}.get(p, OP_POW)
-    run(K.cdist_tiles, work, A, np.ascontiguousarray(B.T), op, p, out)
+    run(KC.cdist_tiles, work, A, np.ascontiguousarray(B.T), op, p, out)
     if op == OP_MAX:
         # the kernel's max drops NaN: recompute (numpy propagates it) the rows that hold a
         # NaN, or an inf (inf - inf is NaN)

@@ -33,7 +33,6 @@ __all__ = [
     "colstats_rows",
     "epoch_lsq_cols",
     "epoch_lsq_rows",
-    "read_sum_rows",
     "sgd_epoch_rows",
 ]
 
@@ -329,27 +328,6 @@ def colstats_cols(XT, sw, rpb, sum_out, sq_out):
                 q += v * v
         sum_out[j] = a
         sq_out[j] = q
-
-
-@kernel
-def read_sum_rows(X, rpb):
-    """Plain streaming read of C-ordered X (the bandwidth yardstick of the benchmarks)."""
-    n, p = X.shape
-    nblk = (n + rpb - 1) // rpb
-    part = np.zeros(nblk, dtype=np.float64)
-    for blk in prange(nblk):
-        lo = blk * rpb
-        hi = min(lo + rpb, n)
-        acc = 0.0
-        for i in range(lo, hi):
-            xi = X[i]
-            for j in range(p):
-                acc += xi[j]
-        part[blk] = acc
-    total = 0.0
-    for blk in range(nblk):
-        total += part[blk]
-    return total
 
 
 @kernel(fastmath=False)

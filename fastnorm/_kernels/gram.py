@@ -209,27 +209,6 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
         out += acc[g]
 
 
-@kernel
-def _sum_contig(x):
-    """Plain streaming sum of a contiguous array (the read-bandwidth yardstick of the
-    benchmarks)."""
-    v = x.ravel()
-    n = v.size
-    C = 1 << 14
-    nc = (n + C - 1) // C
-    part = np.zeros(nc)
-    for c in prange(nc):
-        xs = v[c * C : min(n, (c + 1) * C)]
-        t = 0.0
-        for e in xs:
-            t += e
-        part[c] = t
-    s = 0.0
-    for c in range(nc):
-        s += part[c]
-    return s
-
-
 # ---------------------------------------------------------------------------------------------
 # Coordinate descent on the Gram system (port of scikit-learn's enet_coordinate_descent_gram,
 # same update order, gap, gap-safe screening and stopping rule; float64 throughout).

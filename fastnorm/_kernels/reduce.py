@@ -19,14 +19,24 @@ import numpy as np
 from numba import prange
 
 from fastnorm._config import CHUNK, FASTMATH, TINY, jit, kernel
-from fastnorm._kernels.ops import (
+from fastnorm._kernels.ops import (  # noqa: F401 - the wrappers read the op codes from here
     OP_COUNTNZ,
-    OP_POW,  # noqa: F401 - the wrappers read the op codes from this module
+    OP_CUBE,
+    OP_POW,
+    OP_QUAD,
+    OP_RECIP,
     OP_SCALED,
+    OP_SQRT,
     OP_SUMABS,
     OP_SUMSQ,
     _cols_plan,
+    _cols_task,
     _nchunks,
+    _row_scaled,
+    _sum_at,
+    _sum_row,
+    _sum_scaled,
+    pow_op,
     uses_helpers,
 )
 
@@ -34,8 +44,12 @@ _FM = set(FASTMATH)
 
 
 @jit(fastmath=_FM, error_model="numpy")
+@uses_helpers
 def _acc(xs, op, p):
-    """Raw accumulation of a 1-D slice (vectorised with reassoc)."""
+    """Raw accumulation of ``op`` (as returned by ``pow_op``) over a 1-D slice, vectorised
+    with reassoc: the one-operand twin of ``ops._sum_at`` over slices, kept for the stream
+    layouts the measurements chose (two streams for long float64 sums of squares and for
+    cubes)."""
     s = 0.0
     n = xs.size
     if op == OP_SUMSQ and (xs.itemsize == 4 or n < 4096):
@@ -71,7 +85,7 @@ def _acc(xs, op, p):
             if xs[i] != 0:
                 cnt += 1
         s = np.float64(cnt)
-    elif p == 3.0:
+    elif op == OP_CUBE:
         h = n // 2
         a = xs[:h]
         b = xs[h : 2 * h]
@@ -85,70 +99,21 @@ def _acc(xs, op, p):
             v = abs(np.float64(xs[i]))
             s += v * v * v
         s += s2
-    elif p == 4.0:
+    elif op == OP_QUAD:
         for i in range(n):
             a = np.float64(xs[i])
             a = a * a
             s += a * a
-    elif p == 0.5:
+    elif op == OP_SQRT:
         for i in range(n):
             s += np.sqrt(abs(np.float64(xs[i])))
-    elif p == -1.0:
+    elif op == OP_RECIP:
         for i in range(n):
             s += 1.0 / abs(np.float64(xs[i]))
     else:
         for i in range(n):
             s += abs(np.float64(xs[i])) ** p
     return s
-
-
-@jit(fastmath=_FM, error_model="numpy")
-def _acc_row(xs, acc, op, p):
-    """acc[j] += f(xs[j]) for one row of the ``cols`` layout (vectorised along j)."""
-    n = xs.size
-    if op == OP_SUMSQ:
-        for j in range(n):
-            v = np.float64(xs[j])
-            acc[j] += v * v
-    elif op == OP_SUMABS:
-        for j in range(n):
-            acc[j] += abs(np.float64(xs[j]))
-    elif op == OP_COUNTNZ:
-        for j in range(n):
-            acc[j] += np.float64(xs[j] != 0)
-    elif p == 3.0:
-        for j in range(n):
-            a = abs(np.float64(xs[j]))
-            acc[j] += a * a * a
-    else:
-        for j in range(n):
-            acc[j] += abs(np.float64(xs[j])) ** p
-
-
-# Rescaled accumulations for the rare overflow/underflow pass.  Compiled WITHOUT reassoc:
-# with it LLVM may rewrite (x/s)*(x/s) as (x*x)/(s*s), which overflows again.
-@jit(error_model="numpy")
-def _acc_scaled(xs, p, scale):
-    s = 0.0
-    if p == 2.0:
-        for i in range(xs.size):
-            v = np.float64(xs[i]) / scale
-            s += v * v
-    else:
-        for i in range(xs.size):
-            s += (abs(np.float64(xs[i])) / scale) ** p
-    return s
-
-
-@jit(error_model="numpy")
-def _acc_row_scaled(xs, acc, p, scale):
-    if p == 2.0:
-        for j in range(xs.size):
-            v = np.float64(xs[j]) / scale[j]
-            acc[j] += v * v
-    else:
-        for j in range(xs.size):
-            acc[j] += (abs(np.float64(xs[j])) / scale[j]) ** p
 
 
 @jit
@@ -177,6 +142,7 @@ def all_normal(raw):
 @uses_helpers
 def reduce_flat(x, op, p, scale):
     """Raw accumulation of ``op`` over a 1-D array (``scale`` serves OP_SCALED)."""
+    op = pow_op(op, p)
     n = x.size
     nck = _nchunks(n)
     part = np.empty(nck)
@@ -184,7 +150,7 @@ def reduce_flat(x, op, p, scale):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n)
         if op == OP_SCALED:
-            part[c] = _acc_scaled(x[lo:hi], p, scale)
+            part[c] = _sum_scaled(x[lo:hi], None, p, scale)
         else:
             part[c] = _acc(x[lo:hi], op, p)
     s = 0.0
@@ -231,11 +197,13 @@ def maxmin_flat(u, mask, infbits, out):
 def reduce_rows(x, op, p, scale, out):
     """out[r] = raw accumulation of ``op`` over x[r, :] for a 2-D ``(m, n)`` array
     (OP_SCALED divides row r by ``scale[r]``; other ops ignore ``scale``)."""
+    op = pow_op(op, p)
     m, n = x.shape
     nck = _nchunks(n)
-    if nck == 1 and (op == OP_SUMSQ or op == OP_SUMABS):
-        # short rows, the two common ops inline over x[r, i]: a row view and a helper call
-        # per row cost ~30 ns, which made float32 rows of 200 run at ~60% of the read
+    if nck == 1 and op != OP_SCALED:
+        # short rows: one pass over x[r, i] per row (a row view costs ~30 ns a row), and the
+        # two common ops inline (a call per row too: float32 rows of 200 ran at ~60% of the
+        # read with both, bench/README.md)
         if op == OP_SUMSQ:
             for r in prange(m):
                 s = 0.0
@@ -243,12 +211,15 @@ def reduce_rows(x, op, p, scale, out):
                     v = np.float64(x[r, i])
                     s += v * v
                 out[r] = s
-        else:
+        elif op == OP_SUMABS:
             for r in prange(m):
                 s = 0.0
                 for i in range(n):
                     s += abs(np.float64(x[r, i]))
                 out[r] = s
+        else:
+            for r in prange(m):
+                out[r] = _sum_at(x, r, None, 0, 0, n, op, p)
         return
     part = np.empty((m, nck))
     for t in prange(m * nck):
@@ -257,7 +228,7 @@ def reduce_rows(x, op, p, scale, out):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n)
         if op == OP_SCALED:
-            part[r, c] = _acc_scaled(x[r, lo:hi], p, scale[r])
+            part[r, c] = _sum_scaled(x[r, lo:hi], None, p, scale[r])
         else:
             part[r, c] = _acc(x[r, lo:hi], op, p)
     for r in range(m):
@@ -293,23 +264,12 @@ def maxmin_rows(u, mask, infbits, out):
 
 
 # ----------------------------------------------------------------------------- cols (o, n, m)
-@jit
-def _cols_task(t, n, m, w, ncb, rows, nrb):
-    """Task ``t`` of the ``cols`` layout: (outer index, row block, its rows, its columns)."""
-    k = t // (nrb * ncb)
-    rem = t - k * nrb * ncb
-    rb = rem // ncb
-    cb = rem - rb * ncb
-    r0 = rb * rows
-    c0 = cb * w
-    return k, rb, r0, min(r0 + rows, n), c0, min(c0 + w, m)
-
-
 @kernel
 @uses_helpers
 def reduce_cols(x, op, p, scale, out):
     """out[k, j] = raw accumulation of ``op`` over x[k, :, j] for a 3-D ``(o, n, m)`` array
     (OP_SCALED divides by ``scale[k, j]``; other ops ignore ``scale``)."""
+    op = pow_op(op, p)
     o, n, m = x.shape
     if o == 0 or m == 0:
         return
@@ -321,10 +281,11 @@ def reduce_cols(x, op, p, scale, out):
         if op == OP_SCALED:
             sc = scale[k, c0:c1]
             for i in range(r0, r1):
-                _acc_row_scaled(x[k, i, c0:c1], acc, p, sc)
+                _row_scaled(x[k, i, c0:c1], None, acc, p, sc)
         else:
             for i in range(r0, r1):
-                _acc_row(x[k, i, c0:c1], acc, op, p)
+                # no NaN count: max/min never come here (maxmin_cols runs them on the bits)
+                _sum_row(x[k, i, c0:c1], None, acc, acc, op, p)
     for k in range(o):
         for j in range(m):
             out[k, j] = part[k, 0, j]

@@ -5,6 +5,10 @@ element, vectorised by ``reassoc``): its GB/s is the read bandwidth a norm can h
 ``stream_copy`` reads one array and writes another of the same size: the reference for
 workloads that write as much as they read (normalising, scaling).  Both follow the kernel
 rules: ``prange`` over fixed-size chunks, partials combined serially in a fixed order.
+
+They are the only bandwidth references: the norm benchmarks and the linear-model benchmarks
+(``benchmarks.cases_linear``, ``bench/linear_epoch.py``) time the same ``stream_sum``, so
+their GB/s figures compare (a 2-D ``X`` is read as ``X.reshape(-1)``, a view when contiguous).
 """
 
 from __future__ import annotations

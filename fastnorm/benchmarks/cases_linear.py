@@ -163,9 +163,9 @@ def _numpy_gram(X: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _fast_read(X: np.ndarray, y: np.ndarray) -> float:
     from fastnorm._config import run
-    from fastnorm._kernels.gram import _sum_contig
+    from fastnorm._kernels.stream import stream_sum
 
-    return run(_sum_contig, X.size, X)
+    return run(stream_sum, X.size, X.reshape(-1))
 
 
 def _numpy_read(X: np.ndarray, y: np.ndarray) -> float:
@@ -224,7 +224,7 @@ def gram_report(n: int = 200_000, reps: int = 5, only: str | None = None) -> dic
     import sklearn.linear_model as lm
 
     from fastnorm._config import get_num_threads, run
-    from fastnorm._kernels.gram import _sum_contig
+    from fastnorm._kernels.stream import stream_sum
     from fastnorm.linear_model import Lasso
     from fastnorm.linear_model._gram import gram_stats
     from fastnorm.linear_model._path import LassoCV, lasso_path
@@ -233,7 +233,7 @@ def gram_report(n: int = 200_000, reps: int = 5, only: str | None = None) -> dic
     X, y = _make(n, np.float64, np.random.default_rng(0))
     X32, Xf = X.astype(np.float32), np.asfortranarray(X)
     calls = {
-        "read-sum f64 (prange)": lambda: run(_sum_contig, X.size, X),
+        "read-sum f64 (prange)": lambda: run(stream_sum, X.size, X.reshape(-1)),
         "gram_stats f64 C": lambda: gram_stats(X, y),
         "gram_stats f64 F": lambda: gram_stats(Xf, y),
         "gram_stats f32 C": lambda: gram_stats(X32, y),
