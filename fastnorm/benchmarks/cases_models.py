@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from fastnorm.benchmarks.cases_linear import _sklearn
+
 __all__ = ["cases"]
 
 #: Columns of the logistic case.
@@ -36,16 +38,6 @@ BATCH_ROWS, BATCH_COLS = 200, 20
 WIDE_ROWS = 500
 ALPHA = 0.01
 WIDE_ALPHA = 0.1
-
-
-def _sklearn(name: str) -> Any:
-    try:
-        import sklearn.linear_model as lm
-    except ImportError as exc:  # pragma: no cover - optional extra
-        raise ImportError(
-            "this baseline needs scikit-learn: pip install fastnorm[sklearn]"
-        ) from exc
-    return getattr(lm, name)
 
 
 def _sparse_w(rng: np.random.Generator, p: int, nnz: int, k: int | None = None) -> np.ndarray:
