@@ -2,7 +2,7 @@
 
 Examples
 --------
-``python -m fastnorm bench --quick``                 every case at its quick size (< 1 min)
+``python -m fastnorm bench --quick``                 the first table (1-2 min, cold)
 ``python -m fastnorm bench --full --json run.json``  the README table's data
 ``python -m fastnorm bench --only norm/vec --threads 1,2,4``   a thread-scaling report
 ``python -m fastnorm bench --only norm/vec-l2 --sweep 6 --plot l2.png``  GB/s against size
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="mode",
         action="store_const",
         const="quick",
-        help="quick sizes, each case's first dtype, no dask group (the default; < 1 min)",
+        help="quick sizes, each case's first dtype, no dask group (the default; about a minute "
+        "warm, 1-2 min with a cold numba cache on 2 cores)",
     )
     mode.add_argument(
         "--full",

@@ -41,8 +41,8 @@ class Case:
         ``"quick"``, ``"full"`` (and optionally ``"small"``): the size parameter for ``make``.
         ``"small"`` should be cache-resident and fast (smoke tests, asv); when absent it is
         ``quick // 1000`` (see :meth:`size`).  ``"quick"`` must keep ``fastnorm bench
-        --quick`` (all cases, numba compile included) under a minute on 2 cores; ``"full"``
-        should be well beyond the last-level cache.
+        --quick`` (all cases, numba compile included) within about two minutes on 2 cores;
+        ``"full"`` should be well beyond the last-level cache.
     dtypes : sequence of numpy dtypes
     check : callable ``(fast_result, baseline_result, dtype) -> None``
         Raises AssertionError when results disagree (a wrong fast answer must fail, not win).
