@@ -51,6 +51,8 @@ import numpy as np
 from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
+from fastnorm.linear_model._logistic_steps import prox_grad
+from fastnorm.linear_model._logistic_steps import violation as _violation
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
 try:
@@ -178,16 +180,6 @@ class _Report:
         if self.verbose:
             print(f"[{self.name}] iter {it}: objective {obj:.12g}, violation {viol:.3e}")
         return bool(self.callback is not None and self.callback(it, obj, viol))
-
-
-def _violation(pen, W, GW, gB, fit_intercept) -> float:
-    v = 0.0
-    for w, g in zip(W, GW, strict=True):
-        if w.size:
-            v = max(v, float(np.max(pen.subdiff_distance(w, g))))
-    if fit_intercept and gB.size:
-        v = max(v, float(np.max(np.abs(gB))))
-    return v
 
 
 class _Curvature:
@@ -451,14 +443,6 @@ def _loss_grad(X, yi, Yoh, sw, S, W, B, need_grad=True):
     return loss, GW, gB
 
 
-def _prox(pen, V, step):
-    l1, l2, _ = pen.lower()
-    out = np.empty_like(V)
-    for k in range(V.shape[0]):
-        _kl.prox_enet_vec(V[k], step, l1, l2, out[k])
-    return out
-
-
 def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     """Accelerated proximal gradient with backtracking and adaptive (function) restart."""
     rows = np.einsum("ij,ij->i", X, X, dtype=np.float64) if X.size else np.zeros(0)
@@ -475,51 +459,11 @@ def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
         W, B = w[None], bb
         _, GW, gB = _loss_grad(X, yi, Yoh, sw, S, W, B)
         return W, B, it, _violation(pen, W, GW, gB, fit_intercept), False
-    Wy, By = W.copy(), B.copy()
-    tk = 1.0
-    obj = math.inf
-    viol = math.inf
-    it = 0
-    stopped = False
-    for it in range(1, max_iter + 1):
-        fy, GW, gB = _loss_grad(X, yi, Yoh, sw, S, Wy, By)
-        if not fit_intercept:
-            gB = np.zeros_like(gB)
-        for _ in range(60):
-            Wn = _prox(pen, Wy - GW / L, 1.0 / L)
-            Bn = By - gB / L
-            dW, dB = Wn - Wy, Bn - By
-            fn = _loss_grad(X, yi, Yoh, sw, S, Wn, Bn, need_grad=False)[0]
-            quad = (
-                fy + float(np.sum(GW * dW) + gB @ dB) + 0.5 * L * float(np.sum(dW * dW) + dB @ dB)
-            )
-            if fn <= quad + 1e-12 * abs(fy):
-                break
-            L *= 2.0
-        new_obj = fn + sum(pen.value(w) for w in Wn)
-        viol = L * max(float(np.max(np.abs(dW))) if dW.size else 0.0,
-                       float(np.max(np.abs(dB))) if fit_intercept else 0.0)  # fmt: skip
-        # restart the momentum when F went up (O'Donoghue and Candes); a step taken
-        # without momentum is a plain prox-gradient step, kept even when rounding makes F
-        # look higher (else the solver would restart forever at machine precision)
-        if new_obj > obj and tk > 1.0:
-            tk = 1.0
-            Wy, By = W.copy(), B.copy()
-            continue
-        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * tk * tk))
-        beta = (tk - 1.0) / t_next
-        Wy = Wn + beta * (Wn - W)
-        By = Bn + beta * (Bn - B)
-        W, B, obj, tk = Wn, Bn, new_obj, t_next
-        L *= 0.9
-        if report(it, obj, viol):
-            stopped = True
-            break
-        if viol <= tol:
-            break
-    _, GW, gB = _loss_grad(X, yi, Yoh, sw, S, W, B)
-    viol = _violation(pen, W, GW, gB, fit_intercept)
-    return W, B, it, viol, stopped
+
+    def loss_grad(W, B, grad=True):
+        return _loss_grad(X, yi, Yoh, sw, S, W, B, need_grad=grad)
+
+    return prox_grad(loss_grad, pen, fit_intercept, W, B, max_iter, tol, report, L)
 
 
 def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, memory=None):

@@ -29,6 +29,8 @@ import numpy as np
 
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._dask_backend import _sum_tree, on_cluster
+from fastnorm.linear_model._logistic_steps import prox_grad
+from fastnorm.linear_model._logistic_steps import violation as _violation
 from fastnorm.linear_model._validation import dask_module, is_dask, prepare_dask
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
@@ -126,66 +128,10 @@ class _Chunks:
 
 
 # ----------------------------------------------------------------------------- solvers
-def _violation(pen, W, GW, gB, fit_intercept) -> float:
-    # the in-memory solvers' stopping measure (distance of -grad to the subdifferential)
-    v = max((float(np.max(pen.subdiff_distance(w, g))) for w, g in zip(W, GW, strict=True)
-             if w.size), default=0.0)  # fmt: skip
-    if fit_intercept and gB.size:
-        v = max(v, float(np.max(np.abs(gB))))
-    return v
-
-
-def _prox(pen, V, step):
-    l1, l2, _ = pen.lower()
-    out = np.empty_like(V)
-    for k in range(V.shape[0]):
-        _kl.prox_enet_vec(V[k], step, l1, l2, out[k])
-    return out
-
-
 def _fista(data, pen, fit_intercept, W, B, max_iter, tol, report, L):
     """Accelerated proximal gradient with backtracking and adaptive restart (the scheme of
     the in-memory ``"stream"`` solver) on the chunk passes."""
-    Wy, By = W.copy(), B.copy()
-    tk = 1.0
-    obj = math.inf
-    it = 0
-    stopped = False
-    for it in range(1, max_iter + 1):
-        fy, GW, gB = data.loss_grad(Wy, By)
-        if not fit_intercept:
-            gB = np.zeros_like(gB)
-        for _ in range(60):
-            Wn = _prox(pen, Wy - GW / L, 1.0 / L)
-            Bn = By - gB / L
-            dW, dB = Wn - Wy, Bn - By
-            fn = data.loss_grad(Wn, Bn, grad=False)[0]
-            quad = (
-                fy + float(np.sum(GW * dW) + gB @ dB) + 0.5 * L * float(np.sum(dW * dW) + dB @ dB)
-            )
-            if fn <= quad + 1e-12 * abs(fy):
-                break
-            L *= 2.0
-        new_obj = fn + sum(pen.value(w) for w in Wn)
-        viol = L * max(float(np.max(np.abs(dW))) if dW.size else 0.0,
-                       float(np.max(np.abs(dB))) if fit_intercept else 0.0)  # fmt: skip
-        if new_obj > obj and tk > 1.0:  # restart the momentum (O'Donoghue and Candes)
-            tk = 1.0
-            Wy, By = W.copy(), B.copy()
-            continue
-        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * tk * tk))
-        beta = (tk - 1.0) / t_next
-        Wy = Wn + beta * (Wn - W)
-        By = Bn + beta * (Bn - B)
-        W, B, obj, tk = Wn, Bn, new_obj, t_next
-        L *= 0.9
-        if report(it, obj, viol):
-            stopped = True
-            break
-        if viol <= tol:
-            break
-    _, GW, gB = data.loss_grad(W, B)
-    return W, B, it, _violation(pen, W, GW, gB, fit_intercept), stopped
+    return prox_grad(data.loss_grad, pen, fit_intercept, W, B, max_iter, tol, report, L)
 
 
 def _lbfgs(data, pen, fit_intercept, W, B, max_iter, tol, report):
