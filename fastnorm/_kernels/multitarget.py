@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from fastnorm._config import kernel
+from fastnorm._config import helper, kernel
 from fastnorm._kernels.gram import _batch_shift, _cd_gram_serial, _gram_aug_serial
 from fastnorm._kernels.penalty import uses_helpers
 
@@ -142,6 +142,25 @@ def batch_gram_cd(
 # Many targets on the streaming solver: one pass over X per epoch for every target's residual.
 
 
+@helper
+def _combine(gpart, spart, G_out, S_out):
+    """The row blocks' partial gradients and sums added in block order (the result does not
+    depend on the thread count), as the single pass combines its own."""
+    nblk, k, p = gpart.shape
+    for t in range(k):
+        for j in range(p):
+            G_out[t, j] = 0.0
+        for m in range(3):
+            S_out[t, m] = 0.0
+    for blk in range(nblk):
+        for t in range(k):
+            g = gpart[blk, t]
+            for j in range(p):
+                G_out[t, j] += g[j]
+            for m in range(3):
+                S_out[t, m] += spart[blk, t, m]
+
+
 @kernel
 def epoch_lsq_many_rows(X, Y, cols, sw, W, bs, rpb, G_out, S_out):
     """``epoch_lsq_rows`` for several targets in one pass over C-ordered ``X`` (n, p).
@@ -227,18 +246,7 @@ def epoch_lsq_many_rows(X, Y, cols, sw, W, bs, rpb, G_out, S_out):
                 for j in range(p):
                     g[j] += q * xi[j]
             i += 1
-    for t in range(k):
-        for j in range(p):
-            G_out[t, j] = 0.0
-        for m in range(3):
-            S_out[t, m] = 0.0
-    for blk in range(nblk):  # fixed-order combine
-        for t in range(k):
-            g = gpart[blk, t]
-            for j in range(p):
-                G_out[t, j] += g[j]
-            for m in range(3):
-                S_out[t, m] += spart[blk, t, m]
+    _combine(gpart, spart, G_out, S_out)
 
 
 @kernel
@@ -298,18 +306,7 @@ def epoch_lsq_many_cols(XT, YT, cols, sw, W, bs, rpb, G_out, S_out):
             spart[blk, t, 0] = s0
             spart[blk, t, 1] = s1
             spart[blk, t, 2] = s2
-    for t in range(k):
-        for j in range(p):
-            G_out[t, j] = 0.0
-        for m in range(3):
-            S_out[t, m] = 0.0
-    for blk in range(nblk):  # fixed-order combine
-        for t in range(k):
-            g = gpart[blk, t]
-            for j in range(p):
-                G_out[t, j] += g[j]
-            for m in range(3):
-                S_out[t, m] += spart[blk, t, m]
+    _combine(gpart, spart, G_out, S_out)
 
 
 @kernel
