@@ -59,6 +59,9 @@ COLW = 512
 #: At least this many rows per task in the ``cols`` layouts, bounding the partials to n*m/64.
 MIN_ROWS = 64
 
+#: Rows per task of the fused max-normalisation (one scratch cell per task, not per row).
+NORM_MAX_ROWS = 64
+
 #: cdist tiles: rows of XA per task and rows of XB per L2-resident tile.
 CD_ROWS = 16
 CD_TILE = 256

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from fastnorm._config import CHUNK, FASTMATH, FLOAT_MAX, TINY, jit, kernel
+from fastnorm._config import CHUNK, FASTMATH, FLOAT_MAX, NORM_MAX_ROWS, TINY, jit, kernel
 from fastnorm._kernels.ops import (
     OP_COUNTNZ,
     OP_MAX,
@@ -120,10 +120,6 @@ def normalize_rows(x, out, op, p, safe, nrm):
         _scale_row_at(x, r * sx, out, r, v)
 
 
-#: Rows per task of :func:`normalize_rows_max` (one scratch cell per task, not per row).
-MAX_ROWS = 64
-
-
 @kernel
 @uses_helpers
 def normalize_rows_max(x, u, mask, out, nrm):
@@ -135,11 +131,11 @@ def normalize_rows_max(x, u, mask, out, nrm):
     NaN patterns sort above inf, so a NaN row's norm is NaN as in numpy."""
     m, n = out.shape
     sx = 1 if x.shape[0] > 1 else 0
-    nb = (m + MAX_ROWS - 1) // MAX_ROWS
+    nb = (m + NORM_MAX_ROWS - 1) // NORM_MAX_ROWS
     for blk in prange(nb):
         cell = np.empty(1, dtype=u.dtype)  # the max's bits go in, the float comes out
         fcell = cell.view(x.dtype)
-        for r in range(blk * MAX_ROWS, min(m, blk * MAX_ROWS + MAX_ROWS)):
+        for r in range(blk * NORM_MAX_ROWS, min(m, blk * NORM_MAX_ROWS + NORM_MAX_ROWS)):
             rx = r * sx
             mx = u[rx, 0] & mask
             for i in range(n):
