@@ -53,6 +53,7 @@ from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
 from fastnorm.linear_model._logistic_steps import prox_grad
 from fastnorm.linear_model._logistic_steps import violation as _violation
+from fastnorm.linear_model._logistic_workset import workset_binary
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
 try:
@@ -656,13 +657,16 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         Multiplies the sample weights, as in scikit-learn.
     random_state : int, RandomState or None, default=None
         Row order of ``solver="sgd"``.
-    solver : {"auto", "newton", "stream", "sgd"}, default="auto"
+    solver : {"auto", "newton", "stream", "lbfgs", "sgd", "workset"}, default="auto"
         ``"newton"``: proximal Newton; the inner problem is coordinate descent on the
         weighted Gram matrix built in one parallel pass (on the columns of X when
         n_features > 2048); multinomial problems take one Newton step per class in turn.
         ``"stream"``: accelerated proximal gradient on parallel passes over X.
         ``"lbfgs"``: scipy's L-BFGS on the same fused passes (L2 or no penalty only).
-        ``"sgd"``: proximal per-sample SGD (binary only; approximate).  ``"auto"``:
+        ``"sgd"``: proximal per-sample SGD (binary only; approximate).
+        ``"workset"``: working sets for wide X (binary, with an L1 part; otherwise the
+        ``"auto"`` choice): proximal Newton on the support and the most violating features,
+        one pass over X per outer step.  ``"auto"``:
         ``"stream"`` when n_features > n_samples; else ``"lbfgs"`` for an L2 (or no)
         penalty on X of 2**20 elements or more; else ``"newton"``.
     max_iter : int, default=100
@@ -702,7 +706,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "random_state": ["random_state"],
-        "solver": [StrOptions({"auto", "newton", "stream", "lbfgs", "sgd"})],
+        "solver": [StrOptions({"auto", "newton", "stream", "lbfgs", "sgd", "workset"})],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -842,6 +846,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 if self.fit_intercept:
                     B[:] = self.intercept_
         solver = self.solver
+        l1_part = l1_ratio > 0 and not math.isinf(C)
+        if solver == "workset" and not (binary and l1_part):
+            solver = "auto"  # no L1 part or several classes: nothing to select features by
         if solver == "auto":
             # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
             # while the accelerated gradient converges in a few cheap passes (bench/README)
@@ -866,6 +873,10 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             y01 = yi.astype(np.float64)
             if solver == "newton":
                 w, b, it, viol, stopped = _newton_binary(
+                    X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
+                )
+            elif solver == "workset":
+                w, b, it, viol, stopped = workset_binary(
                     X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
                 )
             elif solver in ("stream", "lbfgs"):
