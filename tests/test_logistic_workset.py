@@ -109,3 +109,18 @@ def test_fallbacks_and_warning():
     with pytest.warns(ConvergenceWarning, match="workset"):
         LogisticRegression(C=1.0, l1_ratio=1.0, solver="workset", tol=1e-12,
                            max_iter=1).fit(*_synthetic(60, 400, seed=1))  # fmt: skip
+
+
+def test_auto_rule_and_path(capsys):
+    from fastnorm.linear_model import logistic_path
+
+    X, y = _synthetic(50, 3000, seed=3)  # 150,000 elements: past AUTO_MIN_SIZE
+    LogisticRegression(C=1.0, l1_ratio=1.0, verbose=1).fit(X, y)
+    assert "[workset] iter" in capsys.readouterr().out
+    LogisticRegression(C=1.0, l1_ratio=1.0, verbose=1).fit(X[:, :400], y)  # small: stream
+    assert "[stream] iter" in capsys.readouterr().out
+    Cs = [0.05, 0.5]
+    a, _, _ = logistic_path(X[:, :400], y, Cs=Cs, l1_ratio=1.0, solver="workset", tol=1e-10)
+    b, _, _ = logistic_path(X[:, :400], y, Cs=Cs, l1_ratio=1.0, solver="newton", tol=1e-10)
+    np.testing.assert_allclose(a, b, atol=1e-7)
+    np.testing.assert_array_equal(a == 0, b == 0)

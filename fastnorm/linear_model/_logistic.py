@@ -53,6 +53,7 @@ from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
 from fastnorm.linear_model._logistic_steps import prox_grad
 from fastnorm.linear_model._logistic_steps import violation as _violation
+from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
 from fastnorm.linear_model._logistic_workset import workset_binary
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
@@ -666,8 +667,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         ``"sgd"``: proximal per-sample SGD (binary only; approximate).
         ``"workset"``: working sets for wide X (binary, with an L1 part; otherwise the
         ``"auto"`` choice): proximal Newton on the support and the most violating features,
-        one pass over X per outer step.  ``"auto"``:
-        ``"stream"`` when n_features > n_samples; else ``"lbfgs"`` for an L2 (or no)
+        one pass over X per outer step.  ``"auto"``: ``"workset"`` when n_features >
+        n_samples for a binary problem with an L1 part on X of more than 2**17 elements,
+        ``"stream"`` for other wide X; else ``"lbfgs"`` for an L2 (or no)
         penalty on X of 2**20 elements or more; else ``"newton"``.
     max_iter : int, default=100
         Outer iterations (Newton steps, gradient steps, or SGD epochs).
@@ -854,7 +856,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             # while the accelerated gradient converges in a few cheap passes (bench/README)
             smooth = l1_ratio == 0 or math.isinf(C)
             if p > n:
-                solver = "stream"
+                wide_ws = binary and l1_part and n * p > _WS_AUTO_MIN  # working sets pay
+                solver = "workset" if wide_ws else "stream"
             elif smooth and n * p >= _LBFGS_MIN:
                 # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
                 # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)

@@ -32,7 +32,7 @@ from fastnorm._config import run
 from fastnorm._kernels import logistic as _kl
 from fastnorm._kernels import workset as _kw
 
-__all__ = ["workset_binary"]
+__all__ = ["AUTO_MIN_SIZE", "workset_binary"]
 
 #: First working-set size (skglm's ProxNewton starts at 10, celer at 100).
 WS_START = 32
@@ -42,13 +42,17 @@ WS_INNER_FRAC = 0.3
 #: Proximal Newton steps per inner solve at most (skglm's max_pn_iter).
 WS_NEWTON_STEPS = 50
 #: Coordinate-descent sweeps per Newton model at most (skglm's max_cd_iter = 20).
-WS_CD_SWEEPS = 5
+WS_CD_SWEEPS = 10
 #: The inner solve goes to ``tol`` once every feature outside the last set has
 #: ``|grad_j| < WS_SETTLED * l1`` (strictly inside its constraint: the set has settled).
 WS_SETTLED = 0.99
 #: Elements of X below which the outer pass runs serially (the Lasso working set's choice:
 #: on 2 shared cores a parallel region waits for a descheduled thread, _workset.py).
 WS_PARALLEL_MIN = 1 << 24
+#: ``solver="auto"`` takes the working set for wide X (p > n) of more than this many
+#: elements (binary, with an L1 part): below it the one-call compiled accelerated gradient
+#: (``"stream"``) was faster at benchopt's small lambdas (200 x 500, bench/README.md).
+AUTO_MIN_SIZE = 1 << 17
 #: Armijo constant of the line search and the relative objective change below which the
 #: model decrease is rounding (as ``_logistic``'s ``_ARMIJO`` and ``_FLAT``).
 _ARMIJO = 1e-4
@@ -119,8 +123,11 @@ def workset_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
             out = np.abs(g)
             out[ws_prev] = 0.0
             settled = float(out.max()) < WS_SETTLED * l1
-        scores = dist
-        scores[w != 0.0] = np.inf  # the support stays in the set
+        # the support stays in the set; the others by |grad_j| - l1: the violation where it
+        # is positive, and below 0 how near the feature is to entering (a clipped score
+        # would fill the set's free places with arbitrary features)
+        scores = np.abs(g) - l1
+        scores[w != 0.0] = np.inf
         if ws_size < p:
             ws = np.argpartition(-scores, ws_size - 1)[:ws_size]
         else:
