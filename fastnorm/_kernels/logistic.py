@@ -45,6 +45,7 @@ __all__ = [
     "prox_enet_vec",
     "rmatvec_rows",
     "sgd_logistic_epoch",
+    "sgd_multinomial_epoch",
     "sigmoid",
     "ws_newton_binary",
 ]
@@ -488,6 +489,45 @@ def sgd_logistic_epoch(X, y, sw, order, w, b, eta0, t0, decay, l1, l2, S, fit_in
             w[j] = prox_enet(w[j] - lr * gi * X[i, j], lr, l1, l2, False)
         if fit_intercept:
             b[0] -= lr * gi
+        t += 1.0
+    return t
+
+
+# ------------------------------------------------------------------------------- multinomial SGD
+@kernel(fastmath=False)
+@uses_helpers
+def sgd_multinomial_epoch(X, yi, sw, order, W, B, eta0, t0, decay, l1, l2, S, fit_intercept):
+    """One epoch of proximal SGD on the multinomial ``(1/S) sum_i sw_i loss_i + sum_k P(W_k)``
+    (:func:`sgd_logistic_epoch` with the softmax gradient): for each row ``i`` (in ``order``)
+    the margins ``z_k = x_i W_k + B_k``, ``p = softmax(z)`` (max-shifted), then for every class
+    ``W_k <- prox_{lr P}(W_k - lr * n sw_i / S * (p_k - [y_i = k]) x_i)``, ``lr_t = eta0 /
+    (1 + decay * t)``.  ``W`` (K, p) and ``B`` (K) in/out.  Returns the updated row counter."""
+    n, p = X.shape
+    K = W.shape[0]
+    z = np.empty(K)
+    t = t0
+    for ii in range(order.shape[0]):
+        i = order[ii]
+        m = -math.inf
+        for k in range(K):
+            s = B[k]
+            for j in range(p):
+                s += X[i, j] * W[k, j]
+            z[k] = s
+            if s > m:
+                m = s
+        tot = 0.0
+        for k in range(K):
+            z[k] = math.exp(z[k] - m)
+            tot += z[k]
+        lr = eta0 / (1.0 + decay * t)
+        c = n * sw[i] / S
+        for k in range(K):
+            gi = c * (z[k] / tot - (1.0 if yi[i] == k else 0.0))
+            for j in range(p):
+                W[k, j] = prox_enet(W[k, j] - lr * gi * X[i, j], lr, l1, l2, False)
+            if fit_intercept:
+                B[k] -= lr * gi
         t += 1.0
     return t
 

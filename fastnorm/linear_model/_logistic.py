@@ -51,6 +51,7 @@ import numpy as np
 from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
+from fastnorm.linear_model._logistic_sgd import sgd_multinomial
 from fastnorm.linear_model._logistic_steps import prox_grad
 from fastnorm.linear_model._logistic_steps import violation as _violation
 from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
@@ -664,7 +665,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         n_features > 2048); multinomial problems take one Newton step per class in turn.
         ``"stream"``: accelerated proximal gradient on parallel passes over X.
         ``"lbfgs"``: scipy's L-BFGS on the same fused passes (L2 or no penalty only).
-        ``"sgd"``: proximal per-sample SGD (binary only; approximate).
+        ``"sgd"``: proximal per-sample SGD (softmax gradient for multinomial; approximate).
         ``"workset"``: working sets for wide X (binary, with an L1 part; otherwise the
         ``"auto"`` choice): proximal Newton on the support and the most violating features,
         one pass over X per outer step.  ``"auto"``: ``"workset"`` when n_features >
@@ -867,9 +868,6 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
             raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
                              "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
-        if solver == "sgd" and not binary:
-            raise ValueError("solver='sgd' supports binary problems only; use 'newton' or "
-                             "'stream' for multinomial.")  # fmt: skip
         report = _Report(self.verbose, self.callback, solver)
         fi = bool(self.fit_intercept)
         if binary:
@@ -900,6 +898,11 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 W, B, it, viol, stopped = _newton_multi(
                     X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
                 )
+            elif solver == "sgd":
+                W, B, it, viol, stopped = sgd_multinomial(
+                    X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report,
+                    self.random_state,
+                )  # fmt: skip
             else:
                 W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
                     X, yi, Yoh, sw, S, pen, fi, W, B, self.max_iter, self.tol, report

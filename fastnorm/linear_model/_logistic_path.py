@@ -27,6 +27,7 @@ from fastnorm.linear_model._logistic import (
     _Report,
     _sgd,
 )
+from fastnorm.linear_model._logistic_sgd import sgd_multinomial
 from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
 from fastnorm.linear_model._logistic_workset import workset_binary
 from fastnorm.penalties import ElasticNet as _EnetPenalty
@@ -86,9 +87,6 @@ def _solve_one(solver, X, yi, sw, S, C, l1_ratio, fi, W, B, max_iter, tol, verbo
     if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
         raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
                          "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
-    if solver == "sgd" and K > 1:
-        raise ValueError("solver='sgd' supports binary problems only; use 'newton' or "
-                         "'stream' for multinomial.")  # fmt: skip
     report = _Report(verbose, None, solver)
     W, B = W.copy(), B.copy()
     if K == 1:
@@ -113,6 +111,9 @@ def _solve_one(solver, X, yi, sw, S, C, l1_ratio, fi, W, B, max_iter, tol, verbo
         if solver == "newton":
             W, B, it, viol, _ = _newton_multi(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
                                               report)  # fmt: skip
+        elif solver == "sgd":
+            W, B, it, viol, _ = sgd_multinomial(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
+                                                report, random_state)  # fmt: skip
         else:
             Yoh = np.zeros((n, K))
             Yoh[np.arange(n), yi] = 1.0
