@@ -173,6 +173,23 @@ def _weighted_gram(X, h):
 
 
 # ------------------------------------------------------------------------------- solvers
+def _auto_solver(n: int, p: int, C: float, l1_ratio: float, binary: bool) -> str:
+    """``solver="auto"``'s choice, by measured cost (bench/README.md): the fit's and
+    :func:`fastnorm.linear_model.logistic_path`'s (per C)."""
+    smooth = l1_ratio == 0 or math.isinf(C)
+    if p > n:
+        # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
+        # while the accelerated gradient converges in a few cheap passes; with an L1 part
+        # working sets solve small problems instead, once X is past the compiled one-call
+        # accelerated gradient's sizes
+        return "workset" if binary and not smooth and n * p > _WS_AUTO_MIN else "stream"
+    if smooth and n * p >= _LBFGS_MIN:
+        # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
+        # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)
+        return "lbfgs"
+    return "newton"
+
+
 class _Report:
     """Iteration bookkeeping shared by the solvers: verbose printing and the callback."""
 
@@ -853,18 +870,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         if solver == "workset" and not (binary and l1_part):
             solver = "auto"  # no L1 part or several classes: nothing to select features by
         if solver == "auto":
-            # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
-            # while the accelerated gradient converges in a few cheap passes (bench/README)
-            smooth = l1_ratio == 0 or math.isinf(C)
-            if p > n:
-                wide_ws = binary and l1_part and n * p > _WS_AUTO_MIN  # working sets pay
-                solver = "workset" if wide_ws else "stream"
-            elif smooth and n * p >= _LBFGS_MIN:
-                # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
-                # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)
-                solver = "lbfgs"
-            else:
-                solver = "newton"
+            solver = _auto_solver(n, p, C, l1_ratio, binary)
         if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
             raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
                              "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from fastnorm.linear_model._logistic import (
-    _LBFGS_MIN,
     LogisticRegression,
+    _auto_solver,
     _fista,
     _lbfgs,
     _newton_binary,
@@ -28,7 +28,6 @@ from fastnorm.linear_model._logistic import (
     _sgd,
 )
 from fastnorm.linear_model._logistic_sgd import sgd_multinomial
-from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
 from fastnorm.linear_model._logistic_workset import workset_binary
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
@@ -48,16 +47,6 @@ except ImportError as exc:  # pragma: no cover - exercised through _base
     raise ImportError("fastnorm.linear_model needs scikit-learn") from exc
 
 __all__ = ["LogisticRegressionCV", "logistic_path"]
-
-
-def _auto_solver(n: int, p: int, C: float, l1_ratio: float, binary: bool) -> str:
-    # LogisticRegression.fit's rule for solver="auto", per C of the path
-    smooth = l1_ratio == 0 or math.isinf(C)
-    if p > n:
-        return "workset" if binary and not smooth and n * p > _WS_AUTO_MIN else "stream"
-    if smooth and n * p >= _LBFGS_MIN:
-        return "lbfgs"
-    return "newton"
 
 
 def _weights(y, classes, sample_weight, class_weight, X):
