@@ -18,6 +18,10 @@ sequence of small problems on the features that matter.  Each outer step is
    intercept, until the violation on the set is under ``WS_INNER_FRAC`` times the outer one
    (to ``tol`` once the features outside the set are strictly inside their constraint).
 
+On F-ordered X the outer pass reads columns instead (``xtv_cols``: one dot per column, the
+margins kept by the inner solver and recomputed from the set's columns), as fast as the row
+pass on C-ordered X (a row pass over F-ordered X read it ~7x slower at 500 x 5000).
+
 ``n_iter_`` counts the outer steps (passes over X).  Without an L1 part (nothing to select
 by) and for multinomial problems the estimator runs its ``"auto"`` choice instead.
 """
@@ -68,6 +72,20 @@ def _fused(X, w, b, y, sw, g, z):
     return run(_kl.binom_fused_rows, X.size, X, w, float(b), y, sw, G, g, z)
 
 
+def _pass_cols(X, w, b, y, sw, g, z):
+    """:func:`_fused` for F-ordered X, whose rows are strided (a row pass read it ~7x slower
+    at 500 x 5000): the margins ``z`` are given (the inner solver keeps them), the gradient
+    is one contiguous dot per column."""
+    r = np.empty(X.shape[0])
+    ls = _kl.binom_stats(z, y, sw, r, np.empty(X.shape[0]))
+    out = g[None, :]
+    if X.size < WS_PARALLEL_MIN:
+        _kw.xtv_cols.serial(X.T, r[None, :], out)
+    else:
+        run(_kw.xtv_cols, X.size, X.T, r[None, :], out)
+    return ls, float(r.sum())
+
+
 def _gather(X, ws, zoff):
     """The columns ``ws`` of X as a (m, n) float64 block, one contiguous row per column."""
     m, n = ws.shape[0], X.shape[0]
@@ -91,6 +109,10 @@ def workset_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
     g = np.empty(p)
     z = np.empty(n)
     zoff = np.zeros(p)
+    by_cols = X.flags.f_contiguous and not X.flags.c_contiguous
+    if by_cols:
+        nz = np.flatnonzero(w)
+        z[:] = X[:, nz] @ w[nz] + bb[0] if nz.size else bb[0]
     ws_prev = None
     ws_size = 0
     prev_viol = math.inf
@@ -98,7 +120,7 @@ def workset_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
     stopped = False
     it = 0
     while True:
-        ls, rs = _fused(X, w, bb[0], y, sw, g, z)
+        ls, rs = (_pass_cols if by_cols else _fused)(X, w, bb[0], y, sw, g, z)
         g /= S
         dist = pen.subdiff_distance(w, g)
         viol = float(np.max(dist)) if p else 0.0
@@ -143,4 +165,6 @@ def workset_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
                              WS_NEWTON_STEPS, WS_CD_SWEEPS, tol_in, _ARMIJO, _FLAT)  # fmt: skip
         w[:] = 0.0
         w[ws] = w_ws
+        if by_cols:  # the margins afresh from the set's columns: no drift across steps
+            z[:] = w_ws @ Bk + bb[0]
     return w, float(bb[0]), it, viol, stopped
