@@ -13,6 +13,7 @@ sk = pytest.importorskip("sklearn.linear_model")
 
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from fastnorm.linear_model import LogisticRegression  # noqa: E402
 from tests.references import ref_logistic_objective  # noqa: E402
@@ -124,3 +125,20 @@ def test_auto_rule_and_path(capsys):
     b, _, _ = logistic_path(X[:, :400], y, Cs=Cs, l1_ratio=1.0, solver="newton", tol=1e-10)
     np.testing.assert_allclose(a, b, atol=1e-7)
     np.testing.assert_array_equal(a == 0, b == 0)
+
+
+@parametrize_with_checks([LogisticRegression(solver="workset", l1_ratio=1.0, C=10.0)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_warm_start(order):
+    X, y = _synthetic(60, 400, seed=4)
+    X = np.asarray(X, order=order)
+    kw = dict(l1_ratio=1.0, solver="workset", **TIGHT)
+    cold = LogisticRegression(C=0.3, **kw).fit(X, y)
+    m = LogisticRegression(C=1.0, warm_start=True, **kw).fit(X, y)
+    m.set_params(C=0.3).fit(X, y)
+    np.testing.assert_allclose(m.coef_, cold.coef_, atol=1e-8)
+    np.testing.assert_allclose(m.intercept_, cold.intercept_, atol=1e-8)
