@@ -27,7 +27,11 @@ with the line search on the full softmax objective.
 each iteration is one fused pass (margins, loss and gradient) and one loss pass per trial.
 ``"lbfgs"``: scipy's L-BFGS on the fused pass; on tall X it first solves on every 16th row,
 then continues on all rows from that point and that solve's curvature pairs.
-``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate.
+``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate; the
+multinomial rule (softmax gradient) is in :mod:`fastnorm.linear_model._logistic_sgd`.
+``"workset"`` (:mod:`fastnorm.linear_model._logistic_workset`): binary fits with an L1 part on
+wide X, proximal Newton on working sets (the support and the most violating features), one
+fused pass over X per outer step.
 
 Small binary problems run the Newton and the accelerated gradient solvers as one compiled
 call (the same steps, no Python per step).  The row passes of larger ones run the serial or
