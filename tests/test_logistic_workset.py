@@ -142,3 +142,22 @@ def test_warm_start(order):
     m.set_params(C=0.3).fit(X, y)
     np.testing.assert_allclose(m.coef_, cold.coef_, atol=1e-8)
     np.testing.assert_allclose(m.intercept_, cold.intercept_, atol=1e-8)
+
+
+def test_strided_zero_weights_tiny_C():
+    X, y = _synthetic(60, 400, seed=1)
+    kw = dict(C=1.0, l1_ratio=1.0, **TIGHT)
+    ref = LogisticRegression(solver="newton", **kw).fit(X, y)
+    big = np.zeros((60, 800))
+    big[:, ::2] = X
+    m = LogisticRegression(solver="workset", **kw).fit(big[:, ::2], y)  # neither C nor F
+    np.testing.assert_allclose(m.coef_, ref.coef_, atol=1e-7)
+    sw = np.ones(60)
+    sw[:10] = 0.0  # zero weights are dropped rows
+    m = LogisticRegression(solver="workset", **kw).fit(X, y, sample_weight=sw)
+    r = LogisticRegression(solver="newton", **kw).fit(X[10:], y[10:])
+    np.testing.assert_allclose(m.coef_, r.coef_, atol=1e-7)
+    # C below the all-zero threshold: only the intercept
+    m = LogisticRegression(solver="workset", C=1e-4, l1_ratio=1.0, **TIGHT).fit(X, y)
+    assert not np.any(m.coef_)
+    np.testing.assert_allclose(m.intercept_, [np.log(y.mean() / (1 - y.mean()))], rtol=1e-8)
