@@ -616,15 +616,27 @@ def ws_newton_binary(Bk, y, sw, S, l1, l2, fit_intercept, w, b, z, max_steps, ma
     it = 0
     status = 0
     for step in range(1, max_steps + 2):
+        # the gradient and the model's diagonal in one read of the block
         rs = 0.0
+        hsum = 0.0
         for i in range(n):
             rs += r[i]
+            hi = h[i] / S
+            hs[i] = hi
+            hsum += hi
+        dmax = 1.0
         for j in range(m):
             row = Bk[j]
             s = 0.0
+            q = 0.0
             for i in range(n):
-                s += row[i] * r[i]
+                x = row[i]
+                s += x * r[i]
+                q += hs[i] * x * x
             g[j] = s / S
+            hd[j] = q
+            if q > dmax:
+                dmax = q
         g[m] = rs / S
         viol = 0.0
         for j in range(m):
@@ -636,22 +648,8 @@ def ws_newton_binary(Bk, y, sw, S, l1, l2, fit_intercept, w, b, z, max_steps, ma
         if viol <= tol or viol != viol or step > max_steps:
             break
         it = step
-        hsum = 0.0
         for i in range(n):
-            hi = h[i] / S
-            hs[i] = hi
-            hsum += hi
             xd[i] = 0.0
-        dmax = 1.0
-        for j in range(m):
-            row = Bk[j]
-            s = 0.0
-            for i in range(n):
-                x = row[i]
-                s += hs[i] * x * x
-            hd[j] = s
-            if s > dmax:
-                dmax = s
         for j in range(m):
             hd[j] += 1e-12 * dmax  # as newton_binary_small: bounded on separable data
             wv[j] = w[j]
