@@ -161,10 +161,17 @@ def workset_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
         Bk = _gather(X, ws, zoff)
         w_ws = w[ws]
         # z is the margins of w (the fused pass), whose support lies in the set
-        _kl.ws_newton_binary(Bk, y, sw, S, l1, l2, fit_intercept, w_ws, bb, z,
-                             WS_NEWTON_STEPS, WS_CD_SWEEPS, tol_in, _ARMIJO, _FLAT)  # fmt: skip
+        steps, _, status = _kl.ws_newton_binary(Bk, y, sw, S, l1, l2, fit_intercept, w_ws, bb,
+                                                z, WS_NEWTON_STEPS, WS_CD_SWEEPS, tol_in,
+                                                _ARMIJO, _FLAT)  # fmt: skip
         w[:] = 0.0
         w[ws] = w_ws
         if by_cols:  # the margins afresh from the set's columns: no drift across steps
             z[:] = w_ws @ Bk + bb[0]
+        if status == 1 and steps == 0:
+            # no step lowered the objective (machine precision): the next outer step would
+            # repeat this one unless a violating feature was left out of the set
+            dist[ws] = 0.0
+            if not np.any(dist > 0.0):
+                break
     return w, float(bb[0]), it, viol, stopped
