@@ -45,7 +45,9 @@ __all__ = [
     "prox_enet_vec",
     "rmatvec_rows",
     "sgd_logistic_epoch",
+    "sgd_multinomial_epoch",
     "sigmoid",
+    "ws_newton_binary",
 ]
 
 
@@ -489,6 +491,203 @@ def sgd_logistic_epoch(X, y, sw, order, w, b, eta0, t0, decay, l1, l2, S, fit_in
             b[0] -= lr * gi
         t += 1.0
     return t
+
+
+# ------------------------------------------------------------------------------- multinomial SGD
+@kernel(fastmath=False)
+@uses_helpers
+def sgd_multinomial_epoch(X, yi, sw, order, W, B, eta0, t0, decay, l1, l2, S, fit_intercept):
+    """One epoch of proximal SGD on the multinomial ``(1/S) sum_i sw_i loss_i + sum_k P(W_k)``
+    (:func:`sgd_logistic_epoch` with the softmax gradient): for each row ``i`` (in ``order``)
+    the margins ``z_k = x_i W_k + B_k``, ``p = softmax(z)`` (max-shifted), then for every class
+    ``W_k <- prox_{lr P}(W_k - lr * n sw_i / S * (p_k - [y_i = k]) x_i)``, ``lr_t = eta0 /
+    (1 + decay * t)``.  ``W`` (K, p) and ``B`` (K) in/out.  Returns the updated row counter."""
+    n, p = X.shape
+    K = W.shape[0]
+    z = np.empty(K)
+    t = t0
+    for ii in range(order.shape[0]):
+        i = order[ii]
+        m = -math.inf
+        for k in range(K):
+            s = B[k]
+            for j in range(p):
+                s += X[i, j] * W[k, j]
+            z[k] = s
+            if s > m:
+                m = s
+        tot = 0.0
+        for k in range(K):
+            z[k] = math.exp(z[k] - m)
+            tot += z[k]
+        lr = eta0 / (1.0 + decay * t)
+        c = n * sw[i] / S
+        for k in range(K):
+            gi = c * (z[k] / tot - (1.0 if yi[i] == k else 0.0))
+            for j in range(p):
+                W[k, j] = prox_enet(W[k, j] - lr * gi * X[i, j], lr, l1, l2, False)
+            if fit_intercept:
+                B[k] -= lr * gi
+        t += 1.0
+    return t
+
+
+# ------------------------------------------------------------------------------- working set
+@helper
+def _cd_rows_active(Bk, hs, hd, hsum, g, w, v, l1, l2, fit_intercept, max_sweeps, tol, xd,
+                    active):  # fmt: skip
+    """:func:`_cd_cols_active` on a working set's gathered columns ``Bk`` (m, n), one
+    contiguous row per feature (``xd = Bk^T (v - w)[:m] + (v - w)[m]`` kept in/out; the
+    intercept is ``g[m]``, ``v[m]``).  ``active`` (m, bool) is scratch.  Returns the sweeps."""
+    m, n = Bk.shape
+    for j in range(m):
+        active[j] = w[j] != 0.0
+    full = True
+    it = 0
+    for _ in range(max_sweeps):
+        it += 1
+        dmax = 0.0
+        if fit_intercept and hsum > 0.0:
+            c = g[m]
+            for i in range(n):
+                c += hs[i] * xd[i]
+            d = -c / hsum
+            if d != 0.0:
+                v[m] += d
+                for i in range(n):
+                    xd[i] += d
+                dmax = abs(d) * hsum
+        for j in range(m):
+            if not (full or active[j]):
+                continue
+            L = hd[j]
+            if L + l2 <= 0.0:
+                continue
+            row = Bk[j]
+            c = g[j]
+            for i in range(n):
+                c += hs[i] * row[i] * xd[i]
+            new = cd_solve(L * v[j] - c, L, l1, l2, False)
+            if new != 0.0:
+                active[j] = True
+            d = new - v[j]
+            if d != 0.0:
+                v[j] = new
+                for i in range(n):
+                    xd[i] += d * row[i]
+                a = abs(d) * L
+                if a > dmax:
+                    dmax = a
+        if dmax <= tol:
+            if full:
+                break
+            full = True
+        else:
+            full = False
+    return it
+
+
+@kernel(fastmath=False)
+@uses_helpers
+def ws_newton_binary(Bk, y, sw, S, l1, l2, fit_intercept, w, b, z, max_steps, max_sweeps, tol,
+                     armijo, flat):  # fmt: skip
+    """Proximal Newton for the binary problem restricted to a working set: the features whose
+    columns are gathered in ``Bk`` (m, n) (one float64 row per feature), every other feature
+    held at 0.  The steps of :func:`newton_binary_small` on the columns (diagonal-scaled
+    active-set coordinate descent on the model, Armijo backtracking by halves on the exact
+    objective), reading ``Bk`` row by row.  ``w`` (m), ``b`` (length 1) and the margins
+    ``z = Bk^T w + b`` (n) in/out.  Stops when the optimality violation on the set (intercept
+    included) is at most ``tol``, or after ``max_steps`` steps; each model is minimised by at
+    most ``max_sweeps`` sweeps.  Returns ``(steps, violation,
+    status)``; status 1 when no step decreased the objective (machine precision)."""
+    m, n = Bk.shape
+    r = np.empty(n)
+    h = np.empty(n)
+    hs = np.empty(n)
+    xd = np.empty(n)
+    g = np.empty(m + 1)
+    hd = np.empty(m)
+    wv = np.empty(m + 1)
+    v = np.empty(m + 1)
+    wt = np.empty(m)
+    active = np.empty(m, dtype=np.bool_)
+    obj = _binom_stats(z, y, sw, r, h) / S + enet_value(w, l1, l2)
+    viol = math.inf
+    it = 0
+    status = 0
+    for step in range(1, max_steps + 2):
+        # the gradient and the model's diagonal in one read of the block
+        rs = 0.0
+        hsum = 0.0
+        for i in range(n):
+            rs += r[i]
+            hi = h[i] / S
+            hs[i] = hi
+            hsum += hi
+        dmax = 1.0
+        for j in range(m):
+            row = Bk[j]
+            s = 0.0
+            q = 0.0
+            for i in range(n):
+                x = row[i]
+                s += x * r[i]
+                q += hs[i] * x * x
+            g[j] = s / S
+            hd[j] = q
+            if q > dmax:
+                dmax = q
+        g[m] = rs / S
+        viol = 0.0
+        for j in range(m):
+            e = enet_subgrad(w[j], g[j], l1, l2, False)
+            if not e <= viol:
+                viol = e
+        if fit_intercept and not abs(g[m]) <= viol:
+            viol = abs(g[m])
+        if viol <= tol or viol != viol or step > max_steps:
+            break
+        it = step
+        for i in range(n):
+            xd[i] = 0.0
+        for j in range(m):
+            hd[j] += 1e-12 * dmax  # as newton_binary_small: bounded on separable data
+            wv[j] = w[j]
+            v[j] = w[j]
+        wv[m] = b[0]
+        v[m] = b[0]
+        itol = 1e-2 * viol
+        if itol < 0.1 * tol:
+            itol = 0.1 * tol
+        _cd_rows_active(Bk, hs, hd, hsum, g, wv, v, l1, l2, fit_intercept, max_sweeps, itol, xd,
+                        active)  # fmt: skip
+        delta = 0.0
+        for j in range(m + 1):
+            delta += g[j] * (v[j] - wv[j])
+        delta += enet_value(v[:m], l1, l2) - enet_value(w, l1, l2)
+        t = 1.0
+        ok = abs(delta) <= flat * abs(obj)
+        if not ok:
+            dec = delta if delta < 0.0 else 0.0
+            for _ in range(60):
+                for j in range(m):
+                    wt[j] = w[j] + t * (v[j] - wv[j])
+                new_obj = _binom_loss_step(z, xd, t, y, sw) / S + enet_value(wt, l1, l2)
+                if new_obj <= obj + armijo * t * dec:
+                    ok = True
+                    break
+                t *= 0.5
+        if not ok:
+            it -= 1
+            status = 1
+            break
+        for j in range(m):
+            w[j] = w[j] + t * (v[j] - wv[j])
+        b[0] += t * (v[m] - wv[m])
+        for i in range(n):
+            z[i] += t * xd[i]
+        obj = _binom_stats(z, y, sw, r, h) / S + enet_value(w, l1, l2)
+    return it, viol, status
 
 
 # ------------------------------------------------------------------------------- small

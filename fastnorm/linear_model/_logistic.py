@@ -27,7 +27,11 @@ with the line search on the full softmax objective.
 each iteration is one fused pass (margins, loss and gradient) and one loss pass per trial.
 ``"lbfgs"``: scipy's L-BFGS on the fused pass; on tall X it first solves on every 16th row,
 then continues on all rows from that point and that solve's curvature pairs.
-``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate.
+``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate; the
+multinomial rule (softmax gradient) is in :mod:`fastnorm.linear_model._logistic_sgd`.
+``"workset"`` (:mod:`fastnorm.linear_model._logistic_workset`): binary fits with an L1 part on
+wide X, proximal Newton on working sets (the support and the most violating features), one
+fused pass over X per outer step.
 
 Small binary problems run the Newton and the accelerated gradient solvers as one compiled
 call (the same steps, no Python per step).  The row passes of larger ones run the serial or
@@ -51,8 +55,11 @@ import numpy as np
 from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
+from fastnorm.linear_model._logistic_sgd import sgd_multinomial
 from fastnorm.linear_model._logistic_steps import prox_grad
 from fastnorm.linear_model._logistic_steps import violation as _violation
+from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
+from fastnorm.linear_model._logistic_workset import workset_binary
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
 try:
@@ -170,6 +177,23 @@ def _weighted_gram(X, h):
 
 
 # ------------------------------------------------------------------------------- solvers
+def _auto_solver(n: int, p: int, C: float, l1_ratio: float, binary: bool) -> str:
+    """``solver="auto"``'s choice, by measured cost (bench/README.md): the fit's and
+    :func:`fastnorm.linear_model.logistic_path`'s (per C)."""
+    smooth = l1_ratio == 0 or math.isinf(C)
+    if p > n:
+        # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
+        # while the accelerated gradient converges in a few cheap passes; with an L1 part
+        # working sets solve small problems instead, once X is past the compiled one-call
+        # accelerated gradient's sizes
+        return "workset" if binary and not smooth and n * p > _WS_AUTO_MIN else "stream"
+    if smooth and n * p >= _LBFGS_MIN:
+        # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
+        # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)
+        return "lbfgs"
+    return "newton"
+
+
 class _Report:
     """Iteration bookkeeping shared by the solvers: verbose printing and the callback."""
 
@@ -656,14 +680,18 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         Multiplies the sample weights, as in scikit-learn.
     random_state : int, RandomState or None, default=None
         Row order of ``solver="sgd"``.
-    solver : {"auto", "newton", "stream", "sgd"}, default="auto"
+    solver : {"auto", "newton", "stream", "lbfgs", "sgd", "workset"}, default="auto"
         ``"newton"``: proximal Newton; the inner problem is coordinate descent on the
         weighted Gram matrix built in one parallel pass (on the columns of X when
         n_features > 2048); multinomial problems take one Newton step per class in turn.
         ``"stream"``: accelerated proximal gradient on parallel passes over X.
         ``"lbfgs"``: scipy's L-BFGS on the same fused passes (L2 or no penalty only).
-        ``"sgd"``: proximal per-sample SGD (binary only; approximate).  ``"auto"``:
-        ``"stream"`` when n_features > n_samples; else ``"lbfgs"`` for an L2 (or no)
+        ``"sgd"``: proximal per-sample SGD (softmax gradient for multinomial; approximate).
+        ``"workset"``: working sets for wide X (binary, with an L1 part; otherwise the
+        ``"auto"`` choice): proximal Newton on the support and the most violating features,
+        one pass over X per outer step.  ``"auto"``: ``"workset"`` when n_features >
+        n_samples for a binary problem with an L1 part on X of more than 2**17 elements,
+        ``"stream"`` for other wide X; else ``"lbfgs"`` for an L2 (or no)
         penalty on X of 2**20 elements or more; else ``"newton"``.
     max_iter : int, default=100
         Outer iterations (Newton steps, gradient steps, or SGD epochs).
@@ -702,7 +730,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "random_state": ["random_state"],
-        "solver": [StrOptions({"auto", "newton", "stream", "lbfgs", "sgd"})],
+        "solver": [StrOptions({"auto", "newton", "stream", "lbfgs", "sgd", "workset"})],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -842,30 +870,24 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 if self.fit_intercept:
                     B[:] = self.intercept_
         solver = self.solver
+        l1_part = l1_ratio > 0 and not math.isinf(C)
+        if solver == "workset" and not (binary and l1_part):
+            solver = "auto"  # no L1 part or several classes: nothing to select features by
         if solver == "auto":
-            # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
-            # while the accelerated gradient converges in a few cheap passes (bench/README)
-            smooth = l1_ratio == 0 or math.isinf(C)
-            if p > n:
-                solver = "stream"
-            elif smooth and n * p >= _LBFGS_MIN:
-                # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
-                # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)
-                solver = "lbfgs"
-            else:
-                solver = "newton"
+            solver = _auto_solver(n, p, C, l1_ratio, binary)
         if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
             raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
                              "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
-        if solver == "sgd" and not binary:
-            raise ValueError("solver='sgd' supports binary problems only; use 'newton' or "
-                             "'stream' for multinomial.")  # fmt: skip
         report = _Report(self.verbose, self.callback, solver)
         fi = bool(self.fit_intercept)
         if binary:
             y01 = yi.astype(np.float64)
             if solver == "newton":
                 w, b, it, viol, stopped = _newton_binary(
+                    X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
+                )
+            elif solver == "workset":
+                w, b, it, viol, stopped = workset_binary(
                     X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
                 )
             elif solver in ("stream", "lbfgs"):
@@ -886,6 +908,11 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 W, B, it, viol, stopped = _newton_multi(
                     X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
                 )
+            elif solver == "sgd":
+                W, B, it, viol, stopped = sgd_multinomial(
+                    X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report,
+                    self.random_state,
+                )  # fmt: skip
             else:
                 W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
                     X, yi, Yoh, sw, S, pen, fi, W, B, self.max_iter, self.tol, report

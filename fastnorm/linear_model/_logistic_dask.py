@@ -239,7 +239,7 @@ def fit_dask(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     smooth = l1_ratio == 0 or math.isinf(C)
     if solver == "auto":
         solver = "lbfgs" if smooth else "stream"
-    if solver in ("newton", "sgd"):
+    if solver in ("newton", "sgd", "workset"):
         raise ValueError(
             f"solver={solver!r} cannot run on Dask arrays (it needs the rows in memory); "
             "use solver='stream' or 'lbfgs', or compute X and y first."

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from fastnorm.linear_model._logistic import (
-    _LBFGS_MIN,
     LogisticRegression,
+    _auto_solver,
     _fista,
     _lbfgs,
     _newton_binary,
@@ -27,6 +27,8 @@ from fastnorm.linear_model._logistic import (
     _Report,
     _sgd,
 )
+from fastnorm.linear_model._logistic_sgd import sgd_multinomial
+from fastnorm.linear_model._logistic_workset import workset_binary
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
 try:
@@ -45,16 +47,6 @@ except ImportError as exc:  # pragma: no cover - exercised through _base
     raise ImportError("fastnorm.linear_model needs scikit-learn") from exc
 
 __all__ = ["LogisticRegressionCV", "logistic_path"]
-
-
-def _auto_solver(n: int, p: int, C: float, l1_ratio: float) -> str:
-    # LogisticRegression.fit's rule for solver="auto", per C of the path
-    smooth = l1_ratio == 0 or math.isinf(C)
-    if p > n:
-        return "stream"
-    if smooth and n * p >= _LBFGS_MIN:
-        return "lbfgs"
-    return "newton"
 
 
 def _weights(y, classes, sample_weight, class_weight, X):
@@ -77,20 +69,23 @@ def _solve_one(solver, X, yi, sw, S, C, l1_ratio, fi, W, B, max_iter, tol, verbo
     K = W.shape[0]
     alpha = 0.0 if math.isinf(C) else 1.0 / (C * S)
     pen = _EnetPenalty(alpha, l1_ratio=l1_ratio)
+    if solver == "workset" and (K > 1 or l1_ratio == 0 or math.isinf(C)):
+        solver = "auto"  # as LogisticRegression.fit: nothing to select features by
     if solver == "auto":
-        solver = _auto_solver(n, p, C, l1_ratio)
+        solver = _auto_solver(n, p, C, l1_ratio, K == 1)
     if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
         raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
                          "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
-    if solver == "sgd" and K > 1:
-        raise ValueError("solver='sgd' supports binary problems only; use 'newton' or "
-                         "'stream' for multinomial.")  # fmt: skip
     report = _Report(verbose, None, solver)
     W, B = W.copy(), B.copy()
     if K == 1:
         y01 = yi.astype(np.float64)
         if solver == "newton":
             w, b, it, viol, _ = _newton_binary(X, y01, sw, S, pen, fi, W[0], B[0], max_iter,
+                                               tol, report)  # fmt: skip
+            W, B = w[None], np.array([b])
+        elif solver == "workset":
+            w, b, it, viol, _ = workset_binary(X, y01, sw, S, pen, fi, W[0], B[0], max_iter,
                                                tol, report)  # fmt: skip
             W, B = w[None], np.array([b])
         elif solver == "sgd":
@@ -105,6 +100,9 @@ def _solve_one(solver, X, yi, sw, S, C, l1_ratio, fi, W, B, max_iter, tol, verbo
         if solver == "newton":
             W, B, it, viol, _ = _newton_multi(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
                                               report)  # fmt: skip
+        elif solver == "sgd":
+            W, B, it, viol, _ = sgd_multinomial(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
+                                                report, random_state)  # fmt: skip
         else:
             Yoh = np.zeros((n, K))
             Yoh[np.arange(n), yi] = 1.0
@@ -200,7 +198,7 @@ def logistic_path(
         Per C.
     tol : float, default=1e-4
         :class:`LogisticRegression`'s stopping rule, per C.
-    solver : {"auto", "newton", "stream", "lbfgs", "sgd"}, default="auto"
+    solver : {"auto", "newton", "stream", "lbfgs", "sgd", "workset"}, default="auto"
         As in :class:`LogisticRegression` (``"auto"`` chooses per C).
     coef : array-like of shape (n_features + fit_intercept,), (1, ...) or (n_classes, ...)
         Starting point of the first fit (intercept last).
@@ -305,7 +303,7 @@ class LogisticRegressionCV(LogisticRegression):
         Deprecated as in scikit-learn 1.8+ (use ``l1_ratios``); accepted with its warning.
     scoring : str, callable or None, default=None
         ``None`` is accuracy.
-    solver : {"auto", "newton", "stream", "lbfgs", "sgd"}, default="auto"
+    solver : {"auto", "newton", "stream", "lbfgs", "sgd", "workset"}, default="auto"
         :class:`LogisticRegression`'s solvers.
     tol : float, default=1e-4
     max_iter : int, default=100
