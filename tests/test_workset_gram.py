@@ -103,3 +103,17 @@ def test_gram_ws_kernel(layout):
     out2 = np.empty((4, 8))
     _kw.gram_ws.parallel(S, rc, 4, off, q, yq, 3, 64, out2)
     np.testing.assert_array_equal(out, out2)
+
+
+def test_auto_rule_tall_and_wide(monkeypatch):
+    """``solver="auto"`` takes the working set (Gram inner) on tall data with enough features
+    (thresholds lowered here), the Gram solver on tall data with few."""
+    from fastnorm.linear_model import Lasso, _coordinate
+
+    X, y = correlated(3000, 40, 0.6, seed=26)
+    assert Lasso(alpha=0.05).fit(X, y).solver_ == "gram"
+    monkeypatch.setattr(_coordinate, "WS_GRAM_MIN_ROWS", 1000)
+    monkeypatch.setattr(_coordinate, "AUTO_WS_GRAM_MIN_P", 40)
+    assert Lasso(alpha=0.05).fit(X, y).solver_ == "workset"
+    assert Lasso(alpha=0.05, precompute=True).fit(X, y).solver_ == "gram"
+    assert Lasso(alpha=0.05).fit(X[:999], y[:999]).solver_ == "gram"

@@ -72,7 +72,7 @@ WS_BLOCK_FULL = 1 << 23
 #: multiply-adds for the new columns' block, then epochs of ``|WS|^2``) instead of on its
 #: columns (``2 |WS| n`` per epoch) when n is at least WS_GRAM_MIN_ROWS and at least
 #: WS_GRAM_RATIO times the working set's size (bench/README.md, "Gram inner solver").
-WS_GRAM_MIN_ROWS = 20_000
+WS_GRAM_MIN_ROWS = 10_000
 WS_GRAM_RATIO = 64
 #: ... and its first working set: a Gram block of 64 columns costs less than the outer pass
 #: that growing from 32 took (200000 x 200: 4 passes -> 3, bench/README.md)
@@ -90,6 +90,11 @@ AUTO_GRAM_MIN_RATIO = 10
 #: solver runs scikit-learn's own iterates (the same coefficients at the default ``tol``,
 #: which is what a user who swapped the import compares).
 AUTO_WS_MIN_P = 128
+#: ... except on tall data with at least AUTO_WS_GRAM_MIN_P features (and WS_GRAM_MIN_ROWS
+#: rows): there the working set with its Gram inner solver (a few passes and the Gram matrix
+#: of the set only) beat the full Gram system (``p^2 n / 2``) by 1.1-4x from p = 500 on, and
+#: tied at p = 200-300 (bench/README.md, "Gram inner solver").
+AUTO_WS_GRAM_MIN_P = 400
 
 
 def _run(k, size: int, *args):
