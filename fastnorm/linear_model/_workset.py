@@ -73,9 +73,9 @@ WS_BLOCK_FULL = 1 << 23
 #: columns (``2 |WS| n`` per epoch) when n is at least WS_GRAM_MIN_ROWS and at least
 #: WS_GRAM_RATIO times the working set's size (bench/README.md, "Gram inner solver").
 WS_GRAM_MIN_ROWS = 10_000
-WS_GRAM_RATIO = 64
-#: ... and its first working set: a Gram block of 64 columns costs less than the outer pass
-#: that growing from 32 took (200000 x 200: 4 passes -> 3, bench/README.md)
+WS_GRAM_RATIO = 16
+#: ... and its first working set (not grown from WS_START: each growth step costs a pass
+#: over X, while a 64-column block costs a third of one on 200000 x 200)
 WS_GRAM_START = 64
 #: Bytes of the gathered block reserved at once for the Gram inner solver's growing sets.
 WS_GRAM_BLOCK = 1 << 30
@@ -92,9 +92,10 @@ AUTO_GRAM_MIN_RATIO = 10
 AUTO_WS_MIN_P = 128
 #: ... except on tall data with at least AUTO_WS_GRAM_MIN_P features (and WS_GRAM_MIN_ROWS
 #: rows): there the working set with its Gram inner solver (a few passes and the Gram matrix
-#: of the set only) beat the full Gram system (``p^2 n / 2``) by 1.1-4x from p = 500 on, and
-#: tied at p = 200-300 (bench/README.md, "Gram inner solver").
-AUTO_WS_GRAM_MIN_P = 400
+#: of the set only) beat the full Gram system (``p^2 n / 2``) by 1.1-4x at p = 1000; at
+#: p = 200-700 it won 2-4x on small supports but lost up to 1.5x on supports of a quarter
+#: of the features (bench/README.md, "Gram inner solver").
+AUTO_WS_GRAM_MIN_P = 1000
 
 
 def _run(k, size: int, *args):
