@@ -106,14 +106,17 @@ def test_gram_ws_kernel(layout):
 
 
 def test_auto_rule_tall_and_wide(monkeypatch):
-    """``solver="auto"`` takes the working set (Gram inner) on tall data with enough features
-    (thresholds lowered here), the Gram solver on tall data with few."""
+    """``solver="auto"`` takes the working set (Gram inner) on tall F-ordered data with enough
+    features (thresholds lowered here), the Gram solver on tall data with few or C order."""
     from fastnorm.linear_model import Lasso, _coordinate
 
     X, y = correlated(3000, 40, 0.6, seed=26)
+    assert Lasso(alpha=0.05).fit(X, y).solver_ == "gram"
+    X = np.asfortranarray(X)
     assert Lasso(alpha=0.05).fit(X, y).solver_ == "gram"
     monkeypatch.setattr(_coordinate, "WS_GRAM_MIN_ROWS", 1000)
     monkeypatch.setattr(_coordinate, "AUTO_WS_GRAM_MIN_P", 40)
     assert Lasso(alpha=0.05).fit(X, y).solver_ == "workset"
     assert Lasso(alpha=0.05, precompute=True).fit(X, y).solver_ == "gram"
     assert Lasso(alpha=0.05).fit(X[:999], y[:999]).solver_ == "gram"
+    assert Lasso(alpha=0.05).fit(np.ascontiguousarray(X), y).solver_ == "gram"  # C order

@@ -221,9 +221,10 @@ class ElasticNet(FusedLinearModel):
         set pays ~10-20 passes of ``n p`` plus sweeps over a few columns.  Gram wins on tall
         data (``n >= AUTO_GRAM_MIN_RATIO * p``, p at most ``AUTO_GRAM_MAX_P``) and on small p
         (``p <= AUTO_WS_MIN_P``: a cheap Gram system, and scikit-learn's own iterates), the
-        working set everywhere else, and on tall data with ``p >= AUTO_WS_GRAM_MIN_P`` and
-        ``n >= WS_GRAM_MIN_ROWS``, where its inner solver runs on the set's Gram matrix
-        (``|WS|^2 n / 2`` instead of ``p^2 n / 2``, plus 3-7 passes of ``n p``).
+        working set everywhere else, and on tall F-ordered data with ``p >=
+        AUTO_WS_GRAM_MIN_P`` and ``n >= WS_GRAM_MIN_ROWS``, where its inner solver runs on
+        the set's Gram matrix (``|WS|^2 n / 2`` instead of ``p^2 n / 2``, plus 3-7 passes of
+        ``n p``).
         ``precompute=True``, ``selection="random"`` (coordinates of the full problem), a zero
         L1 term (nothing to screen) and arrays not in memory (Dask) keep the rule without
         working sets: Gram up to ``AUTO_GRAM_MAX_P`` features, streaming above.
@@ -239,7 +240,11 @@ class ElasticNet(FusedLinearModel):
         )
         tall_or_small = n >= AUTO_GRAM_MIN_RATIO * p or p <= AUTO_WS_MIN_P
         if ws_ok and n >= WS_GRAM_MIN_ROWS and p >= AUTO_WS_GRAM_MIN_P:
-            return "workset"  # tall and wide: its inner solver runs on the set's Gram matrix
+            # tall and wide: its inner solver runs on the set's Gram matrix, reading F-ordered
+            # X in place (C order pays a serial transposing gather of the set's columns)
+            X = getattr(backend, "X", None)
+            if isinstance(X, np.ndarray) and np.isfortran(X):
+                return "workset"
         if ws_ok and not (gram_ok and tall_or_small):
             return "workset"
         return "gram" if gram_ok else "stream"
