@@ -577,16 +577,18 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         size_ws = max(WS_START, 2 * nnz)  # celer's and skglm's pruning rule
         if pp.n_rows >= WS_GRAM_MIN_ROWS:
             size_ws = max(size_ws, WS_GRAM_START)
-        elif it == 0:
-            # (tall data: the Gram inner solver pays |WS|^2 n / 2 for a seeded set, more than
-            # the outer passes the seeding saves)
+        if it == 0:
             # the features violating the KKT at the start (|x_j^T r| > l1 n) announce a large
             # support: up to n / 2 of them seed the first set, so it is not reached by
             # 32 -> 64 -> ... outer steps (5000 x 1000: 7 -> 3 passes); seeding up to n lost
             # on correlated designs (the inner solve on many correlated columns)
             viol = XtR - l2n * w
             n_viol = int(np.count_nonzero((viol if positive else np.abs(viol)) > l1n))
-            size_ws = max(size_ws, min(n_viol, pp.n_rows // 2))
+            seed = min(n_viol, pp.n_rows // 2)
+            # not a seed the Gram inner solver would take: it pays |WS|^2 n / 2 for the seeded
+            # set, more than the outer passes the seeding saves (200000 x 200: 189 columns)
+            if pp.n_rows < max(WS_GRAM_MIN_ROWS, WS_GRAM_RATIO * seed):
+                size_ws = max(size_ws, seed)
         if gap_n > 0.5 * prev_gap_n and size_ws <= ws_size:
             size_ws = 2 * ws_size  # stalled: grow the set geometrically
         prev_gap_n = gap_n
