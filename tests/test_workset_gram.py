@@ -51,6 +51,7 @@ def test_gram_inner_weights_positive_float32(gram_path):
     check_same(X, y, 0.02, positive=True)
     # coef_ is rounded to float32: the objective moves by ~1e-7 relative
     check_same(np.asfortranarray(X.astype(np.float32)), y, 0.02, rtol=1e-6)
+    check_same(X.astype(np.float32), y, 0.02, rtol=1e-6, sw=sw)
     assert gram_path
 
 

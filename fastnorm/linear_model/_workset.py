@@ -17,6 +17,11 @@ sequence of small problems on the features that matter.  Each outer step is
    gap is under ``WS_INNER_FRAC`` times the outer gap (to the final tolerance once the set
    holds every unscreened feature).
 
+On tall data (``n >= WS_GRAM_MIN_ROWS`` and ``n >= WS_GRAM_RATIO * |WS|``) step 3 is
+instead coordinate descent on the working set's Gram matrix, kept by feature across steps
+(only the new columns' rows are computed; F-ordered X is read in place), solved to the
+final tolerance: one pass over X per outer step and ``|WS|^2`` per epoch.
+
 ``n_iter_`` counts the outer steps (passes over X).  Needs in-memory X (C or F order; the
 data pass copies other layouts once to C order, as every pass-based solver does).
 """
