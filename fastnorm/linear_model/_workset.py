@@ -97,7 +97,7 @@ AUTO_GRAM_MIN_RATIO = 10
 AUTO_WS_MIN_P = 128
 #: ... except on tall data with at least AUTO_WS_GRAM_MIN_P features (and WS_GRAM_MIN_ROWS
 #: rows): there the working set with its Gram inner solver (a few passes and the Gram matrix
-#: of the set only) beat the full Gram system (``p^2 n / 2``) by 1.1-4x at p = 1000; at
+#: of the set only) beat the full Gram system (``p^2 n / 2``) 1.2-6.7x at p = 1000-2000; at
 #: p = 200-700 it won 2-4x on small supports but lost up to 1.5x on supports of a quarter
 #: of the features (bench/README.md, "Gram inner solver").
 AUTO_WS_GRAM_MIN_P = 1000
@@ -344,7 +344,7 @@ class _WsGram:
             rc = np.concatenate((ra, rows[oth], np.full(1 + (-(ma + no + 1)) % 4, -1, np.int64)))
             n = yq.shape[0]
             chunk = 512 if rc.shape[0] <= 96 else 256  # the chunk's columns stay in L2
-            n_groups = max(1, min(16, n // (8 * chunk)))  # from n only
+            n_groups = max(1, min(16, n // (8 * chunk)))  # never from the thread count
             out = np.empty((ma, rc.shape[0]))
             # the size the parallel threshold reads: multiply-adds per 4 (a pass reads 4
             # bytes of float32 per multiply-add): a compute-bound block of tens of ms
