@@ -34,6 +34,7 @@ from fastnorm._kernels.penalty import (
 )
 
 __all__ = ["gather_ws", "inner_cd", "residual_ws", "ws_scores", "xtv_cols", "xtv_rows"]
+__all__ += ["colstats_xtv_cols", "gram_ws", "residual_src"]  # the Gram inner solver's
 
 
 @kernel
@@ -511,3 +512,167 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
                         w[k] = 0.0
     out[1] = n_acc
     return epoch
+
+
+@kernel
+def gram_ws(S, rc, ma, off, q, yq, n_groups, chunk, out):
+    """``out[i, k] = c_i . c_k`` (``i < ma``) with ``c_k = q * (S[rc[k]] - off[rc[k]])``
+    (``yq`` where ``rc[k] < 0``): the working set's Gram block of its new columns (the first
+    ``ma`` of ``rc``) against every column of the set and the weighted target, for the Gram
+    inner solver.  ``S`` (m, n) holds columns as rows: ``X.T`` of an F-ordered X (read in place,
+    centred and weighted on the fly: nothing gathered) or the gathered block (``off`` zeros,
+    ``q`` empty).  The tiles below the diagonal of the new columns' square are skipped (the
+    driver mirrors them).  ``ma`` and ``rc``'s length are multiples of 4 (the driver pads).
+
+    Each ``chunk`` of rows is loaded (float64, centred, weighted) into a private (|rc|,
+    chunk) buffer that stays in L2, then 4 x 4 register tiles accumulate over it, as in the
+    Gram pass of :mod:`fastnorm._kernels.gram`.  ``n_groups`` (fixed by the driver from n
+    only) row ranges with private partials summed in a fixed order: the result does not
+    depend on the thread count."""
+    n = S.shape[1]
+    mc = rc.shape[0]
+    has_q = q.shape[0] == n
+    n_chunks = (n + chunk - 1) // chunk
+    per = (n_chunks + n_groups - 1) // n_groups
+    acc = np.zeros((n_groups, ma, mc))
+    for g in prange(n_groups):
+        A = acc[g]
+        Cb = np.zeros((mc, chunk))
+        c_lo = g * per
+        c_hi = min(n_chunks, c_lo + per)
+        for c in range(c_lo, c_hi):
+            lo = c * chunk
+            hi = min(n, lo + chunk)
+            m = hi - lo
+            for k in range(mc):
+                ck = Cb[k]
+                j = rc[k]
+                if j < 0:
+                    for r in range(m):
+                        ck[r] = yq[lo + r]
+                else:
+                    src = S[j]
+                    o = off[j]
+                    if has_q:
+                        for r in range(m):
+                            ck[r] = (np.float64(src[lo + r]) - o) * q[lo + r]
+                    else:
+                        for r in range(m):
+                            ck[r] = np.float64(src[lo + r]) - o
+                for r in range(m, chunk):  # last chunk: zeros add nothing
+                    ck[r] = 0.0
+            for i0 in range(0, ma, 4):
+                a0 = Cb[i0]
+                a1 = Cb[i0 + 1]
+                a2 = Cb[i0 + 2]
+                a3 = Cb[i0 + 3]
+                for k0 in range(i0, mc, 4):
+                    z0 = Cb[k0]
+                    z1 = Cb[k0 + 1]
+                    z2 = Cb[k0 + 2]
+                    z3 = Cb[k0 + 3]
+                    s00 = s01 = s02 = s03 = 0.0
+                    s10 = s11 = s12 = s13 = 0.0
+                    s20 = s21 = s22 = s23 = 0.0
+                    s30 = s31 = s32 = s33 = 0.0
+                    for r in range(chunk):
+                        x0 = a0[r]
+                        x1 = a1[r]
+                        x2 = a2[r]
+                        x3 = a3[r]
+                        y0 = z0[r]
+                        y1 = z1[r]
+                        y2 = z2[r]
+                        y3 = z3[r]
+                        s00 += x0 * y0
+                        s01 += x0 * y1
+                        s02 += x0 * y2
+                        s03 += x0 * y3
+                        s10 += x1 * y0
+                        s11 += x1 * y1
+                        s12 += x1 * y2
+                        s13 += x1 * y3
+                        s20 += x2 * y0
+                        s21 += x2 * y1
+                        s22 += x2 * y2
+                        s23 += x2 * y3
+                        s30 += x3 * y0
+                        s31 += x3 * y1
+                        s32 += x3 * y2
+                        s33 += x3 * y3
+                    A[i0, k0] += s00
+                    A[i0, k0 + 1] += s01
+                    A[i0, k0 + 2] += s02
+                    A[i0, k0 + 3] += s03
+                    A[i0 + 1, k0] += s10
+                    A[i0 + 1, k0 + 1] += s11
+                    A[i0 + 1, k0 + 2] += s12
+                    A[i0 + 1, k0 + 3] += s13
+                    A[i0 + 2, k0] += s20
+                    A[i0 + 2, k0 + 1] += s21
+                    A[i0 + 2, k0 + 2] += s22
+                    A[i0 + 2, k0 + 3] += s23
+                    A[i0 + 3, k0] += s30
+                    A[i0 + 3, k0 + 1] += s31
+                    A[i0 + 3, k0 + 2] += s32
+                    A[i0 + 3, k0 + 3] += s33
+    for i in range(ma):
+        for k in range(mc):
+            out[i, k] = 0.0
+    for g in range(n_groups):  # fixed order: identical whatever the thread count
+        for i in range(ma):
+            for k in range(mc):
+                out[i, k] += acc[g, i, k]
+
+
+@kernel
+def residual_src(S, cols, w, off, q, yq, R):
+    """``R = yq - q * sum_k w[k] (S[cols[k]] - off[cols[k]])`` over the non-zero ``w``: the
+    weighted residual from ``S`` (columns as rows: ``X.T`` read in place, or the gathered
+    block with ``off`` zeros and ``q`` empty)."""
+    n = R.shape[0]
+    has_q = q.shape[0] == n
+    for i in range(n):
+        R[i] = 0.0
+    for k in range(w.shape[0]):
+        wk = w[k]
+        if wk != 0.0:
+            src = S[cols[k]]
+            o = off[cols[k]]
+            for i in range(n):
+                R[i] += wk * (np.float64(src[i]) - o)
+    if has_q:
+        for i in range(n):
+            R[i] = yq[i] - q[i] * R[i]
+    else:
+        for i in range(n):
+            R[i] = yq[i] - R[i]
+
+
+@kernel
+def colstats_xtv_cols(XT, sw, v, sum_out, sq_out, xtv_out):
+    """The column moments of ``colstats_cols`` (:mod:`fastnorm._kernels.epoch`) and
+    ``X.T @ v`` in the same read of each column (``XT = X.T``, F-ordered X): the tall solver's
+    preparation and first outer step in one pass instead of two."""
+    p, n = XT.shape
+    has_sw = sw.shape[0] == n
+    for j in prange(p):
+        xj = XT[j]
+        a = 0.0
+        q = 0.0
+        d = 0.0
+        if has_sw:
+            for i in range(n):
+                x = np.float64(xj[i])
+                a += sw[i] * x
+                q += sw[i] * x * x
+                d += x * v[i]
+        else:
+            for i in range(n):
+                x = np.float64(xj[i])
+                a += x
+                q += x * x
+                d += x * v[i]
+        sum_out[j] = a
+        sq_out[j] = q
+        xtv_out[j] = d

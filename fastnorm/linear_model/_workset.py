@@ -17,6 +17,11 @@ sequence of small problems on the features that matter.  Each outer step is
    gap is under ``WS_INNER_FRAC`` times the outer gap (to the final tolerance once the set
    holds every unscreened feature).
 
+On tall data (``n >= WS_GRAM_MIN_ROWS`` and ``n >= WS_GRAM_RATIO * |WS|``) step 3 is
+instead coordinate descent on the working set's Gram matrix, kept by feature across steps
+(only the new columns' rows are computed; F-ordered X is read in place), solved to the
+final tolerance: one pass over X per outer step and ``|WS|^2`` per epoch.
+
 ``n_iter_`` counts the outer steps (passes over X).  Needs in-memory X (C or F order; the
 data pass copies other layouts once to C order, as every pass-based solver does).
 """
@@ -27,6 +32,7 @@ import numpy as np
 
 from fastnorm._config import get_num_threads, run
 from fastnorm._kernels import epoch as _ke
+from fastnorm._kernels import gram as _kg
 from fastnorm._kernels import penalty as _kp
 from fastnorm._kernels import workset as _kw
 from fastnorm.linear_model._datafit import Quadratic, enet_gap
@@ -67,6 +73,19 @@ WS_PARALLEL_MIN = 1 << 24
 #: untouched rows cost nothing (no page is faulted in before a gather writes it), and the
 #: doubling growth's row copies were ~10% of a 500 x 600 fit.
 WS_BLOCK_FULL = 1 << 23
+#: The inner solver runs coordinate descent on the working set's Gram matrix (``|WS|^2 n / 2``
+#: multiply-adds for the new columns' block, then epochs of ``|WS|^2``) instead of on its
+#: columns (``2 |WS| n`` per epoch) when n is at least WS_GRAM_MIN_ROWS and at least
+#: WS_GRAM_RATIO times the working set's size (bench/README.md, "Gram inner solver").
+WS_GRAM_MIN_ROWS = 10_000
+WS_GRAM_RATIO = 16
+#: ... and its first working set (not grown from WS_START: each growth step costs a pass
+#: over X, while a 64-column block costs a third of one on 200000 x 200)
+WS_GRAM_START = 64
+#: Bytes of the gathered block reserved at once for the Gram inner solver's growing sets.
+WS_GRAM_BLOCK = 1 << 30
+#: Columns whose Gram rows the cache keeps at most (it restarts from the working set beyond).
+WS_GRAM_CACHE = 2048
 
 
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
@@ -76,6 +95,12 @@ AUTO_GRAM_MIN_RATIO = 10
 #: solver runs scikit-learn's own iterates (the same coefficients at the default ``tol``,
 #: which is what a user who swapped the import compares).
 AUTO_WS_MIN_P = 128
+#: ... except on tall data with at least AUTO_WS_GRAM_MIN_P features (and WS_GRAM_MIN_ROWS
+#: rows): there the working set with its Gram inner solver (a few passes and the Gram matrix
+#: of the set only) beat the full Gram system (``p^2 n / 2``) 1.2-6.7x at p = 1000-2000; at
+#: p = 200-700 it won 2-4x on small supports but lost up to 1.5x on supports of a quarter
+#: of the features (bench/README.md, "Gram inner solver").
+AUTO_WS_GRAM_MIN_P = 1000
 
 
 def _run(k, size: int, *args):
@@ -98,7 +123,10 @@ class _Prepared:
         # moments (column means and norms) in one pass of our own, serial when X is small
         colsum, colsq = np.empty(p), np.empty(p)
         kern = _ke.colstats_cols if self.by_cols else _ke.colstats_rows
-        _run(kern, self.size, self.Xk, sw, data.rpb, colsum, colsq)
+        if self.by_cols and self.n_rows >= WS_GRAM_MIN_ROWS:
+            self._colstats_xtv0(data, fit_intercept, sw, colsum, colsq)
+        else:
+            _run(kern, self.size, self.Xk, sw, data.rpb, colsum, colsq)
         if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
             if owner is None:  # a path function: numpy's message
                 raise ValueError("Input X contains NaN or infinity.")
@@ -112,6 +140,22 @@ class _Prepared:
             self.L = colsq
         self.q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
         self._target(data)
+
+    def _colstats_xtv0(self, data, fit_intercept, sw, colsum, colsq) -> None:
+        """The column moments and the first outer step's ``X^T W y_c`` (from zero
+        coefficients) in one pass over a tall F-ordered X: that pass was a third of a tall
+        fit's passes.  :meth:`xtv` hands the product out once, when asked for it."""
+        n, y_sum, _ = data.y_moments()
+        yq = data.y - (y_sum / n if fit_intercept else 0.0)
+        if sw.shape[0]:  # the vector _steps asks for: yq * q, yq = (y - y_off) * q
+            q = np.sqrt(sw)
+            v0 = (yq * q) * q
+        else:
+            v0 = yq
+        v0 = np.ascontiguousarray(v0, dtype=np.float64)
+        raw = np.empty(self.p)
+        _run(_kw.colstats_xtv_cols, self.size, self.Xk, sw, v0, colsum, colsq, raw)
+        self._xtv0 = (v0, raw)
 
     def _target(self, data) -> None:
         """The target's part: its centred, weighted y and ``||y_c||^2`` (no pass over X)."""
@@ -127,12 +171,16 @@ class _Prepared:
         over the same X); the gathered block is the target's own (its working sets)."""
         other = object.__new__(_Prepared)
         other.__dict__.update(
-            {k: v for k, v in self.__dict__.items() if k not in ("_buf", "_slot", "_Lbuf")}
+            {
+                k: v
+                for k, v in self.__dict__.items()
+                if k not in ("_buf", "_slot", "_Lbuf", "_wsgram")
+            }
         )
         other._target(data)
         return other
 
-    def gathered(self, ws: np.ndarray):
+    def gathered(self, ws: np.ndarray, keep: bool = False):
         """``(B, L, rows)``: the columns ``ws`` gathered (weighted, centred, float64) into
         the kept block ``B`` at ``B[rows]``, their squared norms at ``L[rows]``.
 
@@ -150,7 +198,7 @@ class _Prepared:
         if slot is None:
             slot = self._slot = np.full(self.p, -1, dtype=np.int64)
             self._used = 0
-        if self.by_cols:
+        if self.by_cols and not keep:  # keep: the Gram inner solver reads only new columns
             # F-ordered X: a gather is a sequential column copy, no dearer than moving kept
             # rows on growth, and a fresh gather keeps the rows in CD order in memory
             slot[:] = -1
@@ -168,6 +216,8 @@ class _Prepared:
                 cap = min(self.p, max(need, 2 * cap))
                 if self.p * self.n_rows <= WS_BLOCK_FULL:
                     cap = self.p
+                elif keep:  # room to grow without copies (untouched rows cost no page)
+                    cap = max(cap, min(self.p, WS_GRAM_BLOCK // (8 * self.n_rows)))
                 grown = np.empty((cap, self.n_rows))
                 Lg = np.empty(cap)
                 if self._used:
@@ -182,6 +232,30 @@ class _Prepared:
             _kw.gather_ws.serial(self.Xk, self.by_cols, new, self.xoff, self.q, buf,
                                  self._Lbuf, rows_new)  # fmt: skip
         return buf, self._Lbuf, slot[ws]
+
+    def gram_source(self, ws: np.ndarray):
+        """``(S, rows, off, q)``: where the Gram inner solver reads column ``ws[k]``, as
+        ``q * (S[rows[k]] - off[rows[k]])``.  F-ordered X is read in place (its columns are
+        ``X.T``'s rows: nothing gathered; a fresh block of the set's columns cost more in
+        page faults than its Gram block in arithmetic); C-ordered X through the gathered
+        block (a transpose, kept across steps: only new columns are read)."""
+        if self.by_cols:
+            return self.Xk, ws, self.xoff, self.q
+        B, _, rows = self.gathered(ws, True)
+        if getattr(self, "_zoff", None) is None:
+            self._zoff = np.zeros(B.shape[0])
+        if self._zoff.shape[0] < B.shape[0]:
+            self._zoff = np.zeros(B.shape[0])
+        return B, rows, self._zoff, np.empty(0)
+
+    def residual_ws(self, ws: np.ndarray, w_ws: np.ndarray) -> np.ndarray:
+        """The weighted residual of coefficients ``w_ws`` on ``ws`` (zero elsewhere), from the
+        set's columns only (see :meth:`gram_source`)."""
+        S, rows, off, q = self.gram_source(ws)
+        R = np.empty(self.n_rows)
+        nz = w_ws != 0.0
+        _kw.residual_src.serial(S, rows[nz], w_ws[nz], off, q, self.yq, R)
+        return R
 
     def residual(self, w: np.ndarray) -> np.ndarray:
         """The weighted residual ``q * (y_c - X_c w)``."""
@@ -202,13 +276,115 @@ class _Prepared:
     def xtv(self, V: np.ndarray) -> np.ndarray:
         """``X_c^T V[t]`` for each row of ``V`` (k, n): one pass over X."""
         out = np.empty((V.shape[0], self.p))
-        if self.by_cols:
+        x0 = self.__dict__.pop("_xtv0", None)  # the preparation's product (once)
+        if x0 is not None and V.shape[0] == 1 and np.array_equal(V[0], x0[0]):
+            out[0] = x0[1]
+        elif self.by_cols:
             _run(_kw.xtv_cols, self.size, self.Xk, V, out)
         else:
             _run(_kw.xtv_rows, self.size, self.Xk, V, self.data.rpb, out)
         if self.fit_intercept:
             out -= np.outer(V.sum(axis=1), self.xoff)
         return out
+
+
+class _WsGram:
+    """The Gram matrix of the gathered columns and their products with the weighted target,
+    kept by feature across outer steps (and a path's alphas): a new working set costs only the
+    rows of its new columns, ``|new| x |WS|`` dot products of length n (the Gram inner
+    solver's one pass over the gathered block)."""
+
+    def __init__(self, p: int) -> None:
+        self.slot = np.full(p, -1, dtype=np.int64)
+        self.limit = min(p, WS_GRAM_CACHE)
+        self.used = 0
+        self.G = np.empty((0, 0))
+        self.ok = np.zeros((0, 0), dtype=np.bool_)  # which entries of G were computed
+        self.qy = np.empty(0)
+
+    def block(self, S, rows, off, q, ws, yq):
+        """``(Q, qy)``: the working set's Gram matrix (m, m) and its columns' products with
+        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_ws``)."""
+        m = ws.shape[0]
+        s = self.slot[ws]
+        new = s < 0
+        n_new = int(np.count_nonzero(new))
+        lim = max(self.limit, m)
+        if self.used + n_new > lim:  # full: start again from the working set
+            self.slot[:] = -1
+            self.used = 0
+            s[:] = -1
+            new[:] = True
+            n_new = m
+        cap = self.G.shape[0]
+        if self.used + n_new > cap:
+            cap = min(lim, max(self.used + n_new, 2 * cap))
+            G = np.empty((cap, cap))
+            ok = np.zeros((cap, cap), dtype=np.bool_)
+            qy = np.empty(cap)
+            u = self.used
+            G[:u, :u] = self.G[:u, :u]
+            ok[:u, :u] = self.ok[:u, :u]
+            qy[:u] = self.qy[:u]
+            self.G, self.ok, self.qy = G, ok, qy
+        s[new] = np.arange(self.used, self.used + n_new)
+        self.slot[ws[new]] = s[new]
+        self.ok[s[new], :] = False
+        self.ok[:, s[new]] = False
+        self.used += n_new
+        # columns lacking an entry against another column of the set (they met only now)
+        redo = new | ~self.ok[np.ix_(s, s)].all(axis=1)
+        ia = np.flatnonzero(redo)
+        if ia.shape[0]:
+            oth = np.flatnonzero(~redo)
+            na, no = ia.shape[0], oth.shape[0]
+            ra = rows[ia]
+            ra = np.concatenate((ra, np.full(-na % 4, ra[-1], dtype=np.int64)))
+            ma = ra.shape[0]
+            rc = np.concatenate((ra, rows[oth], np.full(1 + (-(ma + no + 1)) % 4, -1, np.int64)))
+            n = yq.shape[0]
+            chunk = 512 if rc.shape[0] <= 96 else 256  # the chunk's columns stay in L2
+            n_groups = max(1, min(16, n // (8 * chunk)))  # never from the thread count
+            out = np.empty((ma, rc.shape[0]))
+            # the size the parallel threshold reads: multiply-adds per 4 (a pass reads 4
+            # bytes of float32 per multiply-add): a compute-bound block of tens of ms
+            _run(_kw.gram_ws, ma * rc.shape[0] * n // 4, S, rc, ma, off, q, yq, n_groups, chunk,
+                 out)  # fmt: skip
+            sq = out[:na, :na]
+            t = np.arange(na) // 4  # tiles below the square's diagonal were skipped
+            sq = np.where(t[None, :] >= t[:, None], sq, sq.T)
+            si, so = s[ia], s[oth]
+            self.G[np.ix_(si, si)] = sq
+            self.G[np.ix_(si, so)] = out[:na, ma : ma + no]
+            self.G[np.ix_(so, si)] = out[:na, ma : ma + no].T
+            self.ok[np.ix_(si, s)] = True
+            self.ok[np.ix_(s, si)] = True
+            self.qy[si] = out[:na, ma + no]
+        return self.G[np.ix_(s, s)], self.qy[s]
+
+
+def _gram_step(pp, ws, w, l1n, l2n, positive, tol_in, d_w_tol):
+    """The inner solve of a tall problem, in place on ``w`` (zero outside ``ws``): coordinate
+    descent on the working set's Gram matrix, cheap enough to go to the final tolerance (the
+    next pass then only checks the features outside the set)."""
+    cache = pp.__dict__.setdefault("_wsgram", _WsGram(pp.p))
+    Q, qy = cache.block(*pp.gram_source(ws), ws, pp.yq)
+    w_ws = w[ws]
+    _gram_inner(Q, qy, pp.yty, w_ws, l1n, l2n, positive, tol_in, d_w_tol, pp.n)
+    w[:] = 0.0
+    w[ws] = w_ws
+
+
+def _gram_inner(Q, qy, yty, w, l1n, l2n, positive, tol_in, d_w_tol, n):
+    """Coordinate descent on the working set's Gram system (scikit-learn's Gram solver, its
+    gap and screening), in place on ``w``, to the restricted gap ``tol_in`` (``l1n`` scale)."""
+    m = w.shape[0]
+    state = np.array([m, 0, 0, WS_MAX_EPOCHS, 0, 0], dtype=np.int64)
+    hist = np.empty(WS_MAX_EPOCHS)
+    ghist = np.empty(WS_MAX_EPOCHS)
+    _kg.cd_gram_epochs(Q, qy, yty, l1n, l2n, w, np.empty(m), np.empty(m),
+                       np.arange(m, dtype=np.int64), np.zeros(m, dtype=np.uint8), state, tol_in,
+                       d_w_tol, positive, True, 0, WS_MAX_EPOCHS, hist, ghist, n)  # fmt: skip
 
 
 def path_prepare(X: np.ndarray, y: np.ndarray) -> _Prepared:
@@ -404,6 +580,8 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         nnz = int(np.count_nonzero(w))
         n_cand = p - int(np.count_nonzero(screened & (w == 0.0)))
         size_ws = max(WS_START, 2 * nnz)  # celer's and skglm's pruning rule
+        if pp.n_rows >= WS_GRAM_MIN_ROWS:
+            size_ws = max(size_ws, WS_GRAM_START)
         if it == 0:
             # the features violating the KKT at the start (|x_j^T r| > l1 n) announce a large
             # support: up to n / 2 of them seed the first set, so it is not reached by
@@ -411,7 +589,11 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
             # on correlated designs (the inner solve on many correlated columns)
             viol = XtR - l2n * w
             n_viol = int(np.count_nonzero((viol if positive else np.abs(viol)) > l1n))
-            size_ws = max(size_ws, min(n_viol, pp.n_rows // 2))
+            # not on tall data, where the set grows through Gram inner solves instead: the
+            # seeded set cost more (|WS|^2 n / 2, or column sweeps) than the passes it saves
+            # (200000 x 200: 189 columns seeded; 10000 x 1000 reg 0.01: 928 seeded, 1.2x)
+            if pp.n_rows < max(WS_GRAM_MIN_ROWS, AUTO_GRAM_MIN_RATIO * p):
+                size_ws = max(size_ws, min(n_viol, pp.n_rows // 2))
         if gap_n > 0.5 * prev_gap_n and size_ws <= ws_size:
             size_ws = 2 * ws_size  # stalled: grow the set geometrically
         prev_gap_n = gap_n
@@ -435,6 +617,12 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
             ws = np.arange(p)
         ws = np.sort(ws).astype(np.int64)  # X's order: contiguous reads, cyclic CD order
         ws_prev = ws
+        if pp.n_rows >= max(WS_GRAM_MIN_ROWS, WS_GRAM_RATIO * ws_size):
+            _gram_step(pp, ws, w, l1n, l2n, positive, min(tol_in, WS_INNER_FRAC * gap_tol * n),
+                       tol)  # fmt: skip
+            Rq = pp.residual_ws(ws, w[ws])
+            has_theta = False
+            continue
         B, L, rows = pp.gathered(ws)
         w_ws = w[ws]
         Rq = np.empty(pp.n_rows)

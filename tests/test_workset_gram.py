@@ -1,0 +1,123 @@
+"""The working-set solver's Gram inner solver (tall data) against scikit-learn at tight tol.
+
+The path is forced on small problems by lowering its thresholds (it starts at 20,000 rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from fastnorm._kernels import workset as _kw  # noqa: E402
+from fastnorm.linear_model import _workset  # noqa: E402
+from tests.test_workset import check_same, correlated  # noqa: E402
+
+
+@pytest.fixture
+def gram_path(monkeypatch):
+    """Force the Gram inner solver from 100 rows and a first set of 8 columns; count its
+    inner solves."""
+    monkeypatch.setattr(_workset, "WS_GRAM_MIN_ROWS", 100)
+    monkeypatch.setattr(_workset, "WS_GRAM_RATIO", 4)
+    monkeypatch.setattr(_workset, "WS_GRAM_START", 8)
+    monkeypatch.setattr(_workset, "WS_START", 8)
+    calls = []
+    step = _workset._gram_step
+
+    def counted(*args, **kw):
+        calls.append(args[1].shape[0])
+        return step(*args, **kw)
+
+    monkeypatch.setattr(_workset, "_gram_step", counted)
+    return calls
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_gram_inner_layouts(gram_path, layout, fit_intercept):
+    X, y = correlated(3000, 40, 0.6, seed=21)
+    X = np.asarray(X, order=layout)
+    check_same(X, y, 0.01, fit_intercept=fit_intercept)
+    assert len(gram_path) >= 2  # several outer steps: the Gram block grew
+
+
+def test_gram_inner_weights_positive_float32(gram_path):
+    X, y = correlated(3000, 40, 0.6, seed=22)
+    sw = np.random.default_rng(2).uniform(0.2, 3.0, size=3000)
+    check_same(np.asfortranarray(X), y, 0.02, sw=sw)
+    check_same(X, y, 0.02, sw=sw)
+    check_same(X, y, 0.02, positive=True)
+    # coef_ is rounded to float32: the objective moves by ~1e-7 relative
+    check_same(np.asfortranarray(X.astype(np.float32)), y, 0.02, rtol=1e-6)
+    check_same(X.astype(np.float32), y, 0.02, rtol=1e-6, sw=sw)
+    assert gram_path
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 0.9])
+def test_gram_inner_elastic_net(gram_path, l1_ratio):
+    X, y = correlated(3000, 40, 0.6, seed=23)
+    check_same(np.asfortranarray(X), y, 0.02, l1_ratio=l1_ratio)
+    assert gram_path
+
+
+def test_gram_cache_restarts(gram_path, monkeypatch):
+    """A cache smaller than the sets grown: it restarts from the working set, same optimum."""
+    monkeypatch.setattr(_workset, "WS_GRAM_CACHE", 12)
+    X, y = correlated(3000, 40, 0.0, seed=24)
+    check_same(X, y, 0.005)
+    assert max(gram_path) > 12
+
+
+def test_gram_inner_gap_semantics(gram_path):
+    """``dual_gap_`` is under ``tol * ||y_c||^2 / n`` (scikit-learn's rule) once converged."""
+    from fastnorm.linear_model import Lasso
+
+    X, y = correlated(3000, 40, 0.6, seed=25)
+    for tol in (1e-4, 1e-8):
+        est = Lasso(alpha=0.01, solver="workset", tol=tol).fit(np.asfortranarray(X), y)
+        yc = y - y.mean()
+        assert 0.0 <= est.dual_gap_ <= tol * (yc @ yc) / len(y)
+    assert gram_path
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_gram_ws_kernel(layout):
+    """The Gram block kernel against numpy, with centring and weights; serial and parallel
+    builds give the same bits (fixed row groups)."""
+    rng = np.random.default_rng(3)
+    n, p = 1000, 12
+    X = rng.standard_normal((n, p)) + 3.0
+    S = np.ascontiguousarray(X.T)
+    off = X.mean(axis=0)
+    q = np.sqrt(rng.uniform(0.5, 2.0, n))
+    yq = rng.standard_normal(n)
+    rc = np.array([5, 2, 9, 9, 0, 11, -1, -1], dtype=np.int64)  # 4 new, 2 old, the target
+    B = (X - off) * q[:, None]
+    cols = np.column_stack([B[:, j] if j >= 0 else yq for j in rc])
+    ref = cols[:, :4].T @ cols
+    out = np.empty((4, 8))
+    _kw.gram_ws.serial(S, rc, 4, off, q, yq, 3, 64, out)
+    t = np.arange(4)[:, None] // 4 <= np.arange(8)[None, :] // 4  # tiles computed
+    np.testing.assert_allclose(out[t], ref[t], rtol=1e-12, atol=1e-10)
+    out2 = np.empty((4, 8))
+    _kw.gram_ws.parallel(S, rc, 4, off, q, yq, 3, 64, out2)
+    np.testing.assert_array_equal(out, out2)
+
+
+def test_auto_rule_tall_and_wide(monkeypatch):
+    """``solver="auto"`` takes the working set (Gram inner) on tall F-ordered data with enough
+    features (thresholds lowered here), the Gram solver on tall data with few or C order."""
+    from fastnorm.linear_model import Lasso, _coordinate
+
+    X, y = correlated(3000, 40, 0.6, seed=26)
+    assert Lasso(alpha=0.05).fit(X, y).solver_ == "gram"
+    X = np.asfortranarray(X)
+    assert Lasso(alpha=0.05).fit(X, y).solver_ == "gram"
+    monkeypatch.setattr(_coordinate, "WS_GRAM_MIN_ROWS", 1000)
+    monkeypatch.setattr(_coordinate, "AUTO_WS_GRAM_MIN_P", 40)
+    assert Lasso(alpha=0.05).fit(X, y).solver_ == "workset"
+    assert Lasso(alpha=0.05, precompute=True).fit(X, y).solver_ == "gram"
+    assert Lasso(alpha=0.05).fit(X[:999], y[:999]).solver_ == "gram"
+    assert Lasso(alpha=0.05).fit(np.ascontiguousarray(X), y).solver_ == "gram"  # C order
