@@ -86,6 +86,35 @@ def test_layouts(layout):
     check_same(X, y, 0.05)
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.8])
+def test_f_order_read_in_place(monkeypatch, l1_ratio):
+    """F-ordered float64 X without intercept nor weights: the inner solver reads X's columns
+    in place (no gather), with the same optimum; a read-only X is gathered as before."""
+    from fastnorm.linear_model import _workset
+
+    calls = []
+    gather = _workset._kw.gather_ws.serial
+    monkeypatch.setattr(_workset._kw.gather_ws, "serial", lambda *a: calls.append(1) or gather(*a))
+    X, y = correlated(60, 80, 0.6, seed=12)  # square: the last working set holds every column
+    X = np.asfortranarray(X)
+    for reg in (0.1, 0.01):
+        check_same(X, y, reg, l1_ratio=l1_ratio, fit_intercept=False)
+        check_same(X, y, reg, l1_ratio=l1_ratio, fit_intercept=False, positive=True)
+    assert not calls
+    X.setflags(write=False)
+    check_same(X, y, 0.01, l1_ratio=l1_ratio, fit_intercept=False)
+    assert calls
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_square_low_regularisation(fit_intercept):
+    """n ~ p at low regularisation (benchopt's 500 x 600 in small): the final working set is
+    every column and the inner solver drops screened coordinates while extrapolating."""
+    X, y = correlated(70, 90, 0.6, seed=13)
+    for reg in (0.1, 0.01, 0.001):
+        check_same(X, y, reg, fit_intercept=fit_intercept)
+
+
 def test_float32():
     X, y = correlated(40, 400, 0.6, seed=4, dtype=np.float32)
     # coef_ is rounded to float32: the objective moves by ~1e-7 relative

@@ -111,6 +111,12 @@ class _Prepared:
             self.xoff = np.zeros(p)
             self.L = colsq
         self.q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
+        # an F-ordered float64 X without centring nor weights already holds the block's rows:
+        # the inner solver reads its columns in place (no gather: 5-10% of a 500 x 600 fit)
+        self.direct = (
+            self.by_cols and not fit_intercept and not sw.shape[0]
+            and self.Xk.dtype == np.float64 and self.Xk.flags.writeable
+        )  # fmt: skip
         self._target(data)
 
     def _target(self, data) -> None:
@@ -144,6 +150,8 @@ class _Prepared:
         itself (500 x 5000 ElasticNet: ~40% of the fit); a grown buffer takes the kept rows
         by one sequential copy.  When more than p columns would be kept, the block restarts
         with ``ws`` alone."""
+        if self.direct:
+            return self.Xk, self.L, ws
         m = ws.shape[0]
         buf = getattr(self, "_buf", None)
         slot = getattr(self, "_slot", None)
