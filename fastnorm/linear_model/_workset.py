@@ -63,6 +63,12 @@ WS_MAX_EPOCHS = 50_000
 #: 5M-element large-support fits (1000 x 5000, 5000 x 1000) were 2-2.5x slower parallel
 #: than serial with one other process on the 2 cores (bench/README.md).
 WS_PARALLEL_MIN = 1 << 24
+#: Elements (p * n) up to which a single fit's working set is every feature: on such small
+#: problems an outer step's Python (~0.1 ms) costs more than epochs over all columns, which
+#: the inner solver's screening soon narrows (100 x 128: 0.48 ms against 0.57 from 32
+#: features and scikit-learn's 0.49; from 300 x 300 on the growing set is as fast or faster,
+#: bench/README.md).
+WS_FULL_MAX = 1 << 15
 #: Elements (p * n) up to which the gathered block is allocated for all p columns at once: its
 #: untouched rows cost nothing (no page is faulted in before a gather writes it), and the
 #: doubling growth's row copies were ~10% of a 500 x 600 fit.
@@ -111,6 +117,9 @@ class _Prepared:
             self.xoff = np.zeros(p)
             self.L = colsq
         self.q = np.sqrt(sw) if sw.shape[0] else np.empty(0)
+        # a single fit of a small problem works on every feature at once (WS_FULL_MAX; a
+        # path's warm starts keep the growing sets: 60 x 500, 100 alphas, 2x slower so)
+        self.full_ws = False
         # an F-ordered float64 X without centring nor weights already holds the block's rows:
         # the inner solver reads its columns in place (no gather: 5-10% of a 500 x 600 fit)
         self.direct = (
@@ -264,6 +273,7 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
     if task.l1 <= 0.0 or task.datafit is not Quadratic:  # no L1 term: nothing to screen
         return get("gram" if backend.p <= 2048 else "stream").solve(backend, t, task)
     pp = _Prepared(backend.data_pass(t), task.fit_intercept, backend.owner, backend.X)
+    pp.full_ws = pp.size <= WS_FULL_MAX
     w = np.array(task.w0, dtype=np.float64)
     if task.positive:
         w = np.maximum(w, 0.0)
@@ -282,6 +292,7 @@ def solve_workset_many(backend, tasks: list[Task]) -> list[SolveResult]:
         return [solve_workset(backend, t, task) for t, task in enumerate(tasks)]
     t0 = tasks[0]
     pp0 = _Prepared(backend.data_pass(0), t0.fit_intercept, backend.owner, backend.X)
+    pp0.full_ws = pp0.size <= WS_FULL_MAX
     pps = [pp0] + [pp0.for_target(pp0.data.with_y(backend.Y[:, t])) for t in range(1, len(tasks))]
     steps = []
     for pp, task in zip(pps, tasks, strict=True):
@@ -412,6 +423,8 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         nnz = int(np.count_nonzero(w))
         n_cand = p - int(np.count_nonzero(screened & (w == 0.0)))
         size_ws = max(WS_START, 2 * nnz)  # celer's and skglm's pruning rule
+        if pp.full_ws:
+            size_ws = p
         if it == 0:
             # the features violating the KKT at the start (|x_j^T r| > l1 n) announce a large
             # support: up to n / 2 of them seed the first set, so it is not reached by
