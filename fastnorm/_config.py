@@ -82,11 +82,6 @@ GRAM_PARALLEL_MIN = int(os.environ.get("FASTNORM_GRAM_PARALLEL_MIN", 1 << 26))
 #: (in absolute value) past this: the extrapolated point would lose digits to cancellation.
 WS_DUAL_MAX_COEF = 1e4
 
-#: The working-set inner solver checks its gap after WS_FIRST_CHECK epochs, then at doubling
-#: epochs until its check period: an inner solve to the loose 0.3-gap target often ends
-#: in 2-3 epochs, and the first check at the period (12) over-solved it 1e6 times.
-WS_FIRST_CHECK = 3
-
 #: ``reassoc`` is what lets LLVM vectorise float reductions; we never pass ``nnan``/``ninf``
 #: so NaN and inf propagate exactly as in numpy.
 FASTMATH = frozenset({"reassoc", "contract"})
