@@ -63,12 +63,14 @@ WS_MAX_EPOCHS = 50_000
 #: 5M-element large-support fits (1000 x 5000, 5000 x 1000) were 2-2.5x slower parallel
 #: than serial with one other process on the 2 cores (bench/README.md).
 WS_PARALLEL_MIN = 1 << 24
-#: Elements (p * n) up to which a single fit's working set is every feature: on such small
-#: problems an outer step's Python (~0.1 ms) costs more than epochs over all columns, which
-#: the inner solver's screening soon narrows (100 x 128: 0.48 ms against 0.57 from 32
-#: features and scikit-learn's 0.49; from 300 x 300 on the growing set is as fast or faster,
-#: bench/README.md).
+#: Elements (p * n) up to which a single fit's working set is every feature, when p is at
+#: most WS_FULL_P_RATIO * n: on such small problems an outer step's Python (~0.1 ms) costs
+#: more than epochs over all columns, which the inner solver's screening soon narrows
+#: (100 x 128: 0.48 ms against 0.57 from 32 features and scikit-learn's 0.49); from 300 x 300
+#: on, and on wide data (20 x 1500 reg 0.01: 15 ms against 1.3), the growing set wins
+#: (bench/README.md).
 WS_FULL_MAX = 1 << 15
+WS_FULL_P_RATIO = 1.5
 #: Elements (p * n) up to which the gathered block is allocated for all p columns at once: its
 #: untouched rows cost nothing (no page is faulted in before a gather writes it), and the
 #: doubling growth's row copies were ~10% of a 500 x 600 fit.
@@ -82,6 +84,11 @@ AUTO_GRAM_MIN_RATIO = 10
 #: solver runs scikit-learn's own iterates (the same coefficients at the default ``tol``,
 #: which is what a user who swapped the import compares).
 AUTO_WS_MIN_P = 128
+
+
+def _small(pp) -> bool:
+    """Whether a single fit takes every feature at once (``WS_FULL_MAX``)."""
+    return pp.size <= WS_FULL_MAX and pp.p <= WS_FULL_P_RATIO * pp.n_rows
 
 
 def _run(k, size: int, *args):
@@ -273,7 +280,7 @@ def solve_workset(backend, t: int, task: Task) -> SolveResult:
     if task.l1 <= 0.0 or task.datafit is not Quadratic:  # no L1 term: nothing to screen
         return get("gram" if backend.p <= 2048 else "stream").solve(backend, t, task)
     pp = _Prepared(backend.data_pass(t), task.fit_intercept, backend.owner, backend.X)
-    pp.full_ws = pp.size <= WS_FULL_MAX
+    pp.full_ws = _small(pp)
     w = np.array(task.w0, dtype=np.float64)
     if task.positive:
         w = np.maximum(w, 0.0)
@@ -292,7 +299,7 @@ def solve_workset_many(backend, tasks: list[Task]) -> list[SolveResult]:
         return [solve_workset(backend, t, task) for t, task in enumerate(tasks)]
     t0 = tasks[0]
     pp0 = _Prepared(backend.data_pass(0), t0.fit_intercept, backend.owner, backend.X)
-    pp0.full_ws = pp0.size <= WS_FULL_MAX
+    pp0.full_ws = _small(pp0)
     pps = [pp0] + [pp0.for_target(pp0.data.with_y(backend.Y[:, t])) for t in range(1, len(tasks))]
     steps = []
     for pp, task in zip(pps, tasks, strict=True):
