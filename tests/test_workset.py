@@ -86,6 +86,35 @@ def test_layouts(layout):
     check_same(X, y, 0.05)
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.8])
+def test_f_order_read_in_place(monkeypatch, l1_ratio):
+    """F-ordered float64 X without intercept nor weights: the inner solver reads X's columns
+    in place (no gather), with the same optimum; a read-only X is gathered as before."""
+    from fastnorm.linear_model import _workset
+
+    calls = []
+    gather = _workset._kw.gather_ws.serial
+    monkeypatch.setattr(_workset._kw.gather_ws, "serial", lambda *a: calls.append(1) or gather(*a))
+    X, y = correlated(60, 80, 0.6, seed=12)  # square: the last working set holds every column
+    X = np.asfortranarray(X)
+    for reg in (0.1, 0.01):
+        check_same(X, y, reg, l1_ratio=l1_ratio, fit_intercept=False)
+        check_same(X, y, reg, l1_ratio=l1_ratio, fit_intercept=False, positive=True)
+    assert not calls
+    X.setflags(write=False)
+    check_same(X, y, 0.01, l1_ratio=l1_ratio, fit_intercept=False)
+    assert calls
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_square_low_regularisation(fit_intercept):
+    """n ~ p at low regularisation (benchopt's 500 x 600 in small): the final working set is
+    every column and the inner solver drops screened coordinates while extrapolating."""
+    X, y = correlated(70, 90, 0.6, seed=13)
+    for reg in (0.1, 0.01, 0.001):
+        check_same(X, y, reg, fit_intercept=fit_intercept)
+
+
 def test_float32():
     X, y = correlated(40, 400, 0.6, seed=4, dtype=np.float32)
     # coef_ is rounded to float32: the objective moves by ~1e-7 relative
@@ -295,3 +324,30 @@ def test_cv_on_wide_data(monkeypatch, cls, ref_cls, kw, weighted):
     np.testing.assert_allclose(est.mse_path_, ref.mse_path_, rtol=1e-6)
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("l2n", [0.0, 3.0])
+def test_inner_cd_residual_stays_exact(l2n):
+    """The inner solver's deferred residual updates and its extrapolated residual (an affine
+    combination of kept residuals, restarted when screening zeroes a coefficient) leave ``R``
+    equal to ``yq - B^T w`` and the restricted optimum of scikit-learn's ElasticNet."""
+    from fastnorm._kernels import workset as kw
+
+    rng = np.random.default_rng(14)
+    n, m = 40, 60
+    B = rng.standard_normal((m + 3, n))  # rows 0..2 unused: rows[] maps into the block
+    rows = rng.permutation(m) + 3
+    L = np.einsum("ij,ij->i", B, B)
+    yq = B[rows[:5]].T @ rng.standard_normal(5) + 0.1 * rng.standard_normal(n)
+    Bk = B[rows]
+    l1n = 0.01 * np.abs(Bk @ yq).max()  # ~18 non-zeros: extrapolations are accepted
+    w, R = np.zeros(m), yq.copy()
+    out = np.zeros(3)
+    kw.inner_cd.serial(B, rows.astype(np.int64), L, w, R, yq, l1n, l2n, False, 5000, 1e-12,
+                       5, 4, 0, np.empty(n), np.zeros(m), out)  # fmt: skip
+    np.testing.assert_allclose(R, yq - Bk.T @ w, rtol=0, atol=1e-10 * np.abs(yq).max())
+    assert 0.0 <= out[0] <= 1e-12
+    a, l1r = (l1n + l2n) / n, l1n / (l1n + l2n)
+    ref = sk.ElasticNet(alpha=a, l1_ratio=l1r, fit_intercept=False, **TIGHT).fit(Bk.T, yq)
+    np.testing.assert_array_equal(w == 0, ref.coef_ == 0)
+    np.testing.assert_allclose(w, ref.coef_, rtol=1e-6, atol=1e-9)

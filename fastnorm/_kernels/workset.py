@@ -354,6 +354,8 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
     K = n_anderson
     tmp = np.empty(m)
     last = np.zeros((K + 1, m))
+    last_R = np.empty((K + 1, n))
+    n_hist = 0  # iterates kept since the extrapolation window (re)started
     U = np.empty((K, m))
     C = np.empty((K, K))
     z = np.empty(K)
@@ -376,6 +378,11 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
     n_acc = 0
     epoch = 0
     while epoch < max_epochs:
+        # a coordinate's residual update is deferred into the next coordinate's dot product:
+        # one pass over R per coordinate instead of two (1.25-1.35x faster epochs, n = 500
+        # to 1000, bench/README.md)
+        pend = -1
+        d = 0.0
         for k in range(m):
             Lk = L[rows[k]]
             if Lk == 0.0 or not active[k]:
@@ -383,14 +390,25 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
             b = B[rows[k]]
             wk = w[k]
             s = 0.0
-            for i in range(n):
-                s += b[i] * R[i]
+            if pend >= 0:
+                bp = B[pend]
+                for i in range(n):
+                    r = R[i] - d * bp[i]
+                    R[i] = r
+                    s += b[i] * r
+                pend = -1
+            else:
+                for i in range(n):
+                    s += b[i] * R[i]
             new = cd_solve(s + Lk * wk, Lk, l1n, l2n, positive)
             if new != wk:
                 d = new - wk
-                for i in range(n):
-                    R[i] -= d * b[i]
+                pend = rows[k]
                 w[k] = new
+        if pend >= 0:
+            bp = B[pend]
+            for i in range(n):
+                R[i] -= d * bp[i]
         epoch += 1
         if K_dual > 0:
             # the residuals of consecutive plain epochs (before Anderson's jump): their
@@ -400,8 +418,10 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
             if l2n > 0.0:
                 WH[slot] = w
         if K > 0:
-            slot = (epoch - 1) % (K + 1)
+            slot = n_hist % (K + 1)
+            n_hist += 1
             last[slot] = w
+            last_R[slot] = R
             if slot == K:
                 for a in range(K):
                     for k in range(m):
@@ -429,14 +449,14 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
                             if positive and w_acc[k] < 0.0:
                                 ok = False
                     if ok:
+                        # R is affine in w: the same affine combination of the kept
+                        # residuals is the extrapolated residual (K n flops, where
+                        # R - B^T (w_acc - w) cost a sweep of axpys: ~15% of the epochs)
                         for i in range(n):
-                            R_acc[i] = R[i]
-                        for k in range(m):
-                            d = w_acc[k] - w[k]
-                            if d != 0.0:
-                                b = B[rows[k]]
-                                for i in range(n):
-                                    R_acc[i] -= d * b[i]
+                            s = 0.0
+                            for a in range(K):
+                                s += z[a] * last_R[a + 1, i]
+                            R_acc[i] = s / zs
                         f_cur = 0.0
                         f_acc = 0.0
                         for i in range(n):
@@ -510,6 +530,7 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
                         for i in range(n):
                             R[i] += wk * b[i]
                         w[k] = 0.0
+                        n_hist = 0  # the kept residuals hold the dropped coordinate
     out[1] = n_acc
     return epoch
 
