@@ -437,6 +437,13 @@ def test_gram_t_blocks_kernel():
         outs.append(G)
     np.testing.assert_array_equal(outs[0], outs[1])
     np.testing.assert_allclose(outs[0], At @ At.T, rtol=1e-12, atol=1e-12)
+    # the scaled, transposed row gather that feeds it (float32 X read as is)
+    X = np.random.default_rng(6).standard_normal((50, 7)).astype(np.float32)
+    idx, h = np.array([3, 4, 9, 20, 21, 22, 40, 41, 49], dtype=np.intp), np.arange(1.0, 10.0)
+    out = np.zeros((8, idx.size))
+    kl.gather_rows_t.parallel(X, idx, h, True, out)
+    np.testing.assert_array_equal(out[:7], (X[idx].astype(np.float64) * h[:, None]).T)
+    np.testing.assert_array_equal(out[7], h)
 
 
 def test_serial_and_parallel_passes_bit_identical():

@@ -36,6 +36,7 @@ __all__ = [
     "cd_cols_quad",
     "cd_gram_quad",
     "fista_binary_small",
+    "gather_rows_t",
     "gram_t_blocks",
     "log1pexp",
     "log1pexp_sigmoid",
@@ -255,6 +256,25 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
         ls += part[g, 0]
         rs += part[g, 1]
     return ls, rs
+
+
+@kernel
+def gather_rows_t(X, idx, h, intercept, out):
+    """``out[j, t] = h[t] X[idx[t], j]`` (and ``out[p, t] = h[t]`` when ``intercept``): the
+    scaled rows ``idx`` of X, transposed, for :func:`gram_t_blocks`.  Eight rows per task
+    so that each write fills a cache line of ``out``."""
+    p = X.shape[1]
+    m = idx.shape[0]
+    for c in prange((m + 7) // 8):
+        lo = 8 * c
+        hi = min(m, lo + 8)
+        for t in range(lo, hi):
+            r = idx[t]
+            ht = h[t]
+            for j in range(p):
+                out[j, t] = ht * X[r, j]
+            if intercept:
+                out[p, t] = ht
 
 
 @kernel

@@ -98,8 +98,11 @@ _LBFGS_SUB_TOL = 1e-4
 #: ``_HESS_COST`` times the multiply-adds of a pass (``m (p + 1)^2 / 2`` against ``n p``):
 #: about one pass of time, the Gram kernel running near peak and the pass at memory speed.
 _HESS_ROWS = 7.5
-#: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine.
+#: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine, and the
+#: tolerance each is solved to (looser than ``_LBFGS_SUB_TOL``: their points only start
+#: the next stage; 3e-4 cost 8% less than 1e-4 to 1e-6 at 100000 x 400, bench/README.md).
 _LBFGS_LEVELS = (16, 4)
+_TALL_SUB_TOL = 3e-4
 _HESS_EVERY = 3
 _HESS_COST = 8.0
 
@@ -575,10 +578,7 @@ def _sampled_hessian(X, z, sw, S, m, l2, fit_intercept):
     h = np.sqrt(cnt * (D / (m * S)))
     P = (p + 4) // 4 * 4  # the intercept row, padded to the kernel's 4-row blocks
     At = np.zeros((P, idx.size))
-    At[:p] = X[idx].T
-    At[:p] *= h
-    if fit_intercept:
-        At[p] = h
+    _call(_kl.gather_rows_t, idx.size * p, 1, X, idx, h, fit_intercept, At)
     G = np.empty((P, P))
     _call(_kl.gram_t_blocks, P * P * idx.size // 8, P // 8, At, G)
     k = p + 1 if fit_intercept else p
@@ -593,7 +593,7 @@ def _sampled_hessian(X, z, sw, S, m, l2, fit_intercept):
 
 def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     """L-BFGS for binary problems on tall X, from a cold start, in three stages: every 16th
-    row (from zero), then every 4th row (from there), each to ``_LBFGS_SUB_TOL`` (strided
+    row (from zero), then every 4th row (from there), each to ``_TALL_SUB_TOL`` (strided
     views, no copy; their passes cost 1/16 and 1/4 of one over X), then all rows from that
     point, preconditioned by a sampled Hessian (:func:`_sampled_hessian`; the L-BFGS
     two-loop with ``H_0`` its inverse, rebuilt every ``_HESS_EVERY`` iterations).  On
@@ -611,7 +611,7 @@ def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
             continue
         ys = np.ascontiguousarray(y01[::k])
         W, B, *_ = _lbfgs(X[::k], None, ys, sws, Ss, pen, fit_intercept, W, B, max_iter,
-                          max(tol, _LBFGS_SUB_TOL), quiet)  # fmt: skip
+                          max(tol, _TALL_SUB_TOL), quiet)  # fmt: skip
     G = _groups(n)
     gw = np.empty(p)
     z = np.empty(n)  # the margins of the last evaluation: the accepted point's
