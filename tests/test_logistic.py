@@ -385,8 +385,10 @@ def test_lbfgs_tall_preconditioned(fit_intercept, weighted, dtype, monkeypatch):
     # binary, n >= 16 * 8 (p + 1) from zero: every 16th row, every 4th row, then all rows
     # with the sampled-Hessian metric; the result is scikit-learn's lbfgs at a tight tol
     calls = _spy_hessian(monkeypatch)
-    X, y = _synthetic(4000, 6, seed=21, separable=True)
-    sw = np.random.default_rng(3).uniform(0.2, 2.0, len(y)) if weighted else None
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((4000, 6))
+    y = (X @ rng.standard_normal(6) > 0).astype(int)  # separable through the origin
+    sw = rng.uniform(0.2, 2.0, len(y)) if weighted else None
     X = X.astype(dtype)
     kw = dict(C=0.5, fit_intercept=fit_intercept)
     ours = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=2000, **kw)
@@ -404,21 +406,29 @@ def test_lbfgs_tall_preconditioned(fit_intercept, weighted, dtype, monkeypatch):
 
 
 def test_lbfgs_tall_weights_repeat_rows_and_multinomial(monkeypatch):
-    # integer sample weights fit as repeated rows; three classes keep the unpreconditioned
-    # path (the metric is binary only) and still match scikit-learn
+    # integer sample weights fit as repeated rows; noisy labels and three classes keep the
+    # route without the sampled Hessian (the metric is binary only) and match scikit-learn
     calls = _spy_hessian(monkeypatch)
-    X, y = _synthetic(3000, 5, seed=22)
-    reps = np.random.default_rng(4).integers(1, 3, len(y))
-    kw = dict(solver="lbfgs", C=0.2, tol=1e-10, max_iter=2000)
+    rng = np.random.default_rng(22)
+    X = rng.standard_normal((3000, 5))
+    y = (X @ rng.standard_normal(5) > 0.2).astype(int)  # separable
+    reps = rng.integers(1, 3, len(y))
+    kw = dict(solver="lbfgs", C=5.0, tol=1e-10, max_iter=2000)
     a = LogisticRegression(**kw).fit(X, y, sample_weight=reps)
     b = LogisticRegression(**kw).fit(np.repeat(X, reps, axis=0), np.repeat(y, reps))
     assert len(calls) >= 2
-    f_a = ref_logistic_objective(X, y, a.coef_, a.intercept_, 0.2, 0.0, reps)
-    f_b = ref_logistic_objective(X, y, b.coef_, b.intercept_, 0.2, 0.0, reps)
+    f_a = ref_logistic_objective(X, y, a.coef_, a.intercept_, 5.0, 0.0, reps)
+    f_b = ref_logistic_objective(X, y, b.coef_, b.intercept_, 5.0, 0.0, reps)
     assert abs(f_a - f_b) <= 1e-8 * f_b
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=0, atol=1e-6 * np.abs(b.coef_).max())
     calls.clear()
-    y3 = y + (X[:, 1] > 0.5)
+    Xn, yn = _synthetic(3000, 5, seed=23)  # noisy: the Hessian weights spread over all rows
+    kw["C"] = 0.2
+    ours = LogisticRegression(**kw).fit(Xn, yn)
+    assert not calls
+    _check_agree(Xn, yn, ours, _sk_ref(Xn, yn, 0.2, 0.0), 0.2, 0.0)
+    y3 = yn + (Xn[:, 1] > 0.5)
+    X = Xn
     with warnings.catch_warnings():  # scipy's lbfgs may stop on ftol just above 1e-10
         warnings.simplefilter("ignore", ConvergenceWarning)
         m = LogisticRegression(**kw).fit(X, y3)

@@ -261,20 +261,20 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
 @kernel
 def gather_rows_t(X, idx, h, intercept, out):
     """``out[j, t] = h[t] X[idx[t], j]`` (and ``out[p, t] = h[t]`` when ``intercept``): the
-    scaled rows ``idx`` of X, transposed, for :func:`gram_t_blocks`.  Eight rows per task
-    so that each write fills a cache line of ``out``."""
+    scaled rows ``idx`` of X, transposed, for :func:`gram_t_blocks`.  Eight rows per task,
+    the column index outside: each write of eight fills one cache line of ``out`` (a row at
+    a time, writing a column of ``out`` per row, was 5x slower at 3000 x 400)."""
     p = X.shape[1]
     m = idx.shape[0]
     for c in prange((m + 7) // 8):
         lo = 8 * c
         hi = min(m, lo + 8)
-        for t in range(lo, hi):
-            r = idx[t]
-            ht = h[t]
-            for j in range(p):
-                out[j, t] = ht * X[r, j]
-            if intercept:
-                out[p, t] = ht
+        for j in range(p):
+            for t in range(lo, hi):
+                out[j, t] = h[t] * X[idx[t], j]
+        if intercept:
+            for t in range(lo, hi):
+                out[p, t] = h[t]
 
 
 @kernel

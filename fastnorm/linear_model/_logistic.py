@@ -26,7 +26,9 @@ with the line search on the full softmax objective.
 ``"stream"``: accelerated proximal gradient (FISTA with backtracking and adaptive restart);
 each iteration is one fused pass (margins, loss and gradient) and one loss pass per trial.
 ``"lbfgs"``: scipy's L-BFGS on the fused pass; on tall X it first solves on every 16th row,
-then continues on all rows from that point and that solve's curvature pairs.
+then continues on all rows from that point and that solve's curvature pairs, or, binary and
+separable, on every 4th row and then on all rows preconditioned by a Hessian built on rows
+drawn by their curvature weight.
 ``"sgd"``: proximal per-sample SGD (``eta0 / (1 + eta0 l2 t)`` steps); approximate.
 
 Small binary problems run the Newton and the accelerated gradient solvers as one compiled
@@ -98,11 +100,16 @@ _LBFGS_SUB_TOL = 1e-4
 #: ``_HESS_COST`` times the multiply-adds of a pass (``m (p + 1)^2 / 2`` against ``n p``):
 #: about one pass of time, the Gram kernel running near peak and the pass at memory speed.
 _HESS_ROWS = 7.5
-#: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine, and the
-#: tolerance each is solved to (looser than ``_LBFGS_SUB_TOL``: their points only start
-#: the next stage; 3e-4 cost 8% less than 1e-4 to 1e-6 at 100000 x 400, bench/README.md).
+#: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine; the first
+#: is solved to ``_LBFGS_SUB_TOL``, the others to ``_TALL_SUB_TOL`` (their points only
+#: start the next stage: 3e-4 cost 8% less than 1e-4 to 1e-6 at 100000 x 400).  The
+#: later stages and the sampled Hessian are used only when the spread of the Hessian
+#: weights at the first stage's point (``_weight_spread``) is below ``_TALL_SPREAD``:
+#: 0.03-0.07 on separable data, where they halve the passes, 0.6 on noisy labels, where
+#: the first stage's curvature pairs alone do better (bench/README.md).
 _LBFGS_LEVELS = (16, 4)
 _TALL_SUB_TOL = 3e-4
+_TALL_SPREAD = 0.25
 _HESS_EVERY = 3
 _HESS_COST = 8.0
 
@@ -558,6 +565,16 @@ def _hess_rows(n, p):
     return m if m * (p + 1) <= 2.0 * _HESS_COST * n else 0
 
 
+def _weight_spread(z, sw):
+    """``(sum d)^2 / (n sum d^2)`` of the Hessian weights ``d_i = s_i p_i (1 - p_i)`` at
+    margins ``z``: 1 when every row carries the same curvature, about the fraction of rows
+    that carry it otherwise (small on separable data, where most margins are large)."""
+    e = np.exp(-np.abs(z))
+    d = sw * e / (1.0 + e) ** 2
+    dd = float(d @ d)
+    return float(d.sum()) ** 2 / (d.size * dd) if dd > 0.0 else 0.0
+
+
 def _sampled_hessian(X, z, sw, S, m, l2, fit_intercept):
     """Cholesky factor of a sampled Hessian of F at margins ``z``: ``m`` draws of rows with
     probability proportional to their Hessian weight ``d_i = s_i p_i (1 - p_i) / S``
@@ -592,26 +609,35 @@ def _sampled_hessian(X, z, sw, S, m, l2, fit_intercept):
 
 
 def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
-    """L-BFGS for binary problems on tall X, from a cold start, in three stages: every 16th
-    row (from zero), then every 4th row (from there), each to ``_TALL_SUB_TOL`` (strided
-    views, no copy; their passes cost 1/16 and 1/4 of one over X), then all rows from that
-    point, preconditioned by a sampled Hessian (:func:`_sampled_hessian`; the L-BFGS
-    two-loop with ``H_0`` its inverse, rebuilt every ``_HESS_EVERY`` iterations).  On
-    separable Gaussian data (bench/README.md) the full stage takes 5-9 passes where the
-    unpreconditioned one takes 14-25.  The full problem and its stopping rule
-    (``max |grad| <= tol``) decide the result: the stages only move the starting point and
-    the metric.  Returns what :func:`_lbfgs` returns."""
+    """L-BFGS for binary problems on tall X, from a cold start.  First every 16th row (a
+    strided view, no copy: its passes cost 1/16 of one over X), from zero.  Then, if the
+    Hessian weights at that point are spread over most rows (well-conditioned, as on noisy
+    labels), all rows from that point with that solve's curvature pairs, as ``_lbfgs``
+    does.  Otherwise (separable data: few rows carry the curvature and the pairs describe
+    it badly) every 4th row from there, then all rows preconditioned by a sampled Hessian
+    (:func:`_sampled_hessian`; the L-BFGS two-loop with ``H_0`` its inverse, rebuilt every
+    ``_HESS_EVERY`` iterations): on benchopt's separable 100000 x 400 the full stage takes
+    6-9 passes where the first route takes 12-23 (bench/README.md).  The full problem and
+    its stopping rule (``max |grad| <= tol``) decide the result: the stages only move the
+    starting point and the metric.  Returns what :func:`_lbfgs` returns."""
     n, p = X.shape
     _, l2, _ = pen.lower()
     quiet = _Report(0, None, "lbfgs")
-    for k in _LBFGS_LEVELS:
+    pairs: list = []
+    spread = 1.0
+    for lv, k in enumerate(_LBFGS_LEVELS):
         sws = np.ascontiguousarray(sw[::k])
         Ss = float(sws.sum())
         if sws.size < _LBFGS_SUB_ROWS * (p + 1) or not Ss > 0:
             continue
         ys = np.ascontiguousarray(y01[::k])
         W, B, *_ = _lbfgs(X[::k], None, ys, sws, Ss, pen, fit_intercept, W, B, max_iter,
-                          max(tol, _TALL_SUB_TOL), quiet)  # fmt: skip
+                          max(tol, _LBFGS_SUB_TOL if lv == 0 else _TALL_SUB_TOL), quiet,
+                          pairs if lv == 0 else None)  # fmt: skip
+        if lv == 0:
+            spread = _weight_spread(_matvec(X[::k], W[0], B[0]), sws)
+            if spread >= _TALL_SPREAD:
+                break  # well conditioned: the first stage's pairs serve the full problem
     G = _groups(n)
     gw = np.empty(p)
     z = np.empty(n)  # the margins of the last evaluation: the accepted point's
@@ -621,7 +647,7 @@ def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
         b = float(x[p]) if fit_intercept else 0.0
         ls, rs = _call(_kl.binom_fused_rows, X.size, G, X, w, b, y01, sw, G, gw, z)
         g = gw / S + l2 * w
-        f = ls / S + 0.5 * l2 * float(w @ w)
+        f = ls / S + 0.5 * l2 * float(np.sum(w * w))
         return f, (np.append(g, rs / S) if fit_intercept else g)
 
     x = np.append(W[0], B[0]) if fit_intercept else W[0].copy()
@@ -635,7 +661,10 @@ def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
 
         return lambda v: cho_solve(chol, v)
 
-    x, g, nit, ok = _lbfgs_warm(fg, x, [], max_iter, tol, report, metric=metric)
+    if spread >= _TALL_SPREAD:
+        x, g, nit, ok = _lbfgs_warm(fg, x, pairs, max_iter, tol, report)
+    else:
+        x, g, nit, ok = _lbfgs_warm(fg, x, [], max_iter, tol, report, metric=metric)
     W = x[:p][None].copy()
     B = x[p:].copy() if fit_intercept else B
     return W, B, nit, float(np.max(np.abs(g))) if g.size else 0.0, ok
