@@ -518,7 +518,8 @@ def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, m
     x0 = None
     cold = not np.any(W) and not np.any(B)
     if K == 1 and cold and n >= k * _LBFGS_SUB_ROWS * (p + 1) and _hess_rows(n, p):
-        return _lbfgs_tall(X, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
+        return _lbfgs_tall(X, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report,
+                           memory)  # fmt: skip
     if n >= k * _LBFGS_SUB_ROWS * K * (p + 1) and cold:
         # tall X, cold start: first solve on every k-th row (a strided view, k times cheaper
         # per pass).  Its solution is within the sampling error of the full one, and its
@@ -608,7 +609,7 @@ def _sampled_hessian(X, z, sw, S, m, l2, fit_intercept):
     return cho_factor(A)
 
 
-def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
+def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, memory=None):
     """L-BFGS for binary problems on tall X, from a cold start.  First every 16th row (a
     strided view, no copy: its passes cost 1/16 of one over X), from zero.  Then, if the
     Hessian weights at that point are spread over most rows (well-conditioned, as on noisy
@@ -619,7 +620,8 @@ def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     ``_HESS_EVERY`` iterations): on benchopt's separable 100000 x 400 the full stage takes
     6-9 passes where the first route takes 12-23 (bench/README.md).  The full problem and
     its stopping rule (``max |grad| <= tol``) decide the result: the stages only move the
-    starting point and the metric.  Returns what :func:`_lbfgs` returns."""
+    starting point and the metric.  Returns what :func:`_lbfgs` returns; ``memory`` as
+    there."""
     n, p = X.shape
     _, l2, _ = pen.lower()
     quiet = _Report(0, None, "lbfgs")
@@ -664,7 +666,10 @@ def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     if spread >= _TALL_SPREAD:
         x, g, nit, ok = _lbfgs_warm(fg, x, pairs, max_iter, tol, report)
     else:
-        x, g, nit, ok = _lbfgs_warm(fg, x, [], max_iter, tol, report, metric=metric)
+        pairs = []
+        x, g, nit, ok = _lbfgs_warm(fg, x, pairs, max_iter, tol, report, metric=metric)
+    if memory is not None:
+        memory.extend(pairs)
     W = x[:p][None].copy()
     B = x[p:].copy() if fit_intercept else B
     return W, B, nit, float(np.max(np.abs(g))) if g.size else 0.0, ok
