@@ -100,9 +100,9 @@ _LBFGS_SUB_TOL = 1e-4
 #: ``_HESS_COST`` times the multiply-adds of a pass (``m (p + 1)^2 / 2`` against ``n p``):
 #: about one pass of time, the Gram kernel running near peak and the pass at memory speed.
 _HESS_ROWS = 7.5
-#: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine; the first
-#: is solved to ``_LBFGS_SUB_TOL``, the others to ``_TALL_SUB_TOL`` (their points only
-#: start the next stage: 3e-4 cost 8% less than 1e-4 to 1e-6 at 100000 x 400).  The
+#: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine, each solved
+#: to ``_TALL_SUB_TOL`` (their points only start the next stage: 3e-4 cost 8-15% less
+#: than ``_LBFGS_SUB_TOL`` to 1e-6 at 100000 x 400).  The
 #: later stages and the sampled Hessian are used only when the spread of the Hessian
 #: weights at the first stage's point (``_weight_spread``) is below ``_TALL_SPREAD``:
 #: 0.03-0.07 on separable data, where they halve the passes, 0.6 on noisy labels, where
@@ -634,7 +634,7 @@ def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, 
             continue
         ys = np.ascontiguousarray(y01[::k])
         W, B, *_ = _lbfgs(X[::k], None, ys, sws, Ss, pen, fit_intercept, W, B, max_iter,
-                          max(tol, _LBFGS_SUB_TOL if lv == 0 else _TALL_SUB_TOL), quiet,
+                          max(tol, _TALL_SUB_TOL), quiet,
                           pairs if lv == 0 else None)  # fmt: skip
         if lv == 0:
             spread = _weight_spread(_matvec(X[::k], W[0], B[0]), sws)
