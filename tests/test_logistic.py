@@ -436,6 +436,27 @@ def test_lbfgs_tall_weights_repeat_rows_and_multinomial(monkeypatch):
     _check_agree(X, y3, m, _sk_ref(X, y3, 0.2, 0.0), 0.2, 0.0)
 
 
+def test_lbfgs_tall_thread_count_independent(monkeypatch):
+    import fastnorm
+
+    calls = _spy_hessian(monkeypatch)
+    monkeypatch.setattr(_logistic, "PARALLEL_MIN", 0)  # the parallel builds at this size too
+    monkeypatch.setattr(_logistic, "_call", _logistic._Pace())
+    rng = np.random.default_rng(24)
+    X = rng.standard_normal((4200, 6))
+    y = (X @ rng.standard_normal(6) > 0).astype(int)
+    fits = []
+    for nt in (1, None):
+        fastnorm.set_num_threads(nt)
+        try:
+            fits.append(LogisticRegression(solver="lbfgs", C=2.0, tol=1e-8).fit(X, y))
+        finally:
+            fastnorm.set_num_threads(None)
+    assert calls
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)
+
+
 def test_gram_t_blocks_kernel():
     from fastnorm._kernels import logistic as kl
 
