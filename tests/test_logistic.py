@@ -440,7 +440,10 @@ def test_lbfgs_tall_thread_count_independent(monkeypatch):
     import fastnorm
 
     calls = _spy_hessian(monkeypatch)
+    import fastnorm._config
+
     monkeypatch.setattr(_logistic, "PARALLEL_MIN", 0)  # the parallel builds at this size too
+    monkeypatch.setattr(fastnorm._config, "PARALLEL_MIN", 0)
     monkeypatch.setattr(_logistic, "_call", _logistic._Pace())
     rng = np.random.default_rng(24)
     X = rng.standard_normal((4200, 6))
