@@ -99,7 +99,7 @@ _LBFGS_SUB_TOL = 1e-4
 #: rebuilt every ``_HESS_EVERY`` iterations, when that Gram matrix costs at most
 #: ``_HESS_COST`` times the multiply-adds of a pass (``m (p + 1)^2 / 2`` against ``n p``):
 #: about one pass of time, the Gram kernel running near peak and the pass at memory speed.
-_HESS_ROWS = 7.5
+_HESS_ROWS = 9.0
 #: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine, each solved
 #: to ``_TALL_SUB_TOL`` (their points only start the next stage: 3e-4 cost 8-15% less
 #: than ``_LBFGS_SUB_TOL`` to 1e-6 at 100000 x 400).  The
@@ -618,7 +618,7 @@ def _lbfgs_tall(X, y01, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, 
     it badly) every 4th row from there, then all rows preconditioned by a sampled Hessian
     (:func:`_sampled_hessian`; the L-BFGS two-loop with ``H_0`` its inverse, rebuilt every
     ``_HESS_EVERY`` iterations): on benchopt's separable 100000 x 400 the full stage takes
-    6-9 passes where the first route takes 12-23 (bench/README.md).  The full problem and
+    6-10 passes where the first route takes 14-25 (bench/README.md).  The full problem and
     its stopping rule (``max |grad| <= tol``) decide the result: the stages only move the
     starting point and the metric.  Returns what :func:`_lbfgs` returns; ``memory`` as
     there."""
