@@ -101,12 +101,12 @@ _LBFGS_SUB_TOL = 1e-4
 #: about one pass of time, the Gram kernel running near peak and the pass at memory speed.
 _HESS_ROWS = 9.0
 #: The row strides of the subsample stages of ``_lbfgs_tall``, coarse to fine, each solved
-#: to ``_TALL_SUB_TOL`` (their points only start the next stage: 3e-4 cost 8-15% less
-#: than ``_LBFGS_SUB_TOL`` to 1e-6 at 100000 x 400).  The
-#: later stages and the sampled Hessian are used only when the spread of the Hessian
-#: weights at the first stage's point (``_weight_spread``) is below ``_TALL_SPREAD``:
-#: 0.03-0.07 on separable data, where they halve the passes, 0.6 on noisy labels, where
-#: the first stage's curvature pairs alone do better (bench/README.md).
+#: to ``_TALL_SUB_TOL`` (their points only start the next stage: 3e-4 cost 8-15% less than
+#: ``_LBFGS_SUB_TOL`` to 1e-6 at 100000 x 400).  The later stages and the sampled Hessian
+#: are used only when the spread of the Hessian weights at the first stage's point
+#: (``_weight_spread``) is below ``_TALL_SPREAD``: 0.03-0.07 on separable data, where they
+#: halve the passes, 0.6 on noisy labels, where the first stage's curvature pairs alone do
+#: better (bench/README.md).
 _LBFGS_LEVELS = (16, 4)
 _TALL_SUB_TOL = 3e-4
 _TALL_SPREAD = 0.25
@@ -518,6 +518,7 @@ def _lbfgs(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, m
     x0 = None
     cold = not np.any(W) and not np.any(B)
     if K == 1 and cold and n >= k * _LBFGS_SUB_ROWS * (p + 1) and _hess_rows(n, p):
+        # binary: the same first stage, then a route chosen by the curvature's spread
         return _lbfgs_tall(X, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report,
                            memory)  # fmt: skip
     if n >= k * _LBFGS_SUB_ROWS * K * (p + 1) and cold:
