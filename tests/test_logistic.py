@@ -363,6 +363,121 @@ def test_lbfgs_subsample_start(classes):
         _check_agree(X, y, a, _sk_ref(X, y, 0.05, 0.0), 0.05, 0.0)
 
 
+def _spy_hessian(monkeypatch):
+    calls = []
+    real = _logistic._sampled_hessian
+
+    def spy(*args):
+        calls.append(args[4])  # the rows drawn
+        return real(*args)
+
+    monkeypatch.setattr(_logistic, "_sampled_hessian", spy)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "fit_intercept, weighted, dtype",
+    [(True, False, np.float64), (False, True, np.float64), (True, True, np.float32)],
+)
+def test_lbfgs_tall_preconditioned(fit_intercept, weighted, dtype, monkeypatch):
+    # binary, n >= 16 * 8 (p + 1) from zero: every 16th row, every 4th row, then all rows
+    # with the sampled-Hessian metric; the result is scikit-learn's lbfgs at a tight tol
+    calls = _spy_hessian(monkeypatch)
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((4000, 6))
+    y = (X @ rng.standard_normal(6) > 0).astype(int)  # separable through the origin
+    sw = rng.uniform(0.2, 2.0, len(y)) if weighted else None
+    X = X.astype(dtype)
+    kw = dict(C=0.5, fit_intercept=fit_intercept)
+    ours = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=2000, **kw)
+    ours.fit(X, y, sample_weight=sw)
+    assert calls and calls[0] == int(_logistic._HESS_ROWS * 7)
+    assert ours.coef_.dtype == dtype
+    assert 0 < ours.n_iter_[0] <= 60
+    X64 = X.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = sk.LogisticRegression(solver="lbfgs", tol=1e-13, max_iter=50_000, **kw)
+        ref.fit(X64, y, sample_weight=sw)
+    rtol = 1e-6 if dtype == np.float64 else 1e-4
+    _check_agree(X64, y, ours, ref, 0.5, 0.0, sw, coef_rtol=rtol)
+
+
+def test_lbfgs_tall_weights_repeat_rows_and_multinomial(monkeypatch):
+    # integer sample weights fit as repeated rows; noisy labels and three classes keep the
+    # route without the sampled Hessian (the metric is binary only) and match scikit-learn
+    calls = _spy_hessian(monkeypatch)
+    rng = np.random.default_rng(22)
+    X = rng.standard_normal((3000, 5))
+    y = (X @ rng.standard_normal(5) > 0.2).astype(int)  # separable
+    reps = rng.integers(1, 3, len(y))
+    kw = dict(solver="lbfgs", C=5.0, tol=1e-10, max_iter=2000)
+    a = LogisticRegression(**kw).fit(X, y, sample_weight=reps)
+    b = LogisticRegression(**kw).fit(np.repeat(X, reps, axis=0), np.repeat(y, reps))
+    assert len(calls) >= 2
+    f_a = ref_logistic_objective(X, y, a.coef_, a.intercept_, 5.0, 0.0, reps)
+    f_b = ref_logistic_objective(X, y, b.coef_, b.intercept_, 5.0, 0.0, reps)
+    assert abs(f_a - f_b) <= 1e-8 * f_b
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=0, atol=1e-6 * np.abs(b.coef_).max())
+    calls.clear()
+    Xn, yn = _synthetic(3000, 5, seed=23)  # noisy: the Hessian weights spread over all rows
+    kw["C"] = 0.2
+    ours = LogisticRegression(**kw).fit(Xn, yn)
+    assert not calls
+    _check_agree(Xn, yn, ours, _sk_ref(Xn, yn, 0.2, 0.0), 0.2, 0.0)
+    y3 = yn + (Xn[:, 1] > 0.5)
+    X = Xn
+    with warnings.catch_warnings():  # scipy's lbfgs may stop on ftol just above 1e-10
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m = LogisticRegression(**kw).fit(X, y3)
+    assert not calls
+    _check_agree(X, y3, m, _sk_ref(X, y3, 0.2, 0.0), 0.2, 0.0)
+
+
+def test_lbfgs_tall_thread_count_independent(monkeypatch):
+    import fastnorm
+
+    calls = _spy_hessian(monkeypatch)
+    import fastnorm._config
+
+    monkeypatch.setattr(_logistic, "PARALLEL_MIN", 0)  # the parallel builds at this size too
+    monkeypatch.setattr(fastnorm._config, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_logistic, "_call", _logistic._Pace())
+    rng = np.random.default_rng(24)
+    X = rng.standard_normal((4200, 6))
+    y = (X @ rng.standard_normal(6) > 0).astype(int)
+    fits = []
+    for nt in (1, None):
+        fastnorm.set_num_threads(nt)
+        try:
+            fits.append(LogisticRegression(solver="lbfgs", C=2.0, tol=1e-8).fit(X, y))
+        finally:
+            fastnorm.set_num_threads(None)
+    assert calls
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)
+
+
+def test_gram_t_blocks_kernel():
+    from fastnorm._kernels import logistic as kl
+
+    At = np.random.default_rng(5).standard_normal((12, 301))
+    outs = []
+    for build in (kl.gram_t_blocks.serial, kl.gram_t_blocks.parallel):
+        G = np.empty((12, 12))
+        build(At, G)
+        outs.append(G)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_allclose(outs[0], At @ At.T, rtol=1e-12, atol=1e-12)
+    # the scaled, transposed row gather that feeds it (float32 X read as is)
+    X = np.random.default_rng(6).standard_normal((50, 7)).astype(np.float32)
+    idx, h = np.array([3, 4, 9, 20, 21, 22, 40, 41, 49], dtype=np.intp), np.arange(1.0, 10.0)
+    out = np.zeros((8, idx.size))
+    kl.gather_rows_t.parallel(X, idx, h, True, out)
+    np.testing.assert_array_equal(out[:7], (X[idx].astype(np.float64) * h[:, None]).T)
+    np.testing.assert_array_equal(out[7], h)
+
+
 def test_serial_and_parallel_passes_bit_identical():
     # _Pace picks the serial or the parallel build by measured speed: they must agree bit
     # for bit, or the choice would change results

@@ -36,6 +36,8 @@ __all__ = [
     "cd_cols_quad",
     "cd_gram_quad",
     "fista_binary_small",
+    "gather_rows_t",
+    "gram_t_blocks",
     "log1pexp",
     "log1pexp_sigmoid",
     "matvec_rows",
@@ -256,6 +258,102 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
         ls += part[g, 0]
         rs += part[g, 1]
     return ls, rs
+
+
+@kernel
+def gather_rows_t(X, idx, h, intercept, out):
+    """``out[j, t] = h[t] X[idx[t], j]`` (and ``out[p, t] = h[t]`` when ``intercept``): the
+    scaled rows ``idx`` of X, transposed, for :func:`gram_t_blocks`.  Eight rows per task,
+    the column index outside: each write of eight fills one cache line of ``out`` (a row at
+    a time, writing a column of ``out`` per row, was 5x slower at 3000 x 400)."""
+    p = X.shape[1]
+    m = idx.shape[0]
+    for c in prange((m + 7) // 8):
+        lo = 8 * c
+        hi = min(m, lo + 8)
+        for j in range(p):
+            for t in range(lo, hi):
+                out[j, t] = h[t] * X[idx[t], j]
+        if intercept:
+            for t in range(lo, hi):
+                out[p, t] = h[t]
+
+
+@kernel
+def gram_t_blocks(At, out):
+    """``out = At @ At.T`` for a contiguous ``At`` of shape (P, m), ``P`` a multiple of 4 (the
+    sampled Hessian of the tall L-BFGS preconditioner, rows scaled and transposed by the
+    wrapper).  4 x 4 blocks of dot products over the contiguous ``m`` axis: each pair of
+    loaded vectors feeds 16 independent sums.  Task ``q`` takes block rows ``q`` and
+    ``nb - 1 - q`` of the lower triangle (equal work per task); each entry is one sum in a
+    fixed order, so results do not depend on the thread count."""
+    P, m = At.shape
+    nb = P // 4
+    for q in prange((nb + 1) // 2):
+        qq = np.int64(q)  # prange's index may be unsigned: keep the block arithmetic signed
+        for side in range(2):
+            bj = qq if side == 0 else nb - 1 - qq
+            if side == 1 and bj == qq:
+                continue
+            j0 = 4 * bj
+            a0 = At[j0]
+            a1 = At[j0 + 1]
+            a2 = At[j0 + 2]
+            a3 = At[j0 + 3]
+            for bk in range(bj + 1):
+                k0 = 4 * bk
+                b0 = At[k0]
+                b1 = At[k0 + 1]
+                b2 = At[k0 + 2]
+                b3 = At[k0 + 3]
+                s00 = s01 = s02 = s03 = 0.0
+                s10 = s11 = s12 = s13 = 0.0
+                s20 = s21 = s22 = s23 = 0.0
+                s30 = s31 = s32 = s33 = 0.0
+                for i in range(m):
+                    x0 = a0[i]
+                    x1 = a1[i]
+                    x2 = a2[i]
+                    x3 = a3[i]
+                    y0 = b0[i]
+                    y1 = b1[i]
+                    y2 = b2[i]
+                    y3 = b3[i]
+                    s00 += x0 * y0
+                    s01 += x0 * y1
+                    s02 += x0 * y2
+                    s03 += x0 * y3
+                    s10 += x1 * y0
+                    s11 += x1 * y1
+                    s12 += x1 * y2
+                    s13 += x1 * y3
+                    s20 += x2 * y0
+                    s21 += x2 * y1
+                    s22 += x2 * y2
+                    s23 += x2 * y3
+                    s30 += x3 * y0
+                    s31 += x3 * y1
+                    s32 += x3 * y2
+                    s33 += x3 * y3
+                out[j0, k0] = s00
+                out[j0, k0 + 1] = s01
+                out[j0, k0 + 2] = s02
+                out[j0, k0 + 3] = s03
+                out[j0 + 1, k0] = s10
+                out[j0 + 1, k0 + 1] = s11
+                out[j0 + 1, k0 + 2] = s12
+                out[j0 + 1, k0 + 3] = s13
+                out[j0 + 2, k0] = s20
+                out[j0 + 2, k0 + 1] = s21
+                out[j0 + 2, k0 + 2] = s22
+                out[j0 + 2, k0 + 3] = s23
+                out[j0 + 3, k0] = s30
+                out[j0 + 3, k0 + 1] = s31
+                out[j0 + 3, k0 + 2] = s32
+                out[j0 + 3, k0 + 3] = s33
+    for j in range(P):
+        for k in range(j + 1, P):
+            out[j, k] = out[k, j]
 
 
 @kernel
