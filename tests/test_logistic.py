@@ -518,3 +518,27 @@ def test_thread_count_independent(monkeypatch):
             fastnorm.set_num_threads(None)
     np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
     np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_auto_lbfgs_falls_back_to_newton(classes, monkeypatch):
+    # badly scaled columns: auto's L-BFGS stops at its iteration cap and Newton finishes
+    # from its point; the result is the optimum all the same
+    monkeypatch.setattr(_logistic, "_LBFGS_MIN", 1)
+    monkeypatch.setattr(_logistic, "_AUTO_LBFGS_ITERS", 2)
+    X, y = _synthetic(400, 6, seed=3)
+    X = X * np.array([1.0, 3.0, 10.0, 30.0, 100.0, 0.3])
+    if classes == 3:
+        y = y + (X[:, 0] > 0.5)
+    calls = []
+    for name in ("_newton_binary", "_newton_multi"):
+        real = getattr(_logistic, name)
+        monkeypatch.setattr(
+            _logistic, name, lambda *a, _r=real, **k: calls.append(1) or _r(*a, **k)
+        )
+    a = LogisticRegression(C=0.5, **TIGHT).fit(X, y)
+    assert calls and a.n_iter_[0] > 2
+    b = LogisticRegression(solver="newton", C=0.5, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-8)
+    if classes == 2:
+        _check_agree(X, y, a, _sk_ref(X, y, 0.5, 0.0), 0.5, 0.0)

@@ -87,6 +87,8 @@ _ARMIJO = 1e-4
 _BACKTRACK = 0.5
 #: ``solver="auto"`` takes L-BFGS for a smooth penalty from this many elements of X.
 _LBFGS_MIN = 1 << 20
+#: ... for at most this many full iterations, then Newton from where it stopped.
+_AUTO_LBFGS_ITERS = 50
 #: A model decrease below this fraction of the objective is under its rounding error.
 _FLAT = 1e-14
 #: Binary Newton solves with ``n (p + 1)^2`` at most this (a Gram build of ~2 ms) run as one
@@ -1027,7 +1029,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         l1_part = l1_ratio > 0 and not math.isinf(C)
         if solver == "workset" and not (binary and l1_part):
             solver = "auto"  # no L1 part or several classes: nothing to select features by
-        if solver == "auto":
+        auto = solver == "auto"
+        if auto:
             solver = _auto_solver(n, p, C, l1_ratio, binary)
         if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
             raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
@@ -1046,9 +1049,14 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 )
             elif solver in ("stream", "lbfgs"):
                 Wo, Bo, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
-                    X, yi, y01, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
+                    X, yi, y01, sw, S, pen, fi, W, B, self._cap(auto, solver), self.tol, report
                 )
                 w, b = Wo[0], Bo[0]
+                if self._falls_back(auto, solver, it, viol, stopped):
+                    w, b, it2, viol, stopped = _newton_binary(
+                        X, y01, sw, S, pen, fi, w, b, self.max_iter - it, self.tol, report
+                    )
+                    it += it2
             else:
                 w, b, it, viol, stopped = _sgd(
                     X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report,
@@ -1069,8 +1077,13 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 )  # fmt: skip
             else:
                 W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
-                    X, yi, Yoh, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
+                    X, yi, Yoh, sw, S, pen, fi, W, B, self._cap(auto, solver), self.tol, report
                 )
+                if self._falls_back(auto, solver, it, viol, stopped):
+                    W, B, it2, viol, stopped = _newton_multi(
+                        X, yi, sw, S, pen, fi, W, B, self.max_iter - it, self.tol, report
+                    )
+                    it += it2
             if fi:
                 B = B - B.mean()  # the softmax is shift invariant: scikit-learn's choice
         if not stopped and not viol <= self.tol and solver != "sgd":
@@ -1087,6 +1100,22 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.intercept_ = np.asarray(B if fi else np.zeros(k_rows), dtype=dt)
         self.n_iter_ = np.array([it], dtype=np.int32)
         return self
+
+    def _cap(self, auto: bool, solver: str) -> int:
+        # auto's L-BFGS gets _AUTO_LBFGS_ITERS full iterations: on well-scaled data it needs
+        # 5-25, on badly scaled or strongly correlated columns it crawls (200000 x 50 with
+        # column scales 1..100: no convergence in 1000 iterations, bench/README.md) where
+        # Newton's steps do not care about the scaling
+        return (
+            min(self.max_iter, _AUTO_LBFGS_ITERS) if auto and solver == "lbfgs" else self.max_iter
+        )
+
+    def _falls_back(self, auto, solver, it, viol, stopped) -> bool:
+        # auto's L-BFGS stopped by its cap, not converged: Newton goes on from its point
+        return (
+            auto and solver == "lbfgs" and not stopped and not viol <= self.tol
+            and it < self.max_iter
+        )  # fmt: skip
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.
