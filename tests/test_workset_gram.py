@@ -121,3 +121,81 @@ def test_auto_rule_tall_and_wide(monkeypatch):
     assert Lasso(alpha=0.05, precompute=True).fit(X, y).solver_ == "gram"
     assert Lasso(alpha=0.05).fit(X[:999], y[:999]).solver_ == "gram"
     assert Lasso(alpha=0.05).fit(np.ascontiguousarray(X), y).solver_ == "gram"  # C order
+
+
+@pytest.fixture
+def seed_path(gram_path, monkeypatch):
+    """Force the seeded first working set (row-subsample fit) from 1000 rows and 100 rows per
+    feature; record the sizes of the seeded sets."""
+    monkeypatch.setattr(_workset, "WS_SEED_MIN_ROWS", 1000)
+    monkeypatch.setattr(_workset, "WS_SEED_RATIO", 100)
+    seeds = []
+    seed = _workset._seed
+
+    def counted(*args, **kw):
+        out = seed(*args, **kw)
+        if out is not None:
+            seeds.append(out[0].shape[0])
+        return out
+
+    monkeypatch.setattr(_workset, "_seed", counted)
+    return seeds
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_seeded_layouts(seed_path, layout, fit_intercept):
+    X, y = correlated(6000, 40, 0.6, seed=31)
+    X = np.asarray(X, order=layout)
+    check_same(X, y, 0.01, fit_intercept=fit_intercept)
+    assert seed_path  # the first set came from the subsample's fit
+
+
+def test_seeded_weights_positive_float32(seed_path):
+    X, y = correlated(6000, 40, 0.6, seed=32)
+    sw = np.random.default_rng(3).uniform(0.2, 3.0, size=6000)
+    check_same(np.asfortranarray(X), y, 0.02, sw=sw)
+    sw[:100] = 0.0  # the first subsample block weighs nothing: skipped
+    check_same(np.asfortranarray(X), y, 0.02, sw=sw)
+    check_same(np.asfortranarray(X), y, 0.02, positive=True)
+    check_same(np.asfortranarray(X.astype(np.float32)), y, 0.02, rtol=1e-6, sw=sw)
+    assert len(seed_path) == 4
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 0.9])
+def test_seeded_elastic_net(seed_path, l1_ratio):
+    X, y = correlated(6000, 40, 0.6, seed=33)
+    check_same(np.asfortranarray(X), y, 0.02, l1_ratio=l1_ratio, fit_intercept=False)
+    assert seed_path
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_subsample_stats(weighted):
+    """The merged blocks' statistics equal those of the blocks' rows taken at once."""
+    from fastnorm.linear_model._gram import gram_stats
+
+    rng = np.random.default_rng(4)
+    X = np.asfortranarray(rng.normal(size=(6400, 7)) + 50.0)  # far from the origin
+    y = rng.normal(size=6400) + 3.0
+    sw = rng.uniform(0.1, 2.0, size=6400) if weighted else None
+    G, Xty, yty, n = _workset._sub_stats(X, y, sw, True)
+    rows = np.concatenate([np.arange(i * 800, i * 800 + 100) for i in range(8)])
+    ref = gram_stats(X[rows], y[rows], None if sw is None else sw[rows], True)
+    assert n == ref.n == 800
+    np.testing.assert_allclose(G, ref.G, rtol=1e-9)
+    np.testing.assert_allclose(Xty, ref.Xty, rtol=1e-9, atol=1e-9 * np.abs(ref.G).max())
+    np.testing.assert_allclose(yty, ref.yty, rtol=1e-9)
+
+
+def test_auto_rule_seeded(monkeypatch):
+    """``solver="auto"`` takes the seeded working set on very tall F-ordered data (thresholds
+    lowered here), the Gram solver on C order and on few features."""
+    from fastnorm.linear_model import Lasso, _coordinate
+
+    X, y = correlated(6000, 140, 0.6, seed=34)
+    assert Lasso(alpha=0.05).fit(np.asfortranarray(X), y).solver_ == "gram"
+    monkeypatch.setattr(_coordinate, "WS_SEED_MIN_ROWS", 1000)
+    monkeypatch.setattr(_coordinate, "WS_SEED_RATIO", 40)
+    assert Lasso(alpha=0.05).fit(np.asfortranarray(X), y).solver_ == "workset"
+    assert Lasso(alpha=0.05).fit(X, y).solver_ == "gram"  # C order
+    assert Lasso(alpha=0.05).fit(np.asfortranarray(X[:, :100]), y).solver_ == "gram"

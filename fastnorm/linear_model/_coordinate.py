@@ -21,6 +21,8 @@ from fastnorm.linear_model._workset import (
     AUTO_WS_GRAM_MIN_P,
     AUTO_WS_MIN_P,
     WS_GRAM_MIN_ROWS,
+    WS_SEED_MIN_ROWS,
+    WS_SEED_RATIO,
 )
 
 _ENET_EXTRA = {
@@ -224,7 +226,9 @@ class ElasticNet(FusedLinearModel):
         working set everywhere else, and on tall F-ordered data with ``p >=
         AUTO_WS_GRAM_MIN_P`` and ``n >= WS_GRAM_MIN_ROWS``, where its inner solver runs on
         the set's Gram matrix (``|WS|^2 n / 2`` instead of ``p^2 n / 2``, plus 3-7 passes of
-        ``n p``).
+        ``n p``), and on very tall F-ordered data (``n >= WS_SEED_RATIO * p``, ``n >=
+        WS_SEED_MIN_ROWS``, ``p > AUTO_WS_MIN_P``), where the first working set is seeded
+        from a row subsample's fit (one Gram block of the set, then 1-2 passes).
         ``precompute=True``, ``selection="random"`` (coordinates of the full problem), a zero
         L1 term (nothing to screen) and arrays not in memory (Dask) keep the rule without
         working sets: Gram up to ``AUTO_GRAM_MAX_P`` features, streaming above.
@@ -242,6 +246,13 @@ class ElasticNet(FusedLinearModel):
         if ws_ok and n >= WS_GRAM_MIN_ROWS and p >= AUTO_WS_GRAM_MIN_P:
             # tall and wide: its inner solver runs on the set's Gram matrix, reading F-ordered
             # X in place (C order pays a serial transposing gather of the set's columns)
+            X = getattr(backend, "X", None)
+            if isinstance(X, np.ndarray) and np.isfortran(X):
+                return "workset"
+        if ws_ok and n >= max(WS_SEED_MIN_ROWS, WS_SEED_RATIO * p) and p > AUTO_WS_MIN_P:
+            # very tall: the first working set seeded from a row subsample's fit, then one
+            # Gram block of the set and 1-2 passes (bench/README.md, "Seeding tall working
+            # sets"); F order only (C order gathers the set's columns serially)
             X = getattr(backend, "X", None)
             if isinstance(X, np.ndarray) and np.isfortran(X):
                 return "workset"

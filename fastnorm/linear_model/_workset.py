@@ -94,6 +94,20 @@ WS_GRAM_START = 64
 WS_GRAM_BLOCK = 1 << 30
 #: Columns whose Gram rows the cache keeps at most (it restarts from the working set beyond).
 WS_GRAM_CACHE = 2048
+#: On tall data (n >= WS_SEED_MIN_ROWS and n >= WS_SEED_RATIO * p) the first working set is
+#: seeded from a fit on every WS_SEED_STRIDE-th row (its own p x p Gram system, ``n p^2 / 2``
+#: divided by the stride, to the relative gap WS_SEED_TOL): its support plus its
+#: WS_SEED_MARGIN * support + WS_SEED_EXTRA strongest violators, warm-started from its
+#: coefficients.  On 200000 x 200 rho 0.6 reg 0.01 the 64 columns of largest |x_j^T y| missed
+#: 12 of the 40 support members (three inner solves, four passes), the seed misses none
+#: (bench/README.md, "Seeding tall working sets").  The seed only moves the starting point.
+WS_SEED_MIN_ROWS = 50_000
+WS_SEED_RATIO = 500
+WS_SEED_STRIDE = 8
+WS_SEED_PARTS = 8
+WS_SEED_TOL = 1e-4
+WS_SEED_MARGIN = 1.25
+WS_SEED_EXTRA = 8
 
 
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
@@ -387,6 +401,70 @@ class _WsGram:
         return self.G[np.ix_(s, s)], self.qy[s]
 
 
+def _sub_stats(X, y, sw, fit_intercept: bool):
+    """The Gram statistics ``(G, Xty, yty, n)`` of a row subsample: WS_SEED_PARTS evenly
+    spaced blocks of contiguous rows, ``1 / WS_SEED_STRIDE`` of the rows in all (a strided
+    view ``X[::8]`` of F-ordered float64 X reads every cache line: 47 ms against 28 ms for
+    the same rows in one block, 200000 x 200, one thread).  The blocks' centred statistics
+    are merged about the overall weighted means (Chan's parallel update: no cancellation),
+    weights rescaled to sum to the subsample's rows as :func:`gram_stats` does."""
+    from fastnorm.linear_model._gram import gram_stats
+
+    n = X.shape[0]
+    parts = WS_SEED_PARTS
+    b = max(1, n // (WS_SEED_STRIDE * parts))
+    step = n // parts
+    sts = []
+    for i in range(parts):
+        rows = slice(i * step, i * step + b)
+        if sw is not None and not float(sw[rows].sum()) > 0.0:
+            continue  # a block of zero weights holds nothing (gram_stats refuses it)
+        sts.append(gram_stats(X[rows], y[rows], None if sw is None else sw[rows], fit_intercept))
+    if not sts:
+        return None
+    W = np.array([st.n / st.sw_scale for st in sts])  # each block's raw weight
+    mu = sum(Wk * st.X_offset for Wk, st in zip(W, sts, strict=True)) / W.sum()
+    yb = sum(Wk * st.y_offset for Wk, st in zip(W, sts, strict=True)) / W.sum()
+    G = np.zeros((X.shape[1], X.shape[1]))
+    Xty = np.zeros(X.shape[1])
+    yty = 0.0
+    for Wk, st in zip(W, sts, strict=True):
+        d, e = st.X_offset - mu, st.y_offset - yb
+        G += st.G / st.sw_scale + Wk * np.outer(d, d)
+        Xty += st.Xty / st.sw_scale + Wk * e * d
+        yty += st.yty / st.sw_scale + Wk * e * e
+    ns = float(b * len(sts))
+    c = ns / W.sum()
+    return G * c, Xty * c, yty * c, ns
+
+
+def _seed(pp, l1, l2, positive, screened):
+    """The first working set of a tall problem from a fit on a row subsample: its support
+    and its strongest violators (``screened`` features left out), or None when that fit is
+    all zero; ``(ws, w_ws)`` with its coefficients on ``ws``."""
+    d = pp.data
+    # the subsample's own centring (its means) and weights
+    sub = _sub_stats(d.X, d.y, d.sw if d.sw.shape[0] else None, pp.fit_intercept)
+    if sub is None:
+        return None
+    sG, sXty, syty, ns = sub
+    w = np.zeros(pp.p)
+    _gram_inner(sG, sXty, syty, w, l1 * ns, l2 * ns, positive, WS_SEED_TOL * syty,
+                WS_SEED_TOL, ns)  # fmt: skip
+    sup = np.flatnonzero(w)
+    if sup.shape[0] == 0:
+        return None
+    g = sXty - sG @ w - (l2 * ns) * w  # the subsample's gradient: its violators
+    v = g if positive else np.abs(g)
+    v[sup] = np.inf
+    v[screened] = -np.inf  # proved zero on the full data
+    m = min(int(WS_SEED_MARGIN * sup.shape[0]) + WS_SEED_EXTRA, int(np.count_nonzero(v > -np.inf)))
+    if m == 0:
+        return None
+    ws = np.sort(np.argpartition(-v, m - 1)[:m]).astype(np.int64)
+    return ws, w[ws]
+
+
 def _gram_step(pp, ws, w, l1n, l2n, positive, tol_in, d_w_tol):
     """The inner solve of a tall problem, in place on ``w`` (zero outside ``ws``): coordinate
     descent on the working set's Gram matrix, cheap enough to go to the final tolerance (the
@@ -574,6 +652,13 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
     gap = prev_gap_n = np.inf
     stopped = False
     n_iter = 0
+    # seed the first set from a row subsample: tall, cold-started fits with the Gram inner
+    # solver (a warm start, a path's next alpha, already knows its support)
+    seed_ok = (
+        not np.any(w)
+        and pp.n_rows >= max(WS_SEED_MIN_ROWS, WS_SEED_RATIO * pp.p, WS_GRAM_MIN_ROWS)
+        and pp.n_rows >= WS_GRAM_RATIO * pp.p
+    )
     for it in range(max_iter):
         # X_c^T W R, and X_c^T W theta in the same read of X when the inner solver left one
         V = np.stack((Rq, theta)) if has_theta else Rq[None, :]
@@ -603,6 +688,14 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         if gap <= gap_tol:
             break
         _kw.ws_scores.serial(XtR_d, w, Lall, l1n, l2n, positive, gap_n, screened, scores)
+        if it == 0 and seed_ok:
+            sd = _seed(pp, l1, l2, positive, screened)
+            if sd is not None:  # the Gram inner solve on the seeded set, to the end
+                ws, w[ws] = sd
+                ws_prev, ws_size, prev_gap_n = ws, ws.shape[0], gap_n
+                _gram_step(pp, ws, w, l1n, l2n, positive, WS_INNER_FRAC * gap_tol * n, tol)
+                Rq = pp.residual_ws(ws, w[ws])
+                continue
         nnz = int(np.count_nonzero(w))
         n_cand = p - int(np.count_nonzero(screened & (w == 0.0)))
         size_ws = max(WS_START, 2 * nnz)  # celer's and skglm's pruning rule
