@@ -129,6 +129,7 @@ def run_case(n, p, rho, l1_ratio, args):
     objs: dict = {}
     swept: dict = {s: [] for s in solvers}
     for s, f in solvers.items():  # warm-up, loosest tolerance first
+        f(tols[0])  # compile (numba in fastnorm and skglm) outside every measurement
         for t in tols:
             t0 = time.perf_counter()
             objs[(s, t)] = _objectives(X, y, f(t), alphas, l1_ratio)
