@@ -74,3 +74,13 @@ def test_wide_path_reuses_the_last_gradient_exactly():
                 res, Rq = _solve(path_prepare(X, y), l1, l2, False, w, Rq, max_iter, tol)
                 np.testing.assert_array_equal(coefs[:, i], w)
                 assert gaps[i] == res.gap
+
+
+def test_path_bench_smoke(capsys):
+    """bench/path_bench.py runs end to end (fastnorm alone, a tiny path)."""
+    from bench import path_bench
+
+    assert path_bench.main(["--shapes", "20x60,200x10", "--n-alphas", "4", "--rounds", "1",
+                            "--tols", "1e-4,1e-8", "--pause", "0", "--no-peers"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "| 20 x 60, 0.6 | fastnorm |" in out and "| 200 x 10, 0.6 | fastnorm |" in out
