@@ -637,8 +637,8 @@ def cd_gram_path(
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """:func:`cd_gram` (cyclic) for each ``(l1_regs[i], l2_regs[i])`` in turn, each warm-started
     from the last one's solution, in one compiled loop: the same iterates, gaps and warnings
-    as a Python loop of :func:`cd_gram` calls, without its per-call overhead (a 100-alpha
-    path on 200 features spent about a quarter of its coordinate descent in it).
+    as a Python loop of :func:`cd_gram` calls, without its per-call overhead (measured in
+    bench/README.md, "100-alpha paths").
 
     Returns
     -------
