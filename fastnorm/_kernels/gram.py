@@ -426,6 +426,43 @@ def cd_gram_many(
         out_gap[t] = g
 
 
+@kernel(fastmath=False)
+def cd_gram_path(
+    Q, q, y_norm2, alpha, beta, w, tol, d_w_tol, positive, screening, max_iter, n, coefs,
+    out_iter, out_gap, out_flag,
+):  # fmt: skip
+    """A warm-started path: ``cd_gram_epochs`` (cyclic) for ``alpha[i]``, ``beta[i]`` in turn,
+    each starting from the last one's ``w``, exactly as one ``cd_gram`` call per alpha (fresh
+    screening state each time) but without a return to Python between alphas.  Row ``i`` of
+    ``coefs`` (n_alphas, p) gets the coefficients; ``out_iter[i]``, ``out_gap[i]`` (n-scaled)
+    and ``out_flag[i]`` (1 converged, 2 stopped at ``max_iter``) the rest."""
+    p = w.shape[0]
+    Qw = np.empty(p)
+    XtA = np.empty(p)
+    active = np.empty(p, dtype=np.int64)
+    excluded = np.zeros(p, dtype=np.uint8)
+    state = np.zeros(6, dtype=np.int64)
+    obj = np.empty(max_iter)
+    gaps = np.empty(max_iter)
+    for i in range(alpha.shape[0]):
+        for j in range(p):
+            active[j] = j
+            excluded[j] = 0
+        for k in range(6):
+            state[k] = 0
+        state[0] = p
+        state[3] = max_iter
+        it, g = _cd_gram_serial(
+            Q, q, y_norm2, alpha[i], beta[i], w, Qw, XtA, active, excluded, state, tol,
+            d_w_tol, positive, screening and alpha[i] != 0, 0, max_iter, obj, gaps, n,
+        )  # fmt: skip
+        for j in range(p):
+            coefs[i, j] = w[j]
+        out_iter[i] = it
+        out_gap[i] = g
+        out_flag[i] = state[2]
+
+
 # ---------------------------------------------------------------------------------------------
 # Many small problems (the Batch estimators): per-problem Gram statistics in one parallel
 # pass over the rows grouped by problem, each problem through the serial single-target pass

@@ -37,12 +37,21 @@ from fastnorm import _config
 from fastnorm._config import run
 from fastnorm._kernels.gram import _gram_aug_rows, cd_gram_epochs, gram_rows
 from fastnorm._kernels.gram import cd_gram_many as _cd_gram_many
+from fastnorm._kernels.gram import cd_gram_path as _cd_gram_path
 from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_sw, prepare_y
 
 #: scikit-learn's bound of its rand_r generator (``sklearn.utils._random.RAND_R_MAX``).
 RAND_R_MAX = 2147483647
 
-__all__ = ["GramStats", "cd_gram", "cd_gram_many", "gram_stats", "gram_stats_many", "ridge_gram"]
+__all__ = [
+    "GramStats",
+    "cd_gram",
+    "cd_gram_many",
+    "cd_gram_path",
+    "gram_stats",
+    "gram_stats_many",
+    "ridge_gram",
+]
 
 #: Upper bound on the per-group accumulators of the Gram pass (bytes).
 _ACC_BYTES = 1 << 28
@@ -615,6 +624,74 @@ def cd_gram_many(
         yty, alpha, beta, W, QW, XTA, ACTIVE, EXCL, STATE, tol_abs, float(tol), bool(positive),
         screening, max_iter, OBJ, GAPS, n, out_iter, out_gap)  # fmt: skip
     return W, out_gap / n, out_iter, OBJ, GAPS
+
+
+def cd_gram_path(
+    stats: GramStats,
+    l1_regs: np.ndarray,
+    l2_regs: np.ndarray,
+    w0: Any = None,
+    max_iter: int = 1000,
+    tol: float = 1e-4,
+    positive: bool = False,
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """:func:`cd_gram` (cyclic) for each ``(l1_regs[i], l2_regs[i])`` in turn, each warm-started
+    from the last one's solution, in one compiled loop: the same iterates, gaps and warnings
+    as a Python loop of :func:`cd_gram` calls, without its per-call overhead (measured in
+    bench/README.md, "100-alpha paths").
+
+    Returns
+    -------
+    W : ndarray (n_features, n_alphas) float64
+    dual_gaps : ndarray (n_alphas,)
+        Duality gaps divided by n.
+    n_iters : list of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model._gram import cd_gram, cd_gram_path, gram_stats
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 5)); y = X @ np.arange(5.0) + rng.standard_normal(60)
+    >>> st = gram_stats(X, y)
+    >>> W, gaps, its = cd_gram_path(st, np.array([0.5, 0.1]), np.zeros(2))
+    >>> w1 = cd_gram(st, 0.5, 0.0)[0]
+    >>> bool(np.array_equal(W[:, 1], cd_gram(st, 0.1, 0.0, w1)[0]))
+    True
+    """
+    max_iter = int(max_iter)
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}.")
+    G, q = stats.G, stats.Xty
+    p = q.shape[0]
+    n = float(stats.n)
+    w = np.zeros(p) if w0 is None else np.array(w0, dtype=np.float64, copy=True).reshape(-1)
+    if w.shape[0] != p:
+        raise ValueError(f"w0 has {w.shape[0]} coefficients, expected {p}.")
+    # the products as cd_gram forms them (l1_reg * n), so every alpha's arithmetic is its own
+    alpha = np.array([float(a) * n for a in l1_regs])
+    beta = np.array([float(b) * n for b in l2_regs])
+    k = alpha.shape[0]
+    tol_abs = float(tol) * stats.yty
+    coefs = np.empty((k, p))
+    out_iter = np.zeros(k, dtype=np.int64)
+    out_gap = np.zeros(k)
+    out_flag = np.zeros(k, dtype=np.int64)
+    _cd_gram_path.serial(G, q, float(stats.yty), alpha, beta, w, tol_abs, float(tol),
+                         bool(positive), True, max_iter, n, coefs, out_iter, out_gap,
+                         out_flag)  # fmt: skip
+    for i in np.flatnonzero(out_flag == 2):
+        msg = _MESSAGE_CONV + f" Duality gap: {out_gap[i]:.6e}, tolerance: {tol_abs:.3e}"
+        if alpha[i] < np.finfo(np.float64).eps:
+            msg += "\n" + _MESSAGE_RIDGE
+        warnings.warn(msg, _convergence_warning(), stacklevel=3)
+    if not np.isfinite(coefs).all():
+        raise ValueError(
+            "Coordinate descent iterations resulted in non-finite parameter"
+            " values. The input data may contain large values and need to"
+            " be preprocessed."
+        )
+    return coefs.T, out_gap / n, [int(i) for i in out_iter]
 
 
 def _check_random_state(seed: Any) -> np.random.RandomState:

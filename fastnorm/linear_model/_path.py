@@ -21,6 +21,7 @@ from fastnorm.linear_model._gram import (
     _pick_shift,
     _raise_nonfinite,
     cd_gram,
+    cd_gram_path,
     gram_stats,
     gram_stats_many,
 )
@@ -169,6 +170,12 @@ def _path_on_stats(
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Warm-started coordinate descent over ``alphas`` (descending) on one GramStats."""
     p = stats.Xty.shape[0]
+    if selection == "cyclic" and not verbose:  # one compiled loop, same iterates
+        W, gaps, n_iters = cd_gram_path(
+            stats, alphas * l1_ratio, alphas * (1.0 - l1_ratio), coef_init, max_iter, tol,
+            positive,
+        )  # fmt: skip
+        return W.astype(stats.dtype), gaps, n_iters
     coefs = np.empty((p, alphas.size), dtype=stats.dtype)
     gaps = np.empty(alphas.size)
     n_iters: list[int] = []
