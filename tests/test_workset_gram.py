@@ -169,6 +169,27 @@ def test_seeded_elastic_net(seed_path, l1_ratio):
     assert seed_path
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_seeded_deferred_moments(seed_path, monkeypatch, fit_intercept):
+    """The seeded fit takes the column moments from its first full pass (after the seeded
+    set's Gram solve, centred by the subsample's means): scikit-learn's solution, and the
+    all-zero one in one pass from alpha_max on."""
+    passes = []
+    defer = _workset._Prepared._defer_xtv
+    monkeypatch.setattr(
+        _workset._Prepared, "_defer_xtv", lambda s, V: passes.append(1) or defer(s, V)
+    )
+    X, y = correlated(6000, 40, 0.6, seed=34)
+    rng = np.random.default_rng(4)
+    X = np.asfortranarray(X * rng.uniform(0.5, 3.0, 40) + rng.uniform(-5.0, 5.0, 40))
+    check_same(X, y + 2.0, 0.01, fit_intercept=fit_intercept)
+    assert seed_path and passes == [1]
+    for reg in (1.0, 1.5):  # alpha >= alpha_max
+        est = check_same(X, y + 2.0, reg, fit_intercept=fit_intercept)
+        assert not est.coef_.any() and est.n_iter_ == 1 and est.dual_gap_ <= 1e-12
+    assert len(passes) == 3
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_subsample_stats(weighted):
     """The merged blocks' statistics equal those of the blocks' rows taken at once."""
@@ -178,7 +199,7 @@ def test_subsample_stats(weighted):
     X = np.asfortranarray(rng.normal(size=(6400, 7)) + 50.0)  # far from the origin
     y = rng.normal(size=6400) + 3.0
     sw = rng.uniform(0.1, 2.0, size=6400) if weighted else None
-    G, Xty, yty, n = _workset._sub_stats(X, y, sw, True)
+    G, Xty, yty, n, _ = _workset._sub_stats(X, y, sw, True)
     rows = np.concatenate([np.arange(i * 800, i * 800 + 100) for i in range(8)])
     ref = gram_stats(X[rows], y[rows], None if sw is None else sw[rows], True)
     assert n == ref.n == 800
