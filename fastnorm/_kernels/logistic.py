@@ -634,9 +634,13 @@ def sgd_multinomial_epoch(X, yi, sw, order, W, B, eta0, t0, decay, l1, l2, S, fi
 @helper
 def _cd_rows_active(Bk, hs, hd, hsum, g, w, v, l1, l2, fit_intercept, max_sweeps, tol, xd,
                     active):  # fmt: skip
-    """:func:`_cd_cols_active` on a working set's gathered columns ``Bk`` (m, n), one
-    contiguous row per feature (``xd = Bk^T (v - w)[:m] + (v - w)[m]`` kept in/out; the
-    intercept is ``g[m]``, ``v[m]``).  ``active`` (m, bool) is scratch.  Returns the sweeps."""
+    """Coordinate descent on the proximal Newton model (the model of :func:`cd_cols_quad`)
+    over the features' rows ``Bk`` (m, n): a working set's gathered columns, or ``X.T``
+    (``xd = Bk^T (v - w)[:m] + (v - w)[m]`` kept in/out; the intercept is ``g[m]``,
+    ``v[m]``), sweeping only the nonzero coordinates between full sweeps (glmnet's active
+    set): with L1 on wide X most coordinates stay at zero and a full sweep is needed only to
+    confirm it.  Stops after a full sweep that moved no coordinate by more than ``tol``
+    (gradient units).  ``active`` (m, bool) is scratch.  Returns the sweeps."""
     m, n = Bk.shape
     for j in range(m):
         active[j] = w[j] != 0.0
@@ -819,58 +823,6 @@ def _chol_solve(A, rhs, k):
     return True
 
 
-@helper
-def _cd_cols_active(X, hs, hd, hsum, g, w, v, l1, l2, fit_intercept, max_sweeps, tol, xd):
-    """Coordinate descent on the columns of X for the proximal Newton model (the model of
-    :func:`cd_cols_quad`, ``xd = X (v - w)[:p] + (v - w)[p]`` kept in/out), sweeping only the
-    nonzero coordinates between full sweeps (glmnet's active set): with L1 on wide X most
-    coordinates stay at zero and a full sweep is needed only to confirm it.  Stops after a
-    full sweep that moved no coordinate by more than ``tol`` (gradient units)."""
-    n, p = X.shape
-    active = np.zeros(p, dtype=np.bool_)
-    for j in range(p):
-        active[j] = w[j] != 0.0
-    full = True
-    for _ in range(max_sweeps):
-        dmax = 0.0
-        if fit_intercept and hsum > 0.0:
-            c = g[p]
-            for i in range(n):
-                c += hs[i] * xd[i]
-            d = -c / hsum
-            if d != 0.0:
-                v[p] += d
-                for i in range(n):
-                    xd[i] += d
-                dmax = abs(d) * hsum
-        for j in range(p):
-            if not (full or active[j]):
-                continue
-            L = hd[j]
-            if L + l2 <= 0.0:
-                continue
-            c = g[j]
-            for i in range(n):
-                c += hs[i] * X[i, j] * xd[i]
-            new = cd_solve(L * v[j] - c, L, l1, l2, False)
-            if new != 0.0:
-                active[j] = True
-            d = new - v[j]
-            if d != 0.0:
-                v[j] = new
-                for i in range(n):
-                    xd[i] += d * X[i, j]
-                a = abs(d) * L
-                if a > dmax:
-                    dmax = a
-        if dmax <= tol:
-            if full:
-                break
-            full = True
-        else:
-            full = False
-
-
 @kernel
 @uses_helpers
 def newton_binary_small(
@@ -955,8 +907,9 @@ def newton_binary_small(
             itol = 1e-2 * viol
             if itol < 0.1 * tol:
                 itol = 0.1 * tol
-            _cd_cols_active(X, hs, hd, hsum, g, wv, v, l1, l2, fit_intercept, 10 * m + 100, itol,
-                            xd)  # fmt: skip
+            # X.T: one row per feature, as the working set's gathered block (strided here)
+            _cd_rows_active(X.T, hs, hd, hsum, g, wv, v, l1, l2, fit_intercept, 10 * m + 100,
+                            itol, xd, np.zeros(p, dtype=np.bool_))  # fmt: skip
         else:
             # the model: [X 1]^T diag(h / S) [X 1], lower triangle then mirrored
             for j in range(m):
