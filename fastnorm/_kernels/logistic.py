@@ -21,6 +21,7 @@ import numpy as np
 from numba import prange
 
 from fastnorm._config import helper, kernel
+from fastnorm._kernels.gram import tile4x4
 from fastnorm._kernels.penalty import (
     cd_solve,
     enet_subgrad,
@@ -280,6 +281,7 @@ def gather_rows_t(X, idx, h, intercept, out):
 
 
 @kernel
+@uses_helpers
 def gram_t_blocks(At, out):
     """``out = At @ At.T`` for a contiguous ``At`` of shape (P, m), ``P`` a multiple of 4 (the
     sampled Hessian of the tall L-BFGS preconditioner, rows scaled and transposed by the
@@ -289,6 +291,7 @@ def gram_t_blocks(At, out):
     fixed order, so results do not depend on the thread count."""
     P, m = At.shape
     nb = P // 4
+    out[:] = 0.0  # the tiles add into it
     for q in prange((nb + 1) // 2):
         qq = np.int64(q)  # prange's index may be unsigned: keep the block arithmetic signed
         for side in range(2):
@@ -296,61 +299,8 @@ def gram_t_blocks(At, out):
             if side == 1 and bj == qq:
                 continue
             j0 = 4 * bj
-            a0 = At[j0]
-            a1 = At[j0 + 1]
-            a2 = At[j0 + 2]
-            a3 = At[j0 + 3]
             for bk in range(bj + 1):
-                k0 = 4 * bk
-                b0 = At[k0]
-                b1 = At[k0 + 1]
-                b2 = At[k0 + 2]
-                b3 = At[k0 + 3]
-                s00 = s01 = s02 = s03 = 0.0
-                s10 = s11 = s12 = s13 = 0.0
-                s20 = s21 = s22 = s23 = 0.0
-                s30 = s31 = s32 = s33 = 0.0
-                for i in range(m):
-                    x0 = a0[i]
-                    x1 = a1[i]
-                    x2 = a2[i]
-                    x3 = a3[i]
-                    y0 = b0[i]
-                    y1 = b1[i]
-                    y2 = b2[i]
-                    y3 = b3[i]
-                    s00 += x0 * y0
-                    s01 += x0 * y1
-                    s02 += x0 * y2
-                    s03 += x0 * y3
-                    s10 += x1 * y0
-                    s11 += x1 * y1
-                    s12 += x1 * y2
-                    s13 += x1 * y3
-                    s20 += x2 * y0
-                    s21 += x2 * y1
-                    s22 += x2 * y2
-                    s23 += x2 * y3
-                    s30 += x3 * y0
-                    s31 += x3 * y1
-                    s32 += x3 * y2
-                    s33 += x3 * y3
-                out[j0, k0] = s00
-                out[j0, k0 + 1] = s01
-                out[j0, k0 + 2] = s02
-                out[j0, k0 + 3] = s03
-                out[j0 + 1, k0] = s10
-                out[j0 + 1, k0 + 1] = s11
-                out[j0 + 1, k0 + 2] = s12
-                out[j0 + 1, k0 + 3] = s13
-                out[j0 + 2, k0] = s20
-                out[j0 + 2, k0 + 1] = s21
-                out[j0 + 2, k0 + 2] = s22
-                out[j0 + 2, k0 + 3] = s23
-                out[j0 + 3, k0] = s30
-                out[j0 + 3, k0 + 1] = s31
-                out[j0 + 3, k0 + 2] = s32
-                out[j0 + 3, k0 + 3] = s33
+                tile4x4(At, j0, At, 4 * bk, m, out, j0, 4 * bk)
     for j in range(P):
         for k in range(j + 1, P):
             out[j, k] = out[k, j]

@@ -25,6 +25,7 @@ import numpy as np
 from numba import prange
 
 from fastnorm._config import WS_DUAL_MAX_COEF, helper, kernel
+from fastnorm._kernels.gram import tile4x4
 from fastnorm._kernels.penalty import (
     cd_solve,
     enet_dual_norm,
@@ -536,6 +537,7 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
 
 
 @kernel
+@uses_helpers
 def gram_ws(S, rc, ma, off, q, yq, n_groups, chunk, out):
     """``out[i, k] = c_i . c_k`` (``i < ma``) with ``c_k = q * (S[rc[k]] - off[rc[k]])``
     (``yq`` where ``rc[k] < 0``): the working set's Gram block of its new columns (the first
@@ -583,60 +585,8 @@ def gram_ws(S, rc, ma, off, q, yq, n_groups, chunk, out):
                 for r in range(m, chunk):  # last chunk: zeros add nothing
                     ck[r] = 0.0
             for i0 in range(0, ma, 4):
-                a0 = Cb[i0]
-                a1 = Cb[i0 + 1]
-                a2 = Cb[i0 + 2]
-                a3 = Cb[i0 + 3]
                 for k0 in range(i0, mc, 4):
-                    z0 = Cb[k0]
-                    z1 = Cb[k0 + 1]
-                    z2 = Cb[k0 + 2]
-                    z3 = Cb[k0 + 3]
-                    s00 = s01 = s02 = s03 = 0.0
-                    s10 = s11 = s12 = s13 = 0.0
-                    s20 = s21 = s22 = s23 = 0.0
-                    s30 = s31 = s32 = s33 = 0.0
-                    for r in range(chunk):
-                        x0 = a0[r]
-                        x1 = a1[r]
-                        x2 = a2[r]
-                        x3 = a3[r]
-                        y0 = z0[r]
-                        y1 = z1[r]
-                        y2 = z2[r]
-                        y3 = z3[r]
-                        s00 += x0 * y0
-                        s01 += x0 * y1
-                        s02 += x0 * y2
-                        s03 += x0 * y3
-                        s10 += x1 * y0
-                        s11 += x1 * y1
-                        s12 += x1 * y2
-                        s13 += x1 * y3
-                        s20 += x2 * y0
-                        s21 += x2 * y1
-                        s22 += x2 * y2
-                        s23 += x2 * y3
-                        s30 += x3 * y0
-                        s31 += x3 * y1
-                        s32 += x3 * y2
-                        s33 += x3 * y3
-                    A[i0, k0] += s00
-                    A[i0, k0 + 1] += s01
-                    A[i0, k0 + 2] += s02
-                    A[i0, k0 + 3] += s03
-                    A[i0 + 1, k0] += s10
-                    A[i0 + 1, k0 + 1] += s11
-                    A[i0 + 1, k0 + 2] += s12
-                    A[i0 + 1, k0 + 3] += s13
-                    A[i0 + 2, k0] += s20
-                    A[i0 + 2, k0 + 1] += s21
-                    A[i0 + 2, k0 + 2] += s22
-                    A[i0 + 2, k0 + 3] += s23
-                    A[i0 + 3, k0] += s30
-                    A[i0 + 3, k0 + 1] += s31
-                    A[i0 + 3, k0 + 2] += s32
-                    A[i0 + 3, k0 + 3] += s33
+                    tile4x4(Cb, i0, Cb, k0, chunk, A, i0, k0)
     for i in range(ma):
         for k in range(mc):
             out[i, k] = 0.0
