@@ -58,7 +58,7 @@ from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
 from fastnorm.linear_model._logistic_sgd import sgd_multinomial
-from fastnorm.linear_model._logistic_steps import prox_grad
+from fastnorm.linear_model._logistic_steps import prox_grad, sgd_epochs
 from fastnorm.linear_model._logistic_steps import violation as _violation
 from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
 from fastnorm.linear_model._logistic_workset import workset_binary
@@ -780,33 +780,22 @@ def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_st
     # 1 / (mu t) steps for a mu-strongly convex F, but at least 1 / epoch decay (l2 is
     # often tiny at scikit-learn's scale 1 / (C S)): the noise floor then falls as 1 / epoch
     decay = max(eta0 * l2, 1.0 / n)
-    rng = np.random.default_rng(random_state)
     bb = np.array([b], dtype=np.float64)
     w = w.copy()
     t = 0.0
-    best = math.inf
-    no_change = 0
-    it = 0
-    stopped = False
-    for it in range(1, max_iter + 1):
-        order = rng.permutation(n).astype(np.intp)
+
+    def epoch(order):
+        nonlocal t
         t = _kl.sgd_logistic_epoch(X, y, sw, order, w, bb, eta0, t, decay, l1, l2, S,
                                    fit_intercept)  # fmt: skip
-        loss = _loss_grad(X, None, y, sw, S, w[None], bb, need_grad=False)[0]
-        obj = loss + pen.value(w)
-        if report(it, obj, math.nan):
-            stopped = True
-            break
-        if obj > best - tol:
-            no_change += 1
-            if no_change >= 5:
-                break
-        else:
-            no_change = 0
-        best = min(best, obj)
+
+    def objective():
+        return _loss_grad(X, None, y, sw, S, w[None], bb, need_grad=False)[0] + pen.value(w)
+
+    it, stopped = sgd_epochs(n, epoch, objective, max_iter, tol, report, random_state)
     _, GW, gB = _loss_grad(X, None, y, sw, S, w[None], bb)
     viol = _violation(pen, w[None], GW, gB, fit_intercept)
-    return w, float(bb[0]), it, viol, stopped or no_change >= 5
+    return w, float(bb[0]), it, viol, stopped
 
 
 # ------------------------------------------------------------------------------- estimator

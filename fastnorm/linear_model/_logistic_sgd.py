@@ -6,12 +6,10 @@ objective has not improved by ``tol`` for 5 epochs (scikit-learn's SGDClassifier
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from fastnorm._kernels import logistic as _kl
-from fastnorm.linear_model._logistic_steps import violation
+from fastnorm.linear_model._logistic_steps import sgd_epochs, violation
 
 __all__ = ["sgd_multinomial"]
 
@@ -36,32 +34,22 @@ def sgd_multinomial(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, repor
     Lmax = 0.5 * float(np.max(scale * (rows + (1.0 if fit_intercept else 0.0))))
     eta0 = 1.0 / max(Lmax + l2, 1e-12)
     decay = max(eta0 * l2, 1.0 / n)  # as the binary solver: at least 1 / epoch decay
-    rng = np.random.default_rng(random_state)
     W = np.array(W, dtype=np.float64)
     B = np.array(B, dtype=np.float64)
     t = 0.0
-    best = math.inf
-    no_change = 0
-    it = 0
-    stopped = False
-    for it in range(1, max_iter + 1):
-        order = rng.permutation(n).astype(np.intp)
+
+    def epoch(order):
+        nonlocal t
         t = _kl.sgd_multinomial_epoch(X, yi, sw, order, W, B, eta0, t, decay, l1, l2, S,
                                       fit_intercept)  # fmt: skip
-        obj = _loss(X, W, B, yi, sw, S)[0] + sum(pen.value(w) for w in W)
-        if report(it, obj, math.nan):
-            stopped = True
-            break
-        if obj > best - tol:
-            no_change += 1
-            if no_change >= 5:
-                break
-        else:
-            no_change = 0
-        best = min(best, obj)
+
+    def objective():
+        return _loss(X, W, B, yi, sw, S)[0] + sum(pen.value(w) for w in W)
+
+    it, stopped = sgd_epochs(n, epoch, objective, max_iter, tol, report, random_state)
     _, P = _loss(X, W, B, yi, sw, S)
     P[np.arange(n), yi] -= 1.0
     R = P * sw[:, None]
     GW = np.asarray(X.T @ R, dtype=np.float64).T / S
     viol = violation(pen, W, GW, R.sum(axis=0) / S, fit_intercept)
-    return W, B, it, viol, stopped or no_change >= 5
+    return W, B, it, viol, stopped

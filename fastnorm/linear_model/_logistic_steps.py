@@ -1,6 +1,6 @@
 """The logistic solvers' steps that do not depend on where X lives: the stopping measure, the
-proximal step and the accelerated proximal-gradient loop.  The in-memory solvers
-(:mod:`fastnorm.linear_model._logistic`) and the Dask fit
+proximal step, the accelerated proximal-gradient loop and the SGD solvers' epoch loop.  The
+in-memory solvers (:mod:`fastnorm.linear_model._logistic`) and the Dask fit
 (:mod:`fastnorm.linear_model._logistic_dask`) run the same loop over their own
 ``loss_grad(W, B, grad=True) -> (loss, GW, gB)``."""
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from fastnorm._kernels import logistic as _kl
 
-__all__ = ["prox", "prox_grad", "violation"]
+__all__ = ["prox", "prox_grad", "sgd_epochs", "violation"]
 
 
 def violation(pen, W, GW, gB, fit_intercept) -> float:
@@ -83,3 +83,27 @@ def prox_grad(loss_grad: Callable, pen, fit_intercept, W, B, max_iter, tol, repo
             break
     _, GW, gB = loss_grad(W, B)
     return W, B, it, violation(pen, W, GW, gB, fit_intercept), stopped
+
+
+def sgd_epochs(n, epoch, objective, max_iter, tol, report, random_state) -> tuple[int, bool]:
+    """The SGD solvers' epoch loop (binary and multinomial): each epoch visits the n rows in
+    a fresh random order (``epoch(order)``), then ``objective()``; stops on the callback or
+    when the objective has not improved by ``tol`` for 5 epochs (scikit-learn's
+    SGDClassifier rule).  Returns ``(epochs, stopped)``."""
+    rng = np.random.default_rng(random_state)
+    best = math.inf
+    no_change = 0
+    it = 0
+    for it in range(1, max_iter + 1):
+        epoch(rng.permutation(n).astype(np.intp))
+        obj = objective()
+        if report(it, obj, math.nan):
+            return it, True
+        if obj > best - tol:
+            no_change += 1
+            if no_change >= 5:
+                return it, True
+        else:
+            no_change = 0
+        best = min(best, obj)
+    return it, False
