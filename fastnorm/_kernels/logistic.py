@@ -582,6 +582,26 @@ def sgd_multinomial_epoch(X, yi, sw, order, W, B, eta0, t0, decay, l1, l2, S, fi
 
 # ------------------------------------------------------------------------------- working set
 @helper
+def _armijo_step(z, xd, y, sw, S, w, wv, v, wt, l1, l2, obj, delta, flat, armijo):
+    """The step of a binary proximal Newton direction ``v - wv`` (margins ``z``, their
+    change ``xd``; ``delta`` the model's decrease): 1 when ``delta`` is under the
+    objective's rounding (``flat``), else the first of 1, 1/2, ... (60 halvings) meeting
+    Armijo's condition on the exact objective, 0 when none does.  ``wt`` is scratch."""
+    if abs(delta) <= flat * abs(obj):
+        return 1.0
+    dec = delta if delta < 0.0 else 0.0
+    t = 1.0
+    for _ in range(60):
+        for j in range(w.shape[0]):
+            wt[j] = w[j] + t * (v[j] - wv[j])
+        new_obj = _binom_loss_step(z, xd, t, y, sw) / S + enet_value(wt, l1, l2)
+        if new_obj <= obj + armijo * t * dec:
+            return t
+        t *= 0.5
+    return 0.0
+
+
+@helper
 def _cd_rows_active(Bk, hs, hd, hsum, g, w, v, l1, l2, fit_intercept, max_sweeps, tol, xd,
                     active):  # fmt: skip
     """Coordinate descent on the proximal Newton model (the model of :func:`cd_cols_quad`)
@@ -717,19 +737,8 @@ def ws_newton_binary(Bk, y, sw, S, l1, l2, fit_intercept, w, b, z, max_steps, ma
         for j in range(m + 1):
             delta += g[j] * (v[j] - wv[j])
         delta += enet_value(v[:m], l1, l2) - enet_value(w, l1, l2)
-        t = 1.0
-        ok = abs(delta) <= flat * abs(obj)
-        if not ok:
-            dec = delta if delta < 0.0 else 0.0
-            for _ in range(60):
-                for j in range(m):
-                    wt[j] = w[j] + t * (v[j] - wv[j])
-                new_obj = _binom_loss_step(z, xd, t, y, sw) / S + enet_value(wt, l1, l2)
-                if new_obj <= obj + armijo * t * dec:
-                    ok = True
-                    break
-                t *= 0.5
-        if not ok:
+        t = _armijo_step(z, xd, y, sw, S, w, wv, v, wt, l1, l2, obj, delta, flat, armijo)
+        if t == 0.0:
             it -= 1
             status = 1
             break
@@ -911,20 +920,8 @@ def newton_binary_small(
             delta += g[j] * (v[j] - wv[j])
         delta += enet_value(v[:p], l1, l2) - enet_value(w, l1, l2)
         db = v[p] - wv[p]
-        t = 1.0
-        exact = abs(delta) <= flat * abs(obj)
-        ok = exact
-        if not exact:
-            dec = delta if delta < 0.0 else 0.0
-            for _ in range(60):
-                for j in range(p):
-                    wt[j] = w[j] + t * (v[j] - wv[j])
-                new_obj = _binom_loss_step(z, xd, t, y, sw) / S + enet_value(wt, l1, l2)
-                if new_obj <= obj + armijo * t * dec:
-                    ok = True
-                    break
-                t *= 0.5
-        if not ok:
+        t = _armijo_step(z, xd, y, sw, S, w, wv, v, wt, l1, l2, obj, delta, flat, armijo)
+        if t == 0.0:
             it -= 1
             status = 1
             break
