@@ -243,16 +243,13 @@ class ElasticNet(FusedLinearModel):
             np.all(np.asarray(self.alpha, dtype=np.float64) * self.l1_ratio > 0)
         )
         tall_or_small = n >= AUTO_GRAM_MIN_RATIO * p or p <= AUTO_WS_MIN_P
-        if ws_ok and n >= WS_GRAM_MIN_ROWS and p >= AUTO_WS_GRAM_MIN_P:
-            # tall and wide: its inner solver runs on the set's Gram matrix, reading F-ordered
-            # X in place (C order pays a serial transposing gather of the set's columns)
-            X = getattr(backend, "X", None)
-            if isinstance(X, np.ndarray) and np.isfortran(X):
-                return "workset"
-        if ws_ok and n >= max(WS_SEED_MIN_ROWS, WS_SEED_RATIO * p) and p > AUTO_WS_MIN_P:
-            # very tall: the first working set seeded from a row subsample's fit, then one
-            # Gram block of the set and 1-2 passes (bench/README.md, "Seeding tall working
-            # sets"); F order only (C order gathers the set's columns serially)
+        # tall and wide: the inner solver runs on the set's Gram matrix; very tall: the first
+        # set is seeded from a row subsample's fit, then one Gram block of the set and 1-2
+        # passes (bench/README.md, "Seeding tall working sets").  Both read F-ordered X in
+        # place; C order pays a serial transposing gather of the set's columns
+        tall_wide = n >= WS_GRAM_MIN_ROWS and p >= AUTO_WS_GRAM_MIN_P
+        very_tall = n >= max(WS_SEED_MIN_ROWS, WS_SEED_RATIO * p) and p > AUTO_WS_MIN_P
+        if ws_ok and (tall_wide or very_tall):
             X = getattr(backend, "X", None)
             if isinstance(X, np.ndarray) and np.isfortran(X):
                 return "workset"
