@@ -798,6 +798,81 @@ def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_st
     return w, float(bb[0]), it, viol, stopped
 
 
+def _resolve_solver(solver: str, n: int, p: int, C: float, l1_ratio: float, binary: bool):
+    """``(solver, auto)``: ``solver=`` resolved for one fit (the estimator's and the path's),
+    and whether ``"auto"`` chose it."""
+    l1_part = l1_ratio > 0 and not math.isinf(C)
+    if solver == "workset" and not (binary and l1_part):
+        solver = "auto"  # no L1 part or several classes: nothing to select features by
+    auto = solver == "auto"
+    if auto:
+        solver = _auto_solver(n, p, C, l1_ratio, binary)
+    if solver == "lbfgs" and l1_part:
+        raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
+                         "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
+    return solver, auto
+
+
+def _run_solver(solver, auto, X, yi, sw, S, pen, fi, W, B, max_iter, tol, report,
+                random_state):  # fmt: skip
+    """One fit with a resolved solver from ``(W, B)`` (``K`` rows: 1 binary), in place where
+    the solver works in place: ``(W, B, n_iter, violation, stopped)`` (the multinomial
+    intercepts centred).  The one dispatch of :class:`LogisticRegression` and
+    :func:`fastnorm.linear_model.logistic_path`.
+
+    Auto's L-BFGS gets ``_AUTO_LBFGS_ITERS`` full iterations, then Newton goes on from its
+    point: on well-scaled data L-BFGS needs 5-25, on badly scaled or strongly correlated
+    columns it crawls (60000 x 40 with column scales 1..100: 5.6 s to tol 1e-6, Newton
+    0.23 s; bench/README.md) where Newton's steps do not care about the scaling."""
+    n = X.shape[0]
+    capped = auto and solver == "lbfgs"
+    cap = min(max_iter, _AUTO_LBFGS_ITERS) if capped else max_iter
+
+    def falls_back(it, viol, stopped):
+        return capped and not stopped and not viol <= tol and it < max_iter
+
+    if W.shape[0] == 1:
+        y01 = yi.astype(np.float64)
+        if solver == "newton":
+            w, b, it, viol, stopped = _newton_binary(X, y01, sw, S, pen, fi, W[0], B[0],
+                                                     max_iter, tol, report)  # fmt: skip
+        elif solver == "workset":
+            w, b, it, viol, stopped = workset_binary(X, y01, sw, S, pen, fi, W[0], B[0],
+                                                     max_iter, tol, report)  # fmt: skip
+        elif solver in ("stream", "lbfgs"):
+            Wo, Bo, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
+                X, yi, y01, sw, S, pen, fi, W, B, cap, tol, report
+            )
+            w, b = Wo[0], Bo[0]
+            if falls_back(it, viol, stopped):
+                w, b, it2, viol, stopped = _newton_binary(X, y01, sw, S, pen, fi, w, b,
+                                                          max_iter - it, tol, report)  # fmt: skip
+                it += it2
+        else:
+            w, b, it, viol, stopped = _sgd(X, y01, sw, S, pen, fi, W[0], B[0], max_iter, tol,
+                                           report, random_state)  # fmt: skip
+        return w[None], np.array([b]), it, viol, stopped
+    if solver == "newton":
+        W, B, it, viol, stopped = _newton_multi(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
+                                                report)  # fmt: skip
+    elif solver == "sgd":
+        W, B, it, viol, stopped = sgd_multinomial(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
+                                                  report, random_state)  # fmt: skip
+    else:
+        Yoh = np.zeros((n, W.shape[0]))
+        Yoh[np.arange(n), yi] = 1.0
+        W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
+            X, yi, Yoh, sw, S, pen, fi, W, B, cap, tol, report
+        )
+        if falls_back(it, viol, stopped):
+            W, B, it2, viol, stopped = _newton_multi(X, yi, sw, S, pen, fi, W, B,
+                                                     max_iter - it, tol, report)  # fmt: skip
+            it += it2
+    if fi:
+        B = B - B.mean()  # the softmax is shift invariant: scikit-learn's choice
+    return W, B, it, viol, stopped
+
+
 # ------------------------------------------------------------------------------- estimator
 class LogisticRegression(LinearClassifierMixin, BaseEstimator):
     """Logistic regression with L1, L2 and elastic-net penalties (binary and multinomial).
@@ -1014,67 +1089,13 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 W[:] = self.coef_
                 if self.fit_intercept:
                     B[:] = self.intercept_
-        solver = self.solver
-        l1_part = l1_ratio > 0 and not math.isinf(C)
-        if solver == "workset" and not (binary and l1_part):
-            solver = "auto"  # no L1 part or several classes: nothing to select features by
-        auto = solver == "auto"
-        if auto:
-            solver = _auto_solver(n, p, C, l1_ratio, binary)
-        if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
-            raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
-                             "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
+        solver, auto = _resolve_solver(self.solver, n, p, C, l1_ratio, binary)
         report = _Report(self.verbose, self.callback, solver)
         fi = bool(self.fit_intercept)
-        if binary:
-            y01 = yi.astype(np.float64)
-            if solver == "newton":
-                w, b, it, viol, stopped = _newton_binary(
-                    X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
-                )
-            elif solver == "workset":
-                w, b, it, viol, stopped = workset_binary(
-                    X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report
-                )
-            elif solver in ("stream", "lbfgs"):
-                Wo, Bo, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
-                    X, yi, y01, sw, S, pen, fi, W, B, self._cap(auto, solver), self.tol, report
-                )
-                w, b = Wo[0], Bo[0]
-                if self._falls_back(auto, solver, it, viol, stopped):
-                    w, b, it2, viol, stopped = _newton_binary(
-                        X, y01, sw, S, pen, fi, w, b, self.max_iter - it, self.tol, report
-                    )
-                    it += it2
-            else:
-                w, b, it, viol, stopped = _sgd(
-                    X, y01, sw, S, pen, fi, W[0], B[0], self.max_iter, self.tol, report,
-                    self.random_state,
-                )  # fmt: skip
-            W, B = w[None], np.array([b])
-        else:
-            Yoh = np.zeros((n, K))
-            Yoh[np.arange(n), yi] = 1.0
-            if solver == "newton":
-                W, B, it, viol, stopped = _newton_multi(
-                    X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report
-                )
-            elif solver == "sgd":
-                W, B, it, viol, stopped = sgd_multinomial(
-                    X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report,
-                    self.random_state,
-                )  # fmt: skip
-            else:
-                W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
-                    X, yi, Yoh, sw, S, pen, fi, W, B, self._cap(auto, solver), self.tol, report
-                )
-                if self._falls_back(auto, solver, it, viol, stopped):
-                    W, B, it2, viol, stopped = _newton_multi(
-                        X, yi, sw, S, pen, fi, W, B, self.max_iter - it, self.tol, report
-                    )
-                    it += it2
-            if fi:
-                B = B - B.mean()  # the softmax is shift invariant: scikit-learn's choice
+        W, B, it, viol, stopped = _run_solver(
+            solver, auto, X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report,
+            self.random_state,
+        )  # fmt: skip
         if not stopped and not viol <= self.tol and solver != "sgd":
             warnings.warn(
                 f"LogisticRegression (solver={solver!r}) did not converge in "
@@ -1089,22 +1110,6 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.intercept_ = np.asarray(B if fi else np.zeros(k_rows), dtype=dt)
         self.n_iter_ = np.array([it], dtype=np.int32)
         return self
-
-    def _cap(self, auto: bool, solver: str) -> int:
-        # auto's L-BFGS gets _AUTO_LBFGS_ITERS full iterations: on well-scaled data it needs
-        # 5-25, on badly scaled or strongly correlated columns it crawls (200000 x 50 with
-        # column scales 1..100: no convergence in 1000 iterations, bench/README.md) where
-        # Newton's steps do not care about the scaling
-        return (
-            min(self.max_iter, _AUTO_LBFGS_ITERS) if auto and solver == "lbfgs" else self.max_iter
-        )
-
-    def _falls_back(self, auto, solver, it, viol, stopped) -> bool:
-        # auto's L-BFGS stopped by its cap, not converged: Newton goes on from its point
-        return (
-            auto and solver == "lbfgs" and not stopped and not viol <= self.tol
-            and it < self.max_iter
-        )  # fmt: skip
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``.

@@ -19,16 +19,10 @@ import numpy as np
 
 from fastnorm.linear_model._logistic import (
     LogisticRegression,
-    _auto_solver,
-    _fista,
-    _lbfgs,
-    _newton_binary,
-    _newton_multi,
     _Report,
-    _sgd,
+    _resolve_solver,
+    _run_solver,
 )
-from fastnorm.linear_model._logistic_sgd import sgd_multinomial
-from fastnorm.linear_model._logistic_workset import workset_binary
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
 try:
@@ -69,48 +63,10 @@ def _solve_one(solver, X, yi, sw, S, C, l1_ratio, fi, W, B, max_iter, tol, verbo
     K = W.shape[0]
     alpha = 0.0 if math.isinf(C) else 1.0 / (C * S)
     pen = _EnetPenalty(alpha, l1_ratio=l1_ratio)
-    if solver == "workset" and (K > 1 or l1_ratio == 0 or math.isinf(C)):
-        solver = "auto"  # as LogisticRegression.fit: nothing to select features by
-    if solver == "auto":
-        solver = _auto_solver(n, p, C, l1_ratio, K == 1)
-    if solver == "lbfgs" and l1_ratio > 0 and not math.isinf(C):
-        raise ValueError("solver='lbfgs' supports only the L2 penalty (l1_ratio=0) or "
-                         "no penalty (C=np.inf); use 'newton' or 'stream'.")  # fmt: skip
+    solver, auto = _resolve_solver(solver, n, p, C, l1_ratio, K == 1)
     report = _Report(verbose, None, solver)
-    W, B = W.copy(), B.copy()
-    if K == 1:
-        y01 = yi.astype(np.float64)
-        if solver == "newton":
-            w, b, it, viol, _ = _newton_binary(X, y01, sw, S, pen, fi, W[0], B[0], max_iter,
-                                               tol, report)  # fmt: skip
-            W, B = w[None], np.array([b])
-        elif solver == "workset":
-            w, b, it, viol, _ = workset_binary(X, y01, sw, S, pen, fi, W[0], B[0], max_iter,
-                                               tol, report)  # fmt: skip
-            W, B = w[None], np.array([b])
-        elif solver == "sgd":
-            w, b, it, viol, _ = _sgd(X, y01, sw, S, pen, fi, W[0], B[0], max_iter, tol,
-                                     report, random_state)  # fmt: skip
-            W, B = w[None], np.array([b])
-        else:
-            W, B, it, viol, _ = (_fista if solver == "stream" else _lbfgs)(
-                X, yi, y01, sw, S, pen, fi, W, B, max_iter, tol, report
-            )
-    else:
-        if solver == "newton":
-            W, B, it, viol, _ = _newton_multi(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
-                                              report)  # fmt: skip
-        elif solver == "sgd":
-            W, B, it, viol, _ = sgd_multinomial(X, yi, sw, S, pen, fi, W, B, max_iter, tol,
-                                                report, random_state)  # fmt: skip
-        else:
-            Yoh = np.zeros((n, K))
-            Yoh[np.arange(n), yi] = 1.0
-            W, B, it, viol, _ = (_fista if solver == "stream" else _lbfgs)(
-                X, yi, Yoh, sw, S, pen, fi, W, B, max_iter, tol, report
-            )
-        if fi:
-            B = B - B.mean()  # the softmax is shift invariant: scikit-learn's choice
+    W, B, it, viol, _ = _run_solver(solver, auto, X, yi, sw, S, pen, fi, W.copy(), B.copy(),
+                                    max_iter, tol, report, random_state)  # fmt: skip
     if not viol <= tol and solver != "sgd":
         warnings.warn(
             f"logistic_path (solver={solver!r}) did not converge at C={C:.6g} in "
