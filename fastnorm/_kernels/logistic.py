@@ -582,6 +582,22 @@ def sgd_multinomial_epoch(X, yi, sw, order, W, B, eta0, t0, decay, l1, l2, S, fi
 
 # ------------------------------------------------------------------------------- working set
 @helper
+def _violation(w, g, l1, l2, fit_intercept):
+    """The largest distance of ``-g`` to the penalty's subdifferential over the k
+    coefficients ``w`` (and ``|g[k]|``, the intercept's gradient): the binary kernels' stopping
+    measure, :func:`fastnorm.linear_model._logistic_steps.violation`'s twin."""
+    k = w.shape[0]
+    viol = 0.0
+    for j in range(k):
+        e = enet_subgrad(w[j], g[j], l1, l2, False)
+        if not e <= viol:
+            viol = e
+    if fit_intercept and not abs(g[k]) <= viol:
+        viol = abs(g[k])
+    return viol
+
+
+@helper
 def _armijo_step(z, xd, y, sw, S, w, wv, v, wt, l1, l2, obj, delta, flat, armijo):
     """The step of a binary proximal Newton direction ``v - wv`` (margins ``z``, their
     change ``xd``; ``delta`` the model's decrease): 1 when ``delta`` is under the
@@ -710,13 +726,7 @@ def ws_newton_binary(Bk, y, sw, S, l1, l2, fit_intercept, w, b, z, max_steps, ma
             if q > dmax:
                 dmax = q
         g[m] = rs / S
-        viol = 0.0
-        for j in range(m):
-            e = enet_subgrad(w[j], g[j], l1, l2, False)
-            if not e <= viol:
-                viol = e
-        if fit_intercept and not abs(g[m]) <= viol:
-            viol = abs(g[m])
+        viol = _violation(w, g, l1, l2, fit_intercept)
         if viol <= tol or viol != viol or step > max_steps:
             break
         it = step
@@ -830,13 +840,7 @@ def newton_binary_small(
             g[p] += ri
         for j in range(m):
             g[j] /= S
-        viol = 0.0
-        for j in range(p):
-            e = enet_subgrad(w[j], g[j], l1, l2, False)
-            if not e <= viol:
-                viol = e
-        if fit_intercept and not abs(g[p]) <= viol:
-            viol = abs(g[p])
+        viol = _violation(w, g, l1, l2, fit_intercept)
         if viol <= tol or viol != viol or step > max_iter:
             break
         it = step
