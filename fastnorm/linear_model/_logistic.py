@@ -58,7 +58,7 @@ from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
 from fastnorm.linear_model._gram import _aug_gram
 from fastnorm.linear_model._logistic_sgd import sgd_multinomial
-from fastnorm.linear_model._logistic_steps import prox_grad, sgd_epochs
+from fastnorm.linear_model._logistic_steps import prox_grad, sgd_epochs, sgd_steps
 from fastnorm.linear_model._logistic_steps import violation as _violation
 from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
 from fastnorm.linear_model._logistic_workset import workset_binary
@@ -771,15 +771,9 @@ def _sgd(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report, random_st
     """Proximal SGD for the binary problem (the per-sample update rule with the logistic
     gradient, then the penalty's prox); stops when the objective has not improved by ``tol``
     for 5 epochs (scikit-learn's SGDClassifier rule)."""
-    n, p = X.shape
+    n = X.shape[0]
     l1, l2, _ = pen.lower()
-    rows = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-    scale = n * sw / S
-    Lmax = 0.25 * float(np.max(scale * (rows + (1.0 if fit_intercept else 0.0))))
-    eta0 = 1.0 / max(Lmax + l2, 1e-12)
-    # 1 / (mu t) steps for a mu-strongly convex F, but at least 1 / epoch decay (l2 is
-    # often tiny at scikit-learn's scale 1 / (C S)): the noise floor then falls as 1 / epoch
-    decay = max(eta0 * l2, 1.0 / n)
+    eta0, decay = sgd_steps(X, sw, S, l2, fit_intercept, 0.25)  # the binomial's curvature
     bb = np.array([b], dtype=np.float64)
     w = w.copy()
     t = 0.0

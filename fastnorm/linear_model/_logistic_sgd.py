@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastnorm._kernels import logistic as _kl
-from fastnorm.linear_model._logistic_steps import sgd_epochs, violation
+from fastnorm.linear_model._logistic_steps import sgd_epochs, sgd_steps, violation
 
 __all__ = ["sgd_multinomial"]
 
@@ -25,15 +25,11 @@ def _loss(X, W, B, yi, sw, S):
 def sgd_multinomial(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report, random_state):
     """Fit ``W`` (K, p) and ``B`` (K) from the given start: ``(W, B, n_epochs, violation,
     stopped)`` (``stopped``: the callback or the no-improvement rule ended it)."""
-    n, p = X.shape
+    n = X.shape[0]
     l1, l2, _ = pen.lower()
-    rows = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-    scale = n * sw / S
     # the softmax loss's curvature along a margin direction is at most 1/2 (the largest
     # eigenvalue of diag(p) - p p^T), twice the binomial's 1/4
-    Lmax = 0.5 * float(np.max(scale * (rows + (1.0 if fit_intercept else 0.0))))
-    eta0 = 1.0 / max(Lmax + l2, 1e-12)
-    decay = max(eta0 * l2, 1.0 / n)  # as the binary solver: at least 1 / epoch decay
+    eta0, decay = sgd_steps(X, sw, S, l2, fit_intercept, 0.5)
     W = np.array(W, dtype=np.float64)
     B = np.array(B, dtype=np.float64)
     t = 0.0

@@ -13,7 +13,7 @@ import numpy as np
 
 from fastnorm._kernels import logistic as _kl
 
-__all__ = ["prox", "prox_grad", "sgd_epochs", "violation"]
+__all__ = ["prox", "prox_grad", "sgd_epochs", "sgd_steps", "violation"]
 
 
 def violation(pen, W, GW, gB, fit_intercept) -> float:
@@ -107,3 +107,17 @@ def sgd_epochs(n, epoch, objective, max_iter, tol, report, random_state) -> tupl
             no_change = 0
         best = min(best, obj)
     return it, False
+
+
+def sgd_steps(X, sw, S, l2, fit_intercept, curvature) -> tuple[float, float]:
+    """``(eta0, decay)`` of the SGD solvers' steps ``eta0 / (1 + decay t)``: ``eta0`` the
+    inverse of the largest per-sample curvature (``curvature`` times the squared row norm,
+    intercept included, in the scale of F, plus ``l2``); ``decay`` the ``1 / (mu t)`` rule
+    for a ``mu = l2`` strongly convex F, but at least 1 / epoch (l2 is often tiny at
+    scikit-learn's scale 1 / (C S)): the noise floor then falls as 1 / epoch."""
+    n = X.shape[0]
+    rows = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    scale = n * sw / S
+    Lmax = curvature * float(np.max(scale * (rows + (1.0 if fit_intercept else 0.0))))
+    eta0 = 1.0 / max(Lmax + l2, 1e-12)
+    return eta0, max(eta0 * l2, 1.0 / n)
