@@ -393,6 +393,23 @@ _MESSAGE_RIDGE = (
 )
 
 
+def _warn_not_converged(gap: float, tol_abs: float, alpha: float, stacklevel: int) -> None:
+    """scikit-learn's ConvergenceWarning of its Gram solver (n-scaled gap and tolerance)."""
+    msg = _MESSAGE_CONV + f" Duality gap: {gap:.6e}, tolerance: {tol_abs:.3e}"
+    if alpha < np.finfo(np.float64).eps:
+        msg += "\n" + _MESSAGE_RIDGE
+    warnings.warn(msg, _convergence_warning(), stacklevel=stacklevel)
+
+
+def _check_finite(w: np.ndarray) -> None:
+    if not np.isfinite(w).all():
+        raise ValueError(
+            "Coordinate descent iterations resulted in non-finite parameter"
+            " values. The input data may contain large values and need to"
+            " be preprocessed."
+        )
+
+
 def cd_gram(
     stats: GramStats,
     l1_reg: float,
@@ -526,16 +543,8 @@ def cd_gram(
                 state[2] = 3
                 break
     if state[2] == 2 and warn:
-        msg = _MESSAGE_CONV + f" Duality gap: {gap:.6e}, tolerance: {tol_abs:.3e}"
-        if alpha < np.finfo(np.float64).eps:
-            msg += "\n" + _MESSAGE_RIDGE
-        warnings.warn(msg, _convergence_warning(), stacklevel=2)
-    if not np.isfinite(w).all():
-        raise ValueError(
-            "Coordinate descent iterations resulted in non-finite parameter"
-            " values. The input data may contain large values and need to"
-            " be preprocessed."
-        )
+        _warn_not_converged(gap, tol_abs, alpha, stacklevel=3)
+    _check_finite(w)
     if gap_history:
         return w, float(gap) / n, int(n_iter), obj[:n_iter].copy(), gaps[:n_iter].copy()
     return w, float(gap) / n, int(n_iter), obj[:n_iter].copy()
@@ -681,16 +690,8 @@ def cd_gram_path(
                          bool(positive), True, max_iter, n, coefs, out_iter, out_gap,
                          out_flag)  # fmt: skip
     for i in np.flatnonzero(out_flag == 2):
-        msg = _MESSAGE_CONV + f" Duality gap: {out_gap[i]:.6e}, tolerance: {tol_abs:.3e}"
-        if alpha[i] < np.finfo(np.float64).eps:
-            msg += "\n" + _MESSAGE_RIDGE
-        warnings.warn(msg, _convergence_warning(), stacklevel=3)
-    if not np.isfinite(coefs).all():
-        raise ValueError(
-            "Coordinate descent iterations resulted in non-finite parameter"
-            " values. The input data may contain large values and need to"
-            " be preprocessed."
-        )
+        _warn_not_converged(out_gap[i], tol_abs, alpha[i], stacklevel=4)
+    _check_finite(coefs)
     return coefs.T, out_gap / n, [int(i) for i in out_iter]
 
 
