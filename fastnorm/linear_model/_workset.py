@@ -170,18 +170,24 @@ class _Prepared:
             self._colstats_xtv0(data, fit_intercept, sw, colsum, colsq)
         else:
             _run(kern, self.size, self.Xk, sw, data.rpb, colsum, colsq)
+        self.n = data.y_moments()[0]  # sum(sw): the same for every target
+        self._moments(colsum, colsq, owner, X)
+        self._target(data)
+
+    def _moments(self, colsum, colsq, owner, X) -> None:
+        """The centring ``xoff`` and the centred squared norms ``L`` from the column sums of
+        X (and of its squares); a non-finite X raises scikit-learn's message (numpy's for
+        the path functions, ``owner`` None)."""
         if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
-            if owner is None:  # a path function: numpy's message
+            if owner is None:
                 raise ValueError("Input X contains NaN or infinity.")
             check_all_finite(owner, X)
-        n = self.n = data.y_moments()[0]  # sum(sw): the same for every target
-        if fit_intercept:
-            self.xoff = colsum / n
-            self.L = np.maximum(colsq - n * self.xoff * self.xoff, 0.0)
+        if self.fit_intercept:
+            self.xoff = colsum / self.n
+            self.L = np.maximum(colsq - self.n * self.xoff * self.xoff, 0.0)
         else:
-            self.xoff = np.zeros(p)
+            self.xoff = np.zeros(self.p)
             self.L = colsq
-        self._target(data)
 
     def _colstats_xtv0(self, data, fit_intercept, sw, colsum, colsq) -> None:
         """The column moments and the first outer step's ``X^T W y_c`` (from zero
@@ -208,15 +214,9 @@ class _Prepared:
         colsum, colsq, raw = np.empty(p), np.empty(p), np.empty(p)
         v = np.ascontiguousarray(V[0], dtype=np.float64)
         _run(_kw.colstats_xtv_cols, self.size, self.Xk, self.data.sw, v, colsum, colsq, raw)
-        if not (np.all(np.isfinite(colsum)) and np.all(np.isfinite(colsq))):
-            check_all_finite(owner, X)
-        n = self.n
+        self._moments(colsum, colsq, owner, X)
         if self.fit_intercept:
-            self.xoff = colsum / n
-            self.L = np.maximum(colsq - n * self.xoff * self.xoff, 0.0)
             raw -= float(v.sum()) * self.xoff
-        else:
-            self.L = colsq
         return raw[None, :]
 
     def _target(self, data) -> None:
