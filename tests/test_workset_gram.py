@@ -220,3 +220,34 @@ def test_auto_rule_seeded(monkeypatch):
     assert Lasso(alpha=0.05).fit(np.asfortranarray(X), y).solver_ == "workset"
     assert Lasso(alpha=0.05).fit(X, y).solver_ == "gram"  # C order
     assert Lasso(alpha=0.05).fit(np.asfortranarray(X[:, :100]), y).solver_ == "gram"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("row", [0, 3001])
+def test_seeded_nonfinite_input_raises_sklearns_error(seed_path, bad, row, monkeypatch):
+    # the seeded fit defers the column moments (and their finiteness check) to its first
+    # full pass: a non-finite X still raises scikit-learn's error, inside or outside the
+    # rows of the subsample, and X is left as it was
+    from sklearn.linear_model import Lasso as SkLasso
+
+    from fastnorm.linear_model import Lasso
+
+    X, y = correlated(6000, 40, 0.6, seed=33)
+    X = np.asfortranarray(X)
+    X[row, 7] = bad
+    before = X.copy()
+    deferred = []
+    defer_xtv = _workset._Prepared._defer_xtv
+
+    def spy(self, V):
+        deferred.append(1)
+        return defer_xtv(self, V)
+
+    monkeypatch.setattr(_workset._Prepared, "_defer_xtv", spy)
+    with pytest.raises(ValueError) as ref:
+        SkLasso(alpha=0.01).fit(X, y)
+    with pytest.raises(ValueError) as ours:
+        Lasso(alpha=0.01, solver="workset").fit(X, y)
+    assert str(ours.value) == str(ref.value)
+    assert deferred  # the check ran in the deferred first pass
+    np.testing.assert_array_equal(X, before)
