@@ -36,6 +36,10 @@ from fastnorm._config import run
 from fastnorm._kernels import logistic as _kl
 from fastnorm._kernels import workset as _kw
 
+# elements of X below which the outer pass runs serially: the Lasso working set's bound (on
+# 2 shared cores a parallel region waits for a descheduled thread)
+from fastnorm.linear_model._workset import WS_PARALLEL_MIN
+
 __all__ = ["AUTO_MIN_SIZE", "workset_binary"]
 
 #: First working-set size (skglm's ProxNewton starts at 10, celer at 100).
@@ -50,9 +54,6 @@ WS_CD_SWEEPS = 10
 #: The inner solve goes to ``tol`` once every feature outside the last set has
 #: ``|grad_j| < WS_SETTLED * l1`` (strictly inside its constraint: the set has settled).
 WS_SETTLED = 0.99
-#: Elements of X below which the outer pass runs serially (the Lasso working set's choice:
-#: on 2 shared cores a parallel region waits for a descheduled thread, _workset.py).
-WS_PARALLEL_MIN = 1 << 24
 #: ``solver="auto"`` takes the working set for wide X (p > n) of more than this many
 #: elements (binary, with an L1 part): below it the one-call compiled accelerated gradient
 #: (``"stream"``) was faster at benchopt's small lambdas (200 x 500, bench/README.md).
