@@ -113,6 +113,16 @@ class Kernel:
         """Call the serial build (convenient in tests and for tiny inputs)."""
         return self.serial(*args)
 
+    def prepare(self, *args: Any) -> None:
+        """Compile (or load from the disk cache) both builds for these arguments' types."""
+        sig = tuple(numba.typeof(a) for a in args)
+        self.serial.compile(sig)
+        self.parallel.compile(sig)
+
+    def compiled(self) -> int:
+        """How many argument-type signatures the two builds hold (grows when a call compiles)."""
+        return len(self.serial.overloads) + len(self.parallel.overloads)
+
 
 def _clone(fn: Callable[..., Any], suffix: str) -> Any:
     """A copy of ``fn`` under another qualified name.
