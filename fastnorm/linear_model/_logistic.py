@@ -440,7 +440,8 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
         ls, GW, gB, Z, P = _multi_pass(X, W, B, yi, sw)
         GW /= S
         gB /= S
-        obj = ls / S + sum(pen.value(w) for w in W)
+        pv = np.array([pen.value(w) for w in W])  # each class's penalty, kept up to date
+        obj = ls / S + float(pv.sum())
         viol = _violation(pen, W, GW, gB, fit_intercept)
         if not np.isfinite(viol) or viol <= tol:
             it -= 1
@@ -471,8 +472,8 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
                 d = v - wv
             if not np.any(d):
                 continue
-            delta = float(g @ d) + pen.value(v[:p]) - pen.value(W[k])
-            pen_rest = sum(pen.value(W[j]) for j in range(K) if j != k)
+            delta = float(g @ d) + pen.value(v[:p]) - pv[k]
+            pen_rest = float(pv.sum() - pv[k])
             t = 1.0
             ok = abs(delta) <= _FLAT * abs(obj)  # as in _newton_binary
             wt = W[k] + d[:p]
@@ -490,7 +491,8 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
             B[k] += t * d[p]
             Z[:, k] += t * xd
             ls = _kl.multi_stats(Z, yi, sw, P)
-            obj = ls / S + sum(pen.value(w) for w in W)
+            pv[k] = pen.value(W[k])
+            obj = ls / S + float(pv.sum())
             fresh = False
         if l1 == 0.0 or l2 == 0.0:
             # the softmax is invariant to W_k -> W_k - c for all k: the c minimising the
