@@ -91,7 +91,7 @@ _LBFGS_MIN = 1 << 20
 #: ... for at most this many full iterations, then Newton from where it stopped.
 _AUTO_LBFGS_ITERS = 50
 #: The fused multinomial pass (``_multi_pass``) runs serially below this many multiply-adds
-#: (~2 ms on one core): at 5000 x 50, K = 3 (1.5e6) the serial pass takes 0.34 ms while one
+#: (~1 ms on one core): at 5000 x 50, K = 3 (1.5e6) the serial pass takes 0.34 ms while one
 #: parallel launch on the shared 2-core machine took 160-170 ms (the region waits for a
 #: descheduled thread), and ``_Pace`` re-measures the slower build every 16 calls.
 _MULTI_PARALLEL_MIN = 1 << 22
