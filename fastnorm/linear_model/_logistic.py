@@ -56,6 +56,7 @@ import numpy as np
 
 from fastnorm._config import PARALLEL_MIN, run
 from fastnorm._kernels import logistic as _kl
+from fastnorm._kernels import multinomial as _km
 from fastnorm.linear_model._gram import _aug_gram
 from fastnorm.linear_model._logistic_sgd import sgd_multinomial
 from fastnorm.linear_model._logistic_steps import prox_grad, sgd_epochs, sgd_steps
@@ -89,6 +90,11 @@ _BACKTRACK = 0.5
 _LBFGS_MIN = 1 << 20
 #: ... for at most this many full iterations, then Newton from where it stopped.
 _AUTO_LBFGS_ITERS = 50
+#: The fused multinomial pass (``_multi_pass``) runs serially below this many multiply-adds
+#: (~1 ms on one core): at 5000 x 50, K = 3 (1.5e6) the serial pass takes 0.34 ms while one
+#: parallel launch on the shared 2-core machine took 160-170 ms (the region waits for a
+#: descheduled thread), and ``_Pace`` re-measures the slower build every 16 calls.
+_MULTI_PARALLEL_MIN = 1 << 22
 #: A model decrease below this fraction of the objective is under its rounding error.
 _FLAT = 1e-14
 #: Binary Newton solves with ``n (p + 1)^2`` at most this (a Gram build of ~2 ms) run as one
@@ -134,10 +140,10 @@ class _Pace:
     hold the cores its end-of-region barrier waits for a descheduled thread: at 100000 x 400
     with two busy neighbours the fused pass took 190-290 ms parallel against 50 ms serial
     (bench/README.md).  So each kernel keeps a running time per element of both builds
-    (each measured once, then the slower one re-measured every ``PROBE`` calls) and runs
-    the faster.  The two builds do the same arithmetic in the same order (fixed row groups,
-    partials added serially; a test checks them bit for bit), so the choice never changes a
-    result, only its time.
+    (each measured once, then the slower one re-measured every ``PROBE`` calls times its
+    slowdown) and runs the faster.  The two builds do the same arithmetic in the same order
+    (fixed row groups, partials added serially; a test checks them bit for bit), so the
+    choice never changes a result, only its time.
     """
 
     PROBE = 16
@@ -156,7 +162,12 @@ class _Pace:
         if par is None or ser is None:
             mode = par is None
         else:
-            mode = (par <= ser) != (self.calls % self.PROBE == 0)
+            # the slower build is re-measured every PROBE calls times its slowdown, so the
+            # probes cost at most ~1/PROBE of the run (busy cores made the parallel fused
+            # multinomial pass 170x slower: probing every 16 calls tripled a fit's time)
+            slow = max(par, ser) / max(min(par, ser), 1e-18)
+            every = self.PROBE * min(max(1, round(slow)), 1 << 20)
+            mode = (par <= ser) != (self.calls % every == 0)
         built = k.compiled()
         t0 = time.perf_counter()
         out = run(k, size, *args) if mode else k.serial(*args)
@@ -182,18 +193,30 @@ def _matvec(X, w, b):
     return out
 
 
-def _matmat(X, W, B):
-    out = np.empty((X.shape[0], W.shape[0]))
-    G = _groups(X.shape[0])
-    _call(_kl.matmat_rows, X.size * W.shape[0], G, X, W, B, G, out)
-    return out
-
-
 def _rmatvec(X, r):
     out = np.empty(X.shape[1])
     G = _groups(X.shape[0])
     _call(_kl.rmatvec_rows, X.size, G, X, r, G, out)
     return out
+
+
+def _multi_pass(X, W, B, yi, sw, grad=True):
+    """The fused multinomial pass (one read of X): ``(loss, GW, gB, Z, P)``, raw sums (not
+    divided by S), margins and softmax; ``GW``, ``gB`` zero when not ``grad``."""
+    n, p = X.shape
+    K = W.shape[0]
+    G = _groups(n)
+    GW = np.empty((K, p))
+    gB = np.empty(K)
+    Z = np.empty((n, K))
+    P = np.empty((n, K))
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    B = np.ascontiguousarray(B, dtype=np.float64)
+    work = X.size * K * (2 if grad else 1)  # multiply-adds: the gradient doubles them
+    k = _km.multi_fused_rows
+    args = (X, W, B, yi, sw, grad, G, GW, gB, Z, P)
+    ls = k.serial(*args) if work < _MULTI_PARALLEL_MIN else _call(k, work, G, *args)
+    return ls, GW, gB, Z, P
 
 
 def _weighted_gram(X, h):
@@ -210,6 +233,8 @@ def _auto_solver(n: int, p: int, C: float, l1_ratio: float, binary: bool) -> str
     """``solver="auto"``'s choice, by measured cost (bench/README.md): the fit's and
     :func:`fastnorm.linear_model.logistic_path`'s (per C)."""
     smooth = l1_ratio == 0 or math.isinf(C)
+    if not binary:
+        return _auto_multi(n, p, smooth)
     if p > n:
         # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
         # while the accelerated gradient converges in a few cheap passes; with an L1 part
@@ -223,16 +248,36 @@ def _auto_solver(n: int, p: int, C: float, l1_ratio: float, binary: bool) -> str
     return "newton"
 
 
+def _auto_multi(n: int, p: int, smooth: bool) -> str:
+    """``solver="auto"``'s multinomial choice (bench/README.md, "Multinomial logistic
+    speed"): a smooth penalty takes L-BFGS on every shape: each evaluation is one fused pass
+    (``_multi_pass``), and the block Newton solver builds K Gram matrices per step (at 5000 x
+    50, K = 3: 149 ms against 9 ms).  L-BFGS is capped at ``_AUTO_LBFGS_ITERS`` iterations
+    before Newton takes over, which serves the badly scaled small problems (iris, digits)
+    where L-BFGS crawls.  With an L1 part, the accelerated proximal gradient on the same
+    fused pass, except on tiny X (``n (p + 1)^2 <= _SMALL_NEWTON``: iris) where Newton's
+    few steps win: the block Newton steps crawl along the classes' shared direction when
+    the penalty has both parts (5000 x 50, K = 3, elastic net: 46 steps, 796 ms against
+    88 ms) and their K Gram builds cost more than the passes (2000 x 500, K = 4, L1: 1.9 s
+    against 96 ms)."""
+    if smooth:
+        return "lbfgs"
+    return "newton" if n * (p + 1) ** 2 <= _SMALL_NEWTON else "stream"
+
+
 class _Report:
     """Iteration bookkeeping shared by the solvers: verbose printing and the callback."""
 
     def __init__(self, verbose, callback, name):
         self.verbose, self.callback, self.name = verbose, callback, name
+        self.stopped = False  # the callback asked to stop
 
     def __call__(self, it, obj, viol) -> bool:
         if self.verbose:
             print(f"[{self.name}] iter {it}: objective {obj:.12g}, violation {viol:.3e}")
-        return bool(self.callback is not None and self.callback(it, obj, viol))
+        stop = bool(self.callback is not None and self.callback(it, obj, viol))
+        self.stopped = self.stopped or stop
+        return stop
 
 
 class _Curvature:
@@ -384,12 +429,6 @@ def _newton_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
     return w, b, max(it, 0), viol, stopped
 
 
-def _multi_grad(X, P, Yoh, sw, S):
-    R = (P - Yoh) * sw[:, None]
-    GW = np.stack([_rmatvec(X, np.ascontiguousarray(R[:, k])) for k in range(P.shape[1])]) / S
-    return GW, R.sum(axis=0) / S
-
-
 def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
     """Block (one class at a time) proximal Newton for the multinomial problem."""
     n, p = X.shape
@@ -397,25 +436,32 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
     l1, l2, _ = pen.lower()
     Yoh = np.zeros((n, K))
     Yoh[np.arange(n), yi] = 1.0
-    Z = _matmat(X, W, B)
-    P = np.empty((n, K))
-    obj = _kl.multi_stats(Z, yi, sw, P) / S + sum(pen.value(w) for w in W)
     viol = math.inf
     it = 0
     stopped = False
     use_gram = p <= GRAM_MAX_P
     curvs = [_Curvature(n, p, fit_intercept) for _ in range(K)]
     for it in range(1, max_iter + 1):
-        GW, gB = _multi_grad(X, P, Yoh, sw, S)
+        # one fused pass: fresh margins (no drift from the incremental updates), the
+        # softmax, the objective and every class's gradient
+        ls, GW, gB, Z, P = _multi_pass(X, W, B, yi, sw)
+        GW /= S
+        gB /= S
+        pv = np.array([pen.value(w) for w in W])  # each class's penalty, kept up to date
+        obj = ls / S + float(pv.sum())
         viol = _violation(pen, W, GW, gB, fit_intercept)
         if not np.isfinite(viol) or viol <= tol:
             it -= 1
             break
+        fresh = True  # P is still that of the pass: the first class's gradient is GW's row
         for k in range(K):
             pk = np.ascontiguousarray(P[:, k])
             rk = sw * (pk - Yoh[:, k])
             hs = sw * pk * (1.0 - pk) / S
-            g = np.append(_rmatvec(X, rk) / S, rk.sum() / S)
+            if fresh:
+                g = np.append(GW[k], gB[k])
+            else:
+                g = np.append(_rmatvec(X, rk) / S, rk.sum() / S)
             wv = np.append(W[k], B[k])
             v = wv.copy()
             inner_tol = max(0.1 * viol, 0.1 * tol)
@@ -433,8 +479,8 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
                 d = v - wv
             if not np.any(d):
                 continue
-            delta = float(g @ d) + pen.value(v[:p]) - pen.value(W[k])
-            pen_rest = sum(pen.value(W[j]) for j in range(K) if j != k)
+            delta = float(g @ d) + pen.value(v[:p]) - pv[k]
+            pen_rest = float(pv.sum() - pv[k])
             t = 1.0
             ok = abs(delta) <= _FLAT * abs(obj)  # as in _newton_binary
             wt = W[k] + d[:p]
@@ -451,21 +497,24 @@ def _newton_multi(X, yi, sw, S, pen, fit_intercept, W, B, max_iter, tol, report)
             W[k] = wt
             B[k] += t * d[p]
             Z[:, k] += t * xd
-            obj = _kl.multi_stats(Z, yi, sw, P) / S + sum(pen.value(w) for w in W)
+            ls = _kl.multi_stats(Z, yi, sw, P)
+            pv[k] = pen.value(W[k])
+            obj = ls / S + float(pv.sum())
+            fresh = False
         if l1 == 0.0 or l2 == 0.0:
             # the softmax is invariant to W_k -> W_k - c for all k: the c minimising the
             # penalty (the mean for L2, a median for L1) lowers F at no loss change and
-            # removes the direction block steps are slowest along
+            # removes the direction block steps are slowest along (the next pass
+            # recomputes the margins)
             c = W.mean(axis=0) if l1 == 0.0 else np.median(W, axis=0)
             W -= c
-            Z -= _matvec(X, c, 0.0)[:, None]
-            obj = _kl.multi_stats(Z, yi, sw, P) / S + sum(pen.value(w) for w in W)
+            obj = ls / S + sum(pen.value(w) for w in W)
         if report(it, obj, viol):
             stopped = True
             break
     else:
-        GW, gB = _multi_grad(X, P, Yoh, sw, S)
-        viol = _violation(pen, W, GW, gB, fit_intercept)
+        _, GW, gB, _, _ = _multi_pass(X, W, B, yi, sw)
+        viol = _violation(pen, W, GW / S, gB / S, fit_intercept)
     return W, B, max(it, 0), viol, stopped
 
 
@@ -487,13 +536,10 @@ def _loss_grad(X, yi, Yoh, sw, S, W, B, need_grad=True):
         if not need_grad:
             return loss, None, None
         return loss, (_rmatvec(X, r) / S)[None], np.array([r.sum() / S])
-    Z = _matmat(X, W, B)
-    P = np.empty_like(Z)
-    loss = _kl.multi_stats(Z, yi, sw, P) / S
+    ls, GW, gB, _, _ = _multi_pass(X, W, B, yi, sw, need_grad)
     if not need_grad:
-        return loss, None, None
-    GW, gB = _multi_grad(X, P, Yoh, sw, S)
-    return loss, GW, gB
+        return ls / S, None, None
+    return ls / S, GW / S, gB / S
 
 
 def _fista(X, yi, Yoh, sw, S, pen, fit_intercept, W, B, max_iter, tol, report):
@@ -865,7 +911,9 @@ def _run_solver(solver, auto, X, yi, sw, S, pen, fi, W, B, max_iter, tol, report
         W, B, it, viol, stopped = (_fista if solver == "stream" else _lbfgs)(
             X, yi, Yoh, sw, S, pen, fi, W, B, cap, tol, report
         )
-        if falls_back(it, viol, stopped):
+        # multinomial: also when L-BFGS stopped on a flat objective (scipy's ftol) above
+        # tol, as it does near 1e-10, where Newton still converges (iris: 5e-9 after 500)
+        if falls_back(it, viol, stopped and (report.stopped or solver != "lbfgs")):
             W, B, it2, viol, stopped = _newton_multi(X, yi, sw, S, pen, fi, W, B,
                                                      max_iter - it, tol, report)  # fmt: skip
             it += it2
@@ -910,10 +958,13 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         ``"sgd"``: proximal per-sample SGD (softmax gradient for multinomial; approximate).
         ``"workset"``: working sets for wide X (binary, with an L1 part; otherwise the
         ``"auto"`` choice): proximal Newton on the support and the most violating features,
-        one pass over X per outer step.  ``"auto"``: ``"workset"`` when n_features >
-        n_samples for a binary problem with an L1 part on X of more than 2**17 elements,
+        one pass over X per outer step.  ``"auto"``, binary: ``"workset"`` when n_features >
+        n_samples for a problem with an L1 part on X of more than 2**17 elements,
         ``"stream"`` for other wide X; else ``"lbfgs"`` for an L2 (or no)
-        penalty on X of 2**20 elements or more; else ``"newton"``.
+        penalty on X of 2**20 elements or more; else ``"newton"``.  Multinomial:
+        ``"lbfgs"`` for an L2 (or no) penalty; with an L1 part ``"newton"`` when
+        n_samples * (n_features + 1)**2 <= 2**22, else ``"stream"``.  Auto's L-BFGS hands
+        over to Newton after 50 iterations or when it stalls above ``tol``.
     max_iter : int, default=100
         Outer iterations (Newton steps, gradient steps, or SGD epochs).
     verbose : int, default=0
