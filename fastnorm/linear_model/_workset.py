@@ -379,7 +379,7 @@ class _WsGram:
 
     def block(self, S, rows, off, q, ws, yq):
         """``(Q, qy)``: the working set's Gram matrix (m, m) and its columns' products with
-        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_ws``)."""
+        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_block``)."""
         m = ws.shape[0]
         s = self.slot[ws]
         new = s < 0
@@ -423,11 +423,9 @@ class _WsGram:
             out = np.empty((ma, rc.shape[0]))
             # the size the parallel threshold reads: multiply-adds per 4 (a pass reads 4
             # bytes of float32 per multiply-add): a compute-bound block of tens of ms
-            _run(_kw.gram_ws, ma * rc.shape[0] * n // 4, S, rc, ma, off, q, yq, n_groups, chunk,
-                 out)  # fmt: skip
-            sq = out[:na, :na]
-            t = np.arange(na) // 4  # tiles below the square's diagonal were skipped
-            sq = np.where(t[None, :] >= t[:, None], sq, sq.T)
+            _run(_kg.gram_block, ma * rc.shape[0] * n // 4, S, rc, ma, off, q, yq, n_groups,
+                 chunk, out)  # fmt: skip
+            sq = out[:na, :na]  # symmetric (gram_block mirrors it)
             si, so = s[ia], s[oth]
             self.G[np.ix_(si, si)] = sq
             self.G[np.ix_(si, so)] = out[:na, ma : ma + no]
