@@ -9,7 +9,7 @@ import pytest
 
 from fastnorm._config import SIMD_WIDTH, TILE_MR
 from fastnorm._kernels import gram as _kg
-from fastnorm._simd import _outer_tile_py
+from fastnorm._simd import _make_outer_py
 
 
 def test_outer_tile_matches_numpy_and_its_twin():
@@ -26,7 +26,7 @@ def test_outer_tile_matches_numpy_and_its_twin():
         Q[r0 : r0 + m, i0 : i0 + TILE_MR].T @ P[r0 : r0 + m, k0 : k0 + nr]
     )
     A = A0.copy()
-    _outer_tile_py(Q, P, r0, m, i0, k0, A)
+    _make_outer_py(2)(Q, P, r0, m, i0, k0, A)
     np.testing.assert_allclose(A, ref, rtol=1e-13, atol=1e-13)
     # through a Gram block kernel: ma, mc not multiples of the tile, n not of the chunk
     n, p = 1003, 23

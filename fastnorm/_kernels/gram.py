@@ -40,7 +40,7 @@ from fastnorm._kernels.penalty import (
     enet_value,
     uses_helpers,
 )
-from fastnorm._simd import outer_tile
+from fastnorm._simd import outer_tile, outer_tile1
 
 
 def gram_rows(pp: int) -> int:
@@ -136,8 +136,8 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
     n, p = X.shape
     ky = y.shape[1]
     pp = out.shape[0]
-    NR = 2 * SIMD_WIDTH
-    ppc = (pp + NR - 1) // NR * NR  # P's columns (tiles of NR)
+    W = SIMD_WIDTH
+    ppc = (pp + W - 1) // W * W  # P's columns
     ppr = (pp + TILE_MR - 1) // TILE_MR * TILE_MR  # accumulator rows (tiles of TILE_MR)
     y_hi = p + ky
     n_blocks = (n + R - 1) // R
@@ -202,10 +202,18 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
             for r0 in range(0, m, GRAM_KC):
                 mr = min(GRAM_KC, m - r0)
                 for i0 in range(0, ppr, TILE_MR):
-                    for k0 in range(i0 // NR * NR, ppc, NR):
-                        if k0 >= i0 + TILE_MR and i0 >= p and k0 >= p and k0 + NR <= y_hi:
-                            continue  # target x target, off the diagonal: not needed
-                        outer_tile(Q, P, r0, mr, i0, k0, A)
+                    k0 = i0 // W * W  # tiles from the diagonal on, the last one maybe half
+                    while k0 < ppc:
+                        nr = 2 * W if k0 + 2 * W <= ppc else W
+                        # target x target, off the diagonal: not needed
+                        skip = k0 >= i0 + TILE_MR and i0 >= p and k0 >= p and k0 + nr <= y_hi
+                        if skip:
+                            pass
+                        elif nr == W:
+                            outer_tile1(Q, P, r0, mr, i0, k0, A)
+                        else:
+                            outer_tile(Q, P, r0, mr, i0, k0, A)
+                        k0 += nr
     for g in range(n_groups):  # fixed order: identical result whatever the thread count
         for i in range(pp):
             for k in range(i, pp):
@@ -289,8 +297,8 @@ def gram_block(S, rc, ma, off, q, yq, n_groups, chunk, out):
     depend on the thread count."""
     n = S.shape[1]
     mc = rc.shape[0]
-    NR = 2 * SIMD_WIDTH
-    mcp = (mc + NR - 1) // NR * NR
+    W = SIMD_WIDTH
+    mcp = (mc + W - 1) // W * W
     mar = (ma + TILE_MR - 1) // TILE_MR * TILE_MR
     has_q = q.shape[0] == n
     n_chunks = (n + chunk - 1) // chunk
@@ -309,8 +317,14 @@ def gram_block(S, rc, ma, off, q, yq, n_groups, chunk, out):
             for r0 in range(0, m, GRAM_KC):
                 mr = min(GRAM_KC, m - r0)
                 for i0 in range(0, mar, TILE_MR):
-                    for k0 in range(i0 // NR * NR, mcp, NR):
-                        outer_tile(P, P, r0, mr, i0, k0, A)
+                    k0 = i0 // W * W  # tiles from the diagonal on, the last one maybe half
+                    while k0 < mcp:
+                        if k0 + 2 * W <= mcp:
+                            outer_tile(P, P, r0, mr, i0, k0, A)
+                            k0 += 2 * W
+                        else:
+                            outer_tile1(P, P, r0, mr, i0, k0, A)
+                            k0 += W
     for i in range(ma):
         for k in range(mc):
             out[i, k] = 0.0
@@ -700,6 +714,19 @@ def gram_aug_batch(
         for i in range(pp):
             for j in range(i):
                 S[i, j] = S[j, i]
+
+
+@kernel
+def gram_aug_blocks(X, los, b, y, sw, weighted, fortran, shifts, y_shifts, n_groups, R, out):
+    """``out[g]`` (zeros, (pp, pp)) gets the serial Gram pass of the rows ``los[g] ..
+    los[g] + b`` of X and ``y`` (n, 1), with the weights ``sw[g]`` (read when ``weighted``)
+    and the shift ``shifts[g]``/``y_shifts[g]``: the row blocks of a seeded tall fit's
+    subsample, one block per task (each block's sums those of its own serial pass, whatever
+    the thread count)."""
+    for g in prange(los.shape[0]):
+        lo = los[g]
+        _gram_aug_serial(X[lo : lo + b], y[lo : lo + b], sw[g], weighted, fortran, shifts[g],
+                         y_shifts[g : g + 1], n_groups, R, out[g])  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
