@@ -44,10 +44,12 @@ from fastnorm._simd import outer_tile, outer_tile1
 
 
 def gram_rows(pp: int) -> int:
-    """Rows per block of the Gram pass for an augmented width ``pp``: long enough to amortise
-    the 16 horizontal reductions of each 4 x 4 tile, short enough that the transposed block
-    (pp x R float64) stays in L2.  Measured serially (GFMA/s, 2-core dev machine): p=50 R=64
-    11.3 (R=256 7.2); p=200 R=256 15.7 (R=64 14.3); p=800 R=128 18.4 (R=64 16.6, R=256 16.8).
+    """Rows per block of the Gram pass for an augmented width ``pp``: short enough that the
+    block (R x pp float64, and its weighted copy) stays in L2, long enough for a few
+    ``GRAM_KC`` slices per load.  Chosen for the former 4 x 4 dot-product tile (serial GFMA/s
+    on the 2-core dev machine: p=50 R=64 11.3, R=256 7.2; p=200 R=256 15.7, R=64 14.3; p=800
+    R=128 18.4, R=64 16.6, R=256 16.8) and kept: the pass's fits were as fast with R=512 at
+    p=200 (bench/README.md, "200,000 x 200, continued").
     """
     if pp <= 96:
         return 64
