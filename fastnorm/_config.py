@@ -29,10 +29,13 @@ __all__ = [
     "COLW",
     "FASTMATH",
     "FLOAT_MAX",
+    "GRAM_KC",
     "GRAM_PARALLEL_MIN",
     "MIN_ROWS",
     "PARALLEL_MIN",
     "POW2_SCALE_MAX_P",
+    "SIMD_WIDTH",
+    "TILE_MR",
     "TINY",
     "get_num_threads",
     "helper",
@@ -88,6 +91,34 @@ WS_DUAL_MAX_COEF = 1e4
 #: ``reassoc`` is what lets LLVM vectorise float reductions; we never pass ``nnan``/``ninf``
 #: so NaN and inf propagate exactly as in numpy.
 FASTMATH = frozenset({"reassoc", "contract"})
+
+
+def _simd_width() -> int:
+    """Doubles per vector of the explicit SIMD code (:mod:`fastnorm._simd`): 8 where the CPU
+    numba compiles for has AVX-512 (numba's host CPU, unless NUMBA_CPU_NAME names another),
+    else 4 (two 128-bit halves on SSE2, one 256-bit register on AVX2)."""
+    if numba.config.CPU_NAME is not None:
+        feats = numba.config.CPU_FEATURES or ""
+        return 8 if "+avx512f" in feats else 4
+    try:
+        import llvmlite.binding as ll
+
+        ll.initialize_native_target()
+        return 8 if ll.get_host_cpu_features().get("avx512f", False) else 4
+    except Exception:  # pragma: no cover - no host feature query
+        return 4
+
+
+SIMD_WIDTH = _simd_width()
+
+#: Rows of the outer-product Gram tile (:func:`fastnorm._simd.outer_tile`, ``2 * SIMD_WIDTH``
+#: columns): ``2 * TILE_MR`` vector accumulators, 16 of the 32 AVX-512 registers (8 of the 16
+#: AVX2 ones), the rest for the row's two vectors and its broadcasts.
+TILE_MR = 8 if SIMD_WIDTH == 8 else 4
+
+#: Rows of a Gram build's buffer that the register tiles sweep at a time: an L1-sized slice
+#: (32 rows x 96 columns: 24 KiB), the tile's accumulators loaded and stored once per slice.
+GRAM_KC = 32
 
 #: Set FASTNORM_NO_CACHE=1 to disable numba's on-disk cache (e.g. when profiling compiles).
 CACHE = os.environ.get("FASTNORM_NO_CACHE", "") in ("", "0")

@@ -5,23 +5,22 @@ No validation here (see :mod:`fastnorm.linear_model._gram`).
 
 Gram pass (``_gram_aug_rows``)
 ------------------------------
-The kernel forms, for every block of ``GRAM_ROWS`` rows, a float64 buffer ``Bt`` holding the
-block *transposed* and *shifted*: rows ``0..p-1`` are ``X[:, j] - shift[j]``, row ``p`` is
-``y - y_shift``, row ``p + 1`` is all ones, further rows (padding to a multiple of 4) are zero.
-(``GRAM_ROWS`` = ``R``, chosen by :func:`gram_rows` from the width.)
-``Wt`` is ``Bt`` with each column scaled by the sample weight.  The upper triangle of
-``S += Wt @ Bt.T`` then holds, in one rank-``GRAM_ROWS`` update, the shifted Gram matrix, the
-shifted X^T W y, the weighted column sums, sum w (y - y_shift)^2, sum w (y - y_shift) and
-sum w: everything the solvers need, from one read of X (C, F or any strides, float32 or
-float64; the buffer converts to float64).  Shifting by a value close to the mean (the wrapper
-passes a median of the first rows) keeps the later correction ``S - n d d^T`` well
-conditioned, without centring or copying X.
+The kernel loads every block of ``GRAM_ROWS`` rows into a float64 buffer ``P`` of rows x
+columns, *shifted*: columns ``0..p-1`` are ``X[:, j] - shift[j]``, column ``p`` is
+``y - y_shift``, column ``p + 1`` is all ones, further columns (padding to the tile width)
+are zero.  (``GRAM_ROWS`` = ``R``, chosen by :func:`gram_rows` from the width.)  ``Q`` is
+``P`` with each row scaled by the sample weight.  The upper triangle of ``S += Q.T @ P``
+then holds, in one rank-``GRAM_ROWS`` update, the shifted Gram matrix, the shifted X^T W y,
+the weighted column sums, sum w (y - y_shift)^2, sum w (y - y_shift) and sum w: everything
+the solvers need, from one read of X (C, F or any strides, float32 or float64; the buffer
+converts to float64).  Shifting by a value close to the mean (the wrapper passes a median of
+the first rows) keeps the later correction ``S - n d d^T`` well conditioned, without centring
+or copying X.
 
-The update uses 4 x 4 register blocks (16 scalar accumulators, vectorised along the rows by
-LLVM under ``reassoc``).  Measured on 2 cores, X 200,000 x 200 float64: 0.12 s, against
-0.11 s for OpenBLAS ``X.T @ X`` (SYRK, no shift, no weights, no X^T y, float32 summed in
-float32) and 0.16 s for a NumPy loop over shifted blocks; so the numba pass is as fast as
-BLAS while doing the whole job deterministically (see _gram.py for the numbers of a run).
+The update is BLAS's outer-product register tile (:func:`fastnorm._simd.outer_tile`:
+``TILE_MR`` rows x ``2 * SIMD_WIDTH`` columns of vector accumulators over ``GRAM_KC`` rows
+of ``P`` at a time, an L1-sized slice).  It replaced 4 x 4 dot-product tiles that LLVM
+vectorised on 256-bit registers only (bench/README.md, "200,000 x 200, continued").
 
 Parallelism: ``n_groups`` is fixed by the wrapper from n and p only (never the thread count);
 each group owns a private ``(pp, pp)`` accumulator; groups are summed in a fixed order.
@@ -32,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from fastnorm._config import helper, kernel
+from fastnorm._config import GRAM_KC, SIMD_WIDTH, TILE_MR, helper, kernel
 from fastnorm._kernels.penalty import (
     block_shrink,
     cd_solve,
@@ -41,13 +40,16 @@ from fastnorm._kernels.penalty import (
     enet_value,
     uses_helpers,
 )
+from fastnorm._simd import outer_tile, outer_tile1
 
 
 def gram_rows(pp: int) -> int:
-    """Rows per block of the Gram pass for an augmented width ``pp``: long enough to amortise
-    the 16 horizontal reductions of each 4 x 4 tile, short enough that the transposed block
-    (pp x R float64) stays in L2.  Measured serially (GFMA/s, 2-core dev machine): p=50 R=64
-    11.3 (R=256 7.2); p=200 R=256 15.7 (R=64 14.3); p=800 R=128 18.4 (R=64 16.6, R=256 16.8).
+    """Rows per block of the Gram pass for an augmented width ``pp``: short enough that the
+    block (R x pp float64, and its weighted copy) stays in L2, long enough for a few
+    ``GRAM_KC`` slices per load.  Chosen for the former 4 x 4 dot-product tile (serial GFMA/s
+    on the 2-core dev machine: p=50 R=64 11.3, R=256 7.2; p=200 R=256 15.7, R=64 14.3; p=800
+    R=128 18.4, R=64 16.6, R=256 16.8) and kept: the pass's fits were as fast with R=512 at
+    p=200 (bench/README.md, "200,000 x 200, continued").
     """
     if pp <= 96:
         return 64
@@ -61,10 +63,10 @@ def gram_rows(pp: int) -> int:
 @helper
 def tile4x4(a, i0, b, k0, m, out, oi, ok):
     """``out[oi + u, ok + v] += sum_{r < m} a[i0 + u, r] * b[k0 + v, r]`` for u, v < 4: the
-    register tile of every Gram build (this pass, the working set's Gram block, the sampled
-    logistic Hessian).  Each pair of loaded rows feeds 16 independent sums, which LLVM
-    vectorises along ``r`` under ``reassoc``; a fixed order of operations, so the bits do
-    not depend on where it is called from."""
+    dot-product register tile of ``gram_ws`` and the sampled logistic Hessian (the Gram pass
+    and ``gram_block`` use :func:`fastnorm._simd.outer_tile`).  Each pair of loaded rows
+    feeds 16 independent sums, which LLVM vectorises along ``r`` under ``reassoc``; a fixed
+    order of operations, so the bits do not depend on where it is called from."""
     a0 = a[i0]
     a1 = a[i0 + 1]
     a2 = a[i0 + 2]
@@ -126,25 +128,29 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
 
     ``y`` is (n, k) (k targets, ``y_shift`` of length k): ``out`` is (pp, pp) float64 zeros
     with pp = p + k + 1 rounded up to a multiple of 4, rows ``p .. p+k-1`` the targets and row
-    ``p + k`` the ones.  Of the target x target block only the diagonal is computed (each
-    target's ``sum w (y - y_shift)^2``): the tiles off its diagonal are skipped, so k targets
-    cost about ``p k / 2`` more multiply-adds per row, not ``k^2 / 2``.  With k = 1 this is
-    the single-target pass, unchanged.
+    ``p + k`` the ones.  Of the target x target block only the diagonal is kept (each
+    target's ``sum w (y - y_shift)^2``; the rest is zero): the tiles wholly off its diagonal
+    are skipped, so k targets cost about ``p k / 2`` more multiply-adds per row, not
+    ``k^2 / 2``.  Every entry is one chain of fused multiply-adds over its row group's rows
+    (:func:`fastnorm._simd.outer_tile`), whichever tile holds it: each target's statistics
+    are bit-identical to its single-target pass.  With k = 1 this is the single-target pass.
     """
     n, p = X.shape
     ky = y.shape[1]
     pp = out.shape[0]
-    y_lo = p // 4 * 4  # first tile that holds a target row
-    ones_tile = (p + ky) // 4 * 4  # the tile that holds the ones row
+    W = SIMD_WIDTH
+    ppc = (pp + W - 1) // W * W  # P's columns
+    ppr = (pp + TILE_MR - 1) // TILE_MR * TILE_MR  # accumulator rows (tiles of TILE_MR)
+    y_hi = p + ky
     n_blocks = (n + R - 1) // R
     per = (n_blocks + n_groups - 1) // n_groups
-    acc = np.zeros((n_groups, pp, pp))
+    acc = np.zeros((n_groups, ppr, ppc))
     for g in prange(n_groups):
-        Bt = np.zeros((pp, R))
+        P = np.zeros((R, ppc))  # columns from p + k + 1 on stay zero
         if weighted:
-            Wt = np.zeros((pp, R))
+            Q = np.zeros((R, ppc))
         else:
-            Wt = Bt
+            Q = P
         A = acc[g]
         b_lo = g * per
         b_hi = min(n_blocks, b_lo + per)
@@ -152,71 +158,185 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
             lo = b * R
             hi = min(n, lo + R)
             m = hi - lo
-            # load (transposed, shifted, converted to float64)
+            # load the block's rows as P's rows (shifted, converted to float64)
             if fortran:
-                for j in range(p):
-                    col = X[lo:hi, j]
-                    bj = Bt[j]
-                    sj = shift[j]
+                j = 0
+                while j + 4 <= p:  # 4 columns at a time: 4 contiguous values per row of P
+                    c0 = X[lo:hi, j]
+                    c1 = X[lo:hi, j + 1]
+                    c2 = X[lo:hi, j + 2]
+                    c3 = X[lo:hi, j + 3]
+                    h0 = shift[j]
+                    h1 = shift[j + 1]
+                    h2 = shift[j + 2]
+                    h3 = shift[j + 3]
                     for r in range(m):
-                        bj[r] = col[r] - sj
+                        P[r, j] = c0[r] - h0
+                        P[r, j + 1] = c1[r] - h1
+                        P[r, j + 2] = c2[r] - h2
+                        P[r, j + 3] = c3[r] - h3
+                    j += 4
+                for jj in range(j, p):
+                    col = X[lo:hi, jj]
+                    h = shift[jj]
+                    for r in range(m):
+                        P[r, jj] = col[r] - h
             else:
-                # blocked transpose: 8 rows at a time, so each Bt row gets a full cache line
-                # per write burst (row-by-row scattering cost 40% of the pass on 2 threads)
-                r = 0
-                while r + 8 <= m:
-                    x0 = X[lo + r]
-                    x1 = X[lo + r + 1]
-                    x2 = X[lo + r + 2]
-                    x3 = X[lo + r + 3]
-                    x4 = X[lo + r + 4]
-                    x5 = X[lo + r + 5]
-                    x6 = X[lo + r + 6]
-                    x7 = X[lo + r + 7]
-                    for j in range(p):
-                        sj = shift[j]
-                        bj = Bt[j]
-                        bj[r] = x0[j] - sj
-                        bj[r + 1] = x1[j] - sj
-                        bj[r + 2] = x2[j] - sj
-                        bj[r + 3] = x3[j] - sj
-                        bj[r + 4] = x4[j] - sj
-                        bj[r + 5] = x5[j] - sj
-                        bj[r + 6] = x6[j] - sj
-                        bj[r + 7] = x7[j] - sj
-                    r += 8
-                for rr in range(r, m):
-                    row = X[lo + rr]
-                    for j in range(p):
-                        Bt[j, rr] = row[j] - shift[j]
-            for r in range(m):  # row by row: y (n, k) is read in its C order
-                yr = y[lo + r]
-                for t in range(ky):
-                    Bt[p + t, r] = yr[t] - y_shift[t]
-            b1 = Bt[p + ky]
+                for r in range(m):
+                    row = X[lo + r]
+                    pr = P[r]
+                    for jj in range(p):
+                        pr[jj] = row[jj] - shift[jj]
             for r in range(m):
-                b1[r] = 1.0
-            if m < R:  # last block: zero the tail so it adds nothing
-                for j in range(pp):
-                    for r in range(m, R):
-                        Bt[j, r] = 0.0
+                yr = y[lo + r]
+                pr = P[r]
+                for t in range(ky):
+                    pr[p + t] = yr[t] - y_shift[t]
+                pr[y_hi] = 1.0
             if weighted:
-                ws = sw[lo:hi]
-                for j in range(pp):
-                    bj = Bt[j]
-                    wj = Wt[j]
-                    for r in range(m):
-                        wj[r] = bj[r] * ws[r]
-                    for r in range(m, R):
-                        wj[r] = 0.0
-            # upper triangle of Wt @ Bt.T, 4 x 4 register blocks
-            for j0 in range(0, pp, 4):
-                for k0 in range(j0, pp, 4):
-                    if j0 >= y_lo + 4 and k0 != j0 and k0 < ones_tile:
-                        continue  # target x target, off the diagonal: not needed
-                    tile4x4(Wt, j0, Bt, k0, R, A, j0, k0)
+                for r in range(m):
+                    wr = sw[lo + r]
+                    pr = P[r]
+                    qr = Q[r]
+                    for jj in range(ppc):
+                        qr[jj] = pr[jj] * wr
+            # upper tiles of Q^T P, GRAM_KC rows at a time (an L1-sized slice of the block)
+            for r0 in range(0, m, GRAM_KC):
+                mr = min(GRAM_KC, m - r0)
+                for i0 in range(0, ppr, TILE_MR):
+                    k0 = i0 // W * W  # tiles from the diagonal on, the last one maybe half
+                    while k0 < ppc:
+                        nr = 2 * W if k0 + 2 * W <= ppc else W
+                        # target x target, off the diagonal: not needed
+                        skip = k0 >= i0 + TILE_MR and i0 >= p and k0 >= p and k0 + nr <= y_hi
+                        if skip:
+                            pass
+                        elif nr == W:
+                            outer_tile1(Q, P, r0, mr, i0, k0, A)
+                        else:
+                            outer_tile(Q, P, r0, mr, i0, k0, A)
+                        k0 += nr
     for g in range(n_groups):  # fixed order: identical result whatever the thread count
-        out += acc[g]
+        for i in range(pp):
+            for k in range(i, pp):
+                out[i, k] += acc[g, i, k]
+    for i in range(p, y_hi):  # the target x target block: its diagonal only
+        for k in range(i + 1, y_hi):
+            out[i, k] = 0.0
+
+
+@helper(inline="never")
+def _load_set(S, rc, off, q, yq, has_q, lo, m, P):
+    """``P[r, k] = q * (S[rc[k], lo + r] - off[rc[k]])`` (``yq[lo + r]`` where ``rc[k] < 0``)
+    for ``r < m``: ``gram_block``'s chunk, loaded 4 columns at a time (each row of ``P`` gets
+    4 contiguous values per pass; column by column, every value was a store to another cache
+    line).  A separate function: inlined in the ``prange`` body, the parallel build gave wrong
+    values in the third of each 4 columns (tests/test_gram_tiles.py), the serial one right."""
+    mc = rc.shape[0]
+    hi = lo + m
+    k = 0
+    while k < mc:
+        j0 = rc[k]
+        four = k + 4 <= mc and j0 >= 0
+        if four:
+            j1 = rc[k + 1]
+            j2 = rc[k + 2]
+            j3 = rc[k + 3]
+            four = j1 >= 0 and j2 >= 0 and j3 >= 0
+        if four:
+            s0 = S[j0, lo:hi]
+            s1 = S[j1, lo:hi]
+            s2 = S[j2, lo:hi]
+            s3 = S[j3, lo:hi]
+            o0 = off[j0]
+            o1 = off[j1]
+            o2 = off[j2]
+            o3 = off[j3]
+            if has_q:
+                for r in range(m):
+                    qr = q[lo + r]
+                    P[r, k] = (np.float64(s0[r]) - o0) * qr
+                    P[r, k + 1] = (np.float64(s1[r]) - o1) * qr
+                    P[r, k + 2] = (np.float64(s2[r]) - o2) * qr
+                    P[r, k + 3] = (np.float64(s3[r]) - o3) * qr
+            else:
+                for r in range(m):
+                    P[r, k] = np.float64(s0[r]) - o0
+                    P[r, k + 1] = np.float64(s1[r]) - o1
+                    P[r, k + 2] = np.float64(s2[r]) - o2
+                    P[r, k + 3] = np.float64(s3[r]) - o3
+            k += 4
+            continue
+        if j0 < 0:
+            for r in range(m):
+                P[r, k] = yq[lo + r]
+        else:
+            src = S[j0]
+            o = off[j0]
+            if has_q:
+                for r in range(m):
+                    P[r, k] = (np.float64(src[lo + r]) - o) * q[lo + r]
+            else:
+                for r in range(m):
+                    P[r, k] = np.float64(src[lo + r]) - o
+        k += 1
+
+
+@kernel
+def gram_block(S, rc, ma, off, q, yq, n_groups, chunk, out):
+    """``out[i, k] = c_i . c_k`` (``i < ma``) with ``c_k = q * (S[rc[k]] - off[rc[k]])`` (``yq``
+    where ``rc[k] < 0``): the working set's Gram block of its new columns (the first ``ma`` of
+    ``rc``) against every column of the set and the weighted target.  ``S`` (m, n) holds
+    columns as rows: ``X.T`` of an F-ordered X (read in place, centred and weighted on the fly)
+    or a gathered block (``off`` zeros, ``q`` empty).  The square ``out[:, :ma]`` comes out
+    symmetric (its lower triangle copied from the upper one).
+
+    Each ``chunk`` of rows is loaded (float64, centred, weighted) into a private buffer of
+    rows x columns that stays in L2, then :func:`fastnorm._simd.outer_tile` accumulates the
+    upper tiles over ``GRAM_KC`` rows at a time (an L1-sized slice of it): BLAS's outer-product
+    form, whose accumulators stay in registers.  ``n_groups`` (fixed by the driver from n
+    only) row ranges with private partials summed in a fixed order: the result does not
+    depend on the thread count."""
+    n = S.shape[1]
+    mc = rc.shape[0]
+    W = SIMD_WIDTH
+    mcp = (mc + W - 1) // W * W
+    mar = (ma + TILE_MR - 1) // TILE_MR * TILE_MR
+    has_q = q.shape[0] == n
+    n_chunks = (n + chunk - 1) // chunk
+    per = (n_chunks + n_groups - 1) // n_groups
+    acc = np.zeros((n_groups, mar, mcp))
+    for g in prange(n_groups):
+        A = acc[g]
+        P = np.zeros((chunk, mcp))
+        c_lo = g * per
+        c_hi = min(n_chunks, c_lo + per)
+        for c in range(c_lo, c_hi):
+            lo = c * chunk
+            hi = min(n, lo + chunk)
+            m = hi - lo
+            _load_set(S, rc, off, q, yq, has_q, lo, m, P)
+            for r0 in range(0, m, GRAM_KC):
+                mr = min(GRAM_KC, m - r0)
+                for i0 in range(0, mar, TILE_MR):
+                    k0 = i0 // W * W  # tiles from the diagonal on, the last one maybe half
+                    while k0 < mcp:
+                        if k0 + 2 * W <= mcp:
+                            outer_tile(P, P, r0, mr, i0, k0, A)
+                            k0 += 2 * W
+                        else:
+                            outer_tile1(P, P, r0, mr, i0, k0, A)
+                            k0 += W
+    for i in range(ma):
+        for k in range(mc):
+            out[i, k] = 0.0
+    for g in range(n_groups):  # fixed order: identical whatever the thread count
+        for i in range(ma):
+            for k in range(mc):
+                out[i, k] += acc[g, i, k]
+    for i in range(ma):  # the square's lower triangle from its upper one
+        for k in range(i):
+            out[i, k] = out[k, i]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -596,6 +716,19 @@ def gram_aug_batch(
         for i in range(pp):
             for j in range(i):
                 S[i, j] = S[j, i]
+
+
+@kernel
+def gram_aug_blocks(X, los, b, y, sw, weighted, fortran, shifts, y_shifts, n_groups, R, out):
+    """``out[g]`` (zeros, (pp, pp)) gets the serial Gram pass of the rows ``los[g] ..
+    los[g] + b`` of X and ``y`` (n, 1), with the weights ``sw[g]`` (read when ``weighted``)
+    and the shift ``shifts[g]``/``y_shifts[g]``: the row blocks of a seeded tall fit's
+    subsample, one block per task (each block's sums those of its own serial pass, whatever
+    the thread count)."""
+    for g in prange(los.shape[0]):
+        lo = los[g]
+        _gram_aug_serial(X[lo : lo + b], y[lo : lo + b], sw[g], weighted, fortran, shifts[g],
+                         y_shifts[g : g + 1], n_groups, R, out[g])  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -379,7 +379,7 @@ class _WsGram:
 
     def block(self, S, rows, off, q, ws, yq):
         """``(Q, qy)``: the working set's Gram matrix (m, m) and its columns' products with
-        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_ws``)."""
+        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_block``)."""
         m = ws.shape[0]
         s = self.slot[ws]
         new = s < 0
@@ -423,11 +423,9 @@ class _WsGram:
             out = np.empty((ma, rc.shape[0]))
             # the size the parallel threshold reads: multiply-adds per 4 (a pass reads 4
             # bytes of float32 per multiply-add): a compute-bound block of tens of ms
-            _run(_kw.gram_ws, ma * rc.shape[0] * n // 4, S, rc, ma, off, q, yq, n_groups, chunk,
-                 out)  # fmt: skip
-            sq = out[:na, :na]
-            t = np.arange(na) // 4  # tiles below the square's diagonal were skipped
-            sq = np.where(t[None, :] >= t[:, None], sq, sq.T)
+            _run(_kg.gram_block, ma * rc.shape[0] * n // 4, S, rc, ma, off, q, yq, n_groups,
+                 chunk, out)  # fmt: skip
+            sq = out[:na, :na]  # symmetric (gram_block mirrors it)
             si, so = s[ia], s[oth]
             self.G[np.ix_(si, si)] = sq
             self.G[np.ix_(si, so)] = out[:na, ma : ma + no]
@@ -444,19 +442,18 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
     view ``X[::8]`` of F-ordered float64 X reads every cache line: 47 ms against 28 ms for
     the same rows in one block, 200000 x 200, one thread).  The blocks' centred statistics
     are merged about the overall weighted means (Chan's parallel update: no cancellation),
-    weights rescaled to sum to the subsample's rows as :func:`gram_stats` does."""
-    from fastnorm.linear_model._gram import gram_stats
+    weights rescaled to sum to the subsample's rows as :func:`gram_stats` does.  The blocks'
+    passes run in one parallel region (:func:`gram_stats_blocks`), each block serial."""
+    from fastnorm.linear_model._gram import gram_stats_blocks
 
     n = X.shape[0]
     parts = WS_SEED_PARTS
     b = max(1, n // (WS_SEED_STRIDE * parts))
     step = n // parts
-    sts = []
-    for i in range(parts):
-        rows = slice(i * step, i * step + b)
-        if sw is not None and not float(sw[rows].sum()) > 0.0:
-            continue  # a block of zero weights holds nothing (gram_stats refuses it)
-        sts.append(gram_stats(X[rows], y[rows], None if sw is None else sw[rows], fit_intercept))
+    los = np.arange(parts, dtype=np.int64) * step
+    if sw is not None:  # a block of zero weights holds nothing (gram_stats refuses it)
+        los = los[[float(sw[lo : lo + b].sum()) > 0.0 for lo in los]]
+    sts = gram_stats_blocks(X, y, sw, fit_intercept, los, b) if los.shape[0] else []
     if not sts:
         return None
     W = np.array([st.n / st.sw_scale for st in sts])  # each block's raw weight

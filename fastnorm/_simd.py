@@ -1,0 +1,137 @@
+"""Explicit SIMD for the Gram builds: ``outer_tile``, BLAS's register tile in numba.
+
+numba hands LLVM the host CPU, and on AVX-512 CPUs LLVM's loop vectoriser prefers 256-bit
+vectors (its ``prefer-256-bit`` tuning): the dot-product 4 x 4 tile of the Gram builds ran on
+ymm registers, and its horizontal sums and the 8 row loads per 16 multiply-adds kept it at
+14-18 GFMA/s per thread.  An explicit ``<SIMD_WIDTH x double>`` loop is lowered as written, so
+here the accumulators are ``SIMD_WIDTH``-wide vectors whatever the vectoriser prefers, and the
+tile is the outer-product form of BLAS kernels (numbers in bench/README.md, "200,000 x 200,
+continued").  This is a numba ``intrinsic`` (LLVM IR built at compile time), not ``njit``
+code, which is why it lives outside ``_kernels``; kernels call it like any helper.  The order
+of operations is fixed (one chain of fused multiply-adds per entry, in the order of the rows),
+so the result does not depend on the caller, the tile that holds an entry or the thread
+count.  Under ``NUMBA_DISABLE_JIT`` a numpy twin with the same contract replaces it.
+"""
+
+from __future__ import annotations
+
+import numba
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from fastnorm._config import SIMD_WIDTH, TILE_MR
+
+__all__ = ["outer_tile", "outer_tile1"]
+
+
+def _rows_ok(t) -> bool:
+    return isinstance(t, types.Array) and t.ndim == 2 and t.dtype == types.float64
+
+
+def _make_outer(NV: int):
+    """The intrinsic ``tile(Q, P, r0, m, i0, k0, A)``:
+    ``A[i0 + u, k0 + v] += sum_{r0 <= r < r0 + m} Q[r, i0 + u] * P[r, k0 + v]`` for
+    ``u < TILE_MR``, ``v < NV * SIMD_WIDTH``: the register tile of a Gram block in BLAS's
+    outer-product form.  ``P`` (rows x columns, C order) holds the rows of the data, so each
+    row brings ``NV`` contiguous vectors of ``P`` and ``TILE_MR`` broadcast scalars of ``Q``
+    (``P`` itself, or ``P`` with its rows weighted), and the ``TILE_MR x NV`` vector
+    accumulators stay in registers over the ``m`` rows (no horizontal sums).  ``A`` is
+    C-ordered; each entry is one chain of fused multiply-adds in the order of the rows."""
+
+    @intrinsic
+    def tile(typingctx, Q, P, r0, m, i0, k0, A):
+        if not all(_rows_ok(t) and t.layout == "C" for t in (Q, P, A)):
+            return None
+        if not all(isinstance(t, types.Integer) for t in (r0, m, i0, k0)):
+            return None
+        sig = types.none(Q, P, r0, m, i0, k0, A)
+        W = SIMD_WIDTH
+        MR = TILE_MR
+
+        def codegen(context, builder, sig, args):
+            Qv, Pv, r0v, mv, i0v, k0v, Av = args
+            i64 = ir.IntType(64)
+            i32 = ir.IntType(32)
+            dbl = ir.DoubleType()
+            vec = ir.VectorType(dbl, W)
+            r0v, mv, i0v, k0v = (
+                context.cast(builder, v, t, types.int64)
+                for v, t in zip((r0v, mv, i0v, k0v), sig.args[2:6], strict=True)
+            )
+            i8p = ir.IntType(8).as_pointer()
+            Qa = context.make_array(sig.args[0])(context, builder, Qv)
+            Pa = context.make_array(sig.args[1])(context, builder, Pv)
+            Aa = context.make_array(sig.args[6])(context, builder, Av)
+            sP = cgutils.unpack_tuple(builder, Pa.strides, 2)[0]
+            sQ = cgutils.unpack_tuple(builder, Qa.strides, 2)[0]
+            qbase = builder.bitcast(Qa.data, i8p)
+            sA = cgutils.unpack_tuple(builder, Aa.strides, 2)[0]
+            pbase = builder.bitcast(Pa.data, i8p)
+            abase = builder.bitcast(Aa.data, i8p)
+            c8 = ir.Constant(i64, 8)
+            fma = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(vec, [vec, vec, vec]), f"llvm.fma.v{W}f64"
+            )
+
+            def vptr(base, off):
+                return builder.bitcast(builder.gep(base, [off]), vec.as_pointer())
+
+            # the tile of A: row i0 + u, vectors at columns k0 and k0 + W
+            aptr = []
+            for u in range(MR):
+                row = builder.mul(builder.add(i0v, ir.Constant(i64, u)), sA)
+                for h in range(NV):
+                    col = builder.mul(builder.add(k0v, ir.Constant(i64, h * W)), c8)
+                    aptr.append(vptr(abase, builder.add(row, col)))
+            accs = []
+            for p_ in aptr:
+                slot = cgutils.alloca_once(builder, vec)
+                builder.store(builder.load(p_, align=8), slot)
+                accs.append(slot)
+            boff = [builder.mul(builder.add(k0v, ir.Constant(i64, h * W)), c8) for h in range(NV)]
+            xoff = [builder.mul(builder.add(i0v, ir.Constant(i64, u)), c8) for u in range(MR)]
+            zmask = ir.Constant(ir.VectorType(i32, W), [0] * W)
+            undef = ir.Constant(vec, ir.Undefined)
+            with cgutils.for_range(builder, mv) as loop:
+                r = builder.add(r0v, loop.index)
+                row = builder.mul(r, sP)
+                qrow = builder.mul(r, sQ)
+                bs = [builder.load(vptr(pbase, builder.add(row, o)), align=8) for o in boff]
+                for u in range(MR):
+                    xp = builder.bitcast(
+                        builder.gep(qbase, [builder.add(qrow, xoff[u])]), dbl.as_pointer()
+                    )
+                    x = builder.load(xp, align=8)
+                    xv = builder.shuffle_vector(
+                        builder.insert_element(undef, x, ir.Constant(i32, 0)), undef, zmask
+                    )
+                    for h in range(NV):
+                        acc = accs[NV * u + h]
+                        builder.store(builder.call(fma, [xv, bs[h], builder.load(acc)]), acc)
+            for p_, acc in zip(aptr, accs, strict=True):
+                builder.store(builder.load(acc), p_, align=8)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return tile
+
+
+def _make_outer_py(NV: int):
+    """The numpy twin of :func:`_make_outer`'s tile (``NUMBA_DISABLE_JIT``)."""
+
+    def tile(Q, P, r0, m, i0, k0, A):
+        nr = NV * SIMD_WIDTH
+        a = Q[r0 : r0 + m, i0 : i0 + TILE_MR]
+        A[i0 : i0 + TILE_MR, k0 : k0 + nr] += a.T @ P[r0 : r0 + m, k0 : k0 + nr]
+
+    return tile
+
+
+_make = _make_outer_py if numba.config.DISABLE_JIT else _make_outer
+#: ``TILE_MR x 2 SIMD_WIDTH``: the tile of the Gram builds; ``outer_tile1`` its half
+#: (``TILE_MR x SIMD_WIDTH``) for the last columns and the diagonal's edge.
+outer_tile = _make(2)
+outer_tile1 = _make(1)
