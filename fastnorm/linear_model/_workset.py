@@ -553,12 +553,15 @@ def path_prepare(X: np.ndarray, y: np.ndarray) -> _Prepared:
 
 
 def workset_path(pp: _Prepared, alphas, l1_ratio, coef_init, max_iter, tol, positive,
-                 verbose=False, polish=WS_PATH_POLISH):  # fmt: skip
+                 verbose=False, polish=None):  # fmt: skip
     """Warm-started working-set fits over ``alphas`` (descending, all > 0, ``l1_ratio > 0``):
     ``(coefs (p, n_alphas) float64, gaps (over n), n_iters)``.  Each alpha starts from the
     previous solution and its residual: the first outer pass screens and the working set
     starts at the previous support (sequential screening); a warm start already within
-    ``tol`` still gets one inner solve of at most ``polish`` epochs (``WS_PATH_POLISH``)."""
+    ``tol`` still gets one inner solve of at most ``polish`` epochs (None:
+    ``WS_PATH_POLISH``)."""
+    if polish is None:
+        polish = WS_PATH_POLISH
     w = np.zeros(pp.p) if coef_init is None else np.array(coef_init, dtype=np.float64)
     if positive:
         w = np.maximum(w, 0.0)
