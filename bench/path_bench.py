@@ -38,11 +38,23 @@ def _grid(X, y, l1_ratio, n_alphas, eps):
     return np.geomspace(amax, amax * eps, n_alphas)
 
 
-def _solvers(X, y, alphas, l1_ratio, tall, peers, glum=False):
+def _solvers(X, y, alphas, l1_ratio, tall, peers, glum=False, before=False):
     """name -> f(tol) returning coefs (p, n_alphas)."""
     from fastnorm.linear_model import enet_path as fn_enet_path
 
     out = {"fastnorm": lambda tol: fn_enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas, tol=tol)[1]}
+    if before:
+        from fastnorm.linear_model import _workset
+
+        def unpolished(tol):
+            # the wide paths before branch path11b: no inner solve for a warm start within tol
+            keep, _workset.WS_PATH_POLISH = _workset.WS_PATH_POLISH, 0
+            try:
+                return fn_enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas, tol=tol)[1]
+            finally:
+                _workset.WS_PATH_POLISH = keep
+
+        out["fastnorm unpolished"] = unpolished
     if not peers:
         return out
     from sklearn.linear_model import enet_path as sk_enet_path
@@ -118,7 +130,8 @@ def run_case(n, p, rho, l1_ratio, args):
         X = X - X.mean(axis=0)
         y = y - y.mean()
     alphas = _grid(X, y, l1_ratio, args.n_alphas, args.eps)
-    solvers = _solvers(X, y, alphas, l1_ratio, n >= 2 * p, not args.no_peers, args.glum)
+    solvers = _solvers(X, y, alphas, l1_ratio, n >= 2 * p, not args.no_peers, args.glum,
+                       args.unpolished)  # fmt: skip
     if args.solvers:
         keep = args.solvers.split(",")
         solvers = {k: v for k, v in solvers.items() if k in keep}
@@ -196,6 +209,8 @@ def main(argv=None) -> int:
     ap.add_argument("--pause", type=float, default=0.1, help="seconds between calls")
     ap.add_argument("--solvers", default="", help="comma-separated subset (default: all)")
     ap.add_argument("--no-peers", action="store_true", help="fastnorm alone")
+    ap.add_argument("--unpolished", action="store_true",
+                    help="also fastnorm's wide paths with WS_PATH_POLISH = 0")  # fmt: skip
     ap.add_argument("--verbose", action="store_true", help="warm-up times on stderr")
     ap.add_argument("--json", default="", help="write the raw medians here")
     args = ap.parse_args(argv)

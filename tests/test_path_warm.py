@@ -54,10 +54,16 @@ def test_wide_path_positive_and_uncorrelated():
 
 def test_wide_path_reuses_the_last_gradient_exactly():
     """Passing each alpha's last ``X^T R`` on changes no bit: the path equals independent
-    warm-started solves, and a solve stopped by ``max_iter`` hands nothing on."""
+    warm-started solves (each polished as the path's), and a solve stopped by ``max_iter``
+    hands nothing on."""
     import warnings
 
-    from fastnorm.linear_model._workset import _solve, path_prepare, workset_path
+    from fastnorm.linear_model._workset import (
+        WS_PATH_POLISH,
+        _solve_from,
+        path_prepare,
+        workset_path,
+    )
 
     X, y, _ = make_correlated_data(20, 300, rho=0.6, random_state=5)
     pp = path_prepare(X, y)
@@ -71,9 +77,40 @@ def test_wide_path_reuses_the_last_gradient_exactly():
             Rq = pp.residual(w)
             for i, a in enumerate(alphas):
                 l1, l2 = a * 0.8, a * (1.0 - 0.8)  # as the path splits alpha
-                res, Rq = _solve(path_prepare(X, y), l1, l2, False, w, Rq, max_iter, tol)
+                res, Rq, _ = _solve_from(path_prepare(X, y), l1, l2, False, w, Rq, max_iter,
+                                         tol, None, WS_PATH_POLISH)  # fmt: skip
                 np.testing.assert_array_equal(coefs[:, i], w)
                 assert gaps[i] == res.gap
+
+
+def test_wide_path_polishes_warm_starts_within_tol():
+    """Where the support nears n the gap bounds the suboptimality loosely: an alpha whose
+    warm start (the previous alpha's solution) is already within tol still gets an inner
+    solve, so a loose-tol path ends much closer to scikit-learn's tight optimum than the
+    unpolished one, each gap still within tol and still the gap of the returned
+    coefficients."""
+    from fastnorm.linear_model._datafit import enet_gap
+    from fastnorm.linear_model._workset import path_prepare, workset_path
+
+    X, y, _ = make_correlated_data(60, 600, rho=0.6, random_state=27)
+    n = X.shape[0]
+    amax = np.abs(X.T @ y).max() / n
+    alphas = np.geomspace(amax, amax * 1e-3, 30)
+    tol = 1e-4
+    _, c_ref, _ = sk.enet_path(X, y, l1_ratio=1.0, alphas=alphas, **TIGHT)
+    f_ref = _objectives(X, y, c_ref, alphas, 1.0)
+    sub = {}
+    for polish in (0, 480):
+        coefs, gaps, _ = workset_path(path_prepare(X, y), alphas, 1.0, None, 1000, tol, False,
+                                      polish=polish)  # fmt: skip
+        assert np.all(gaps <= tol * (y @ y) / n)
+        for i, a in enumerate(alphas):
+            w = coefs[:, i]
+            R = y - X @ w
+            g = enet_gap(w, X.T @ R, float(R @ R), float(R @ y), a * n, 0.0, False) / n
+            np.testing.assert_allclose(gaps[i], g, rtol=1e-6, atol=1e-12 * (y @ y))
+        sub[polish] = np.max((_objectives(X, y, coefs, alphas, 1.0) - f_ref) / f_ref)
+    assert sub[480] < 1e-2 * sub[0]
 
 
 def test_path_bench_smoke(capsys):

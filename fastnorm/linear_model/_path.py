@@ -560,7 +560,7 @@ class _GramCV(RegressorMixin, LinearModel):
             st = s_all[test]
             for r, (l1r, grid) in enumerate(zip(l1_ratios, grids, strict=True)):
                 W, _, _ = workset_path(pp, grid, float(l1r), None, self.max_iter, self.tol,
-                                       self.positive, self.verbose)  # fmt: skip
+                                       self.positive, self.verbose, polish=0)  # fmt: skip
                 b = pp.y_off - pp.xoff @ W if fit_intercept else np.zeros(grid.size)
                 res = Xt @ W + b - yv[test][:, None]
                 mse[r, k] = (st @ (res * res)) / st.sum()
