@@ -60,6 +60,9 @@ WS_DUAL_K = 0
 WS_SETTLED = 0.99
 #: The restricted gap costs one sweep: computed every WS_CHECK epochs.
 WS_CHECK = 12
+#: Zero coordinates skipped in the inner epochs between the first and last of each
+#: WS_CHECK period, unless the previous epoch brought a zero coordinate in (0: never).
+WS_LAZY = 12
 #: Inner epochs per outer step at most (celer's max_epochs is 50000).
 WS_MAX_EPOCHS = 50_000
 #: Elements of X below which the outer passes run serially.  A fit makes one pass per outer
@@ -864,7 +867,7 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0):
         w_th = np.zeros(ws_size)
         _kw.inner_cd.serial(B, rows, L, w_ws, Rq, yq, l1n, l2n, positive, WS_MAX_EPOCHS,
                             tol_in, WS_ANDERSON, WS_CHECK, WS_DUAL_K, theta, w_th,
-                            stats)  # fmt: skip
+                            stats, WS_LAZY)  # fmt: skip
         has_theta = stats[2] == 1.0
         if has_theta and l2n > 0.0:
             w_theta[:] = 0.0
