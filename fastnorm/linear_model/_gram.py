@@ -155,11 +155,23 @@ def _pick_shift(X: np.ndarray, yv: np.ndarray, fit_intercept: bool) -> tuple[np.
     p = X.shape[1]
     if fit_intercept:
         k = min(X.shape[0], 65)
-        shift = np.median(np.asarray(X[:k], dtype=np.float64), axis=0)
-        y_shift = float(np.median(yv[:k]))
-        if np.isfinite(shift).all() and math.isfinite(y_shift):
-            return np.ascontiguousarray(shift), y_shift
+        a = np.array(X[:k], dtype=np.float64)
+        b = np.array(yv[:k], dtype=np.float64).reshape(-1)
+        if k and b.shape[0] and np.isfinite(a).all() and np.isfinite(b).all():
+            return np.ascontiguousarray(_median0(a)), float(_median0(b))
     return np.zeros(p), 0.0
+
+
+def _median0(a: np.ndarray) -> Any:
+    """``np.median(a, axis=0)`` (non-empty, finite ``a``), partitioning ``a`` in place:
+    np.median's own machinery cost ~0.1 ms, a fifth of a 50 x 50 Lasso fit."""
+    k = a.shape[0]
+    h = k // 2
+    if k % 2:
+        a.partition(h, axis=0)
+        return a[h]
+    a.partition((h - 1, h), axis=0)
+    return (a[h - 1] + a[h]) / 2.0
 
 
 def _aug_gram(
