@@ -344,7 +344,7 @@ def test_inner_cd_residual_stays_exact(l2n):
     w, R = np.zeros(m), yq.copy()
     out = np.zeros(3)
     kw.inner_cd.serial(B, rows.astype(np.int64), L, w, R, yq, l1n, l2n, False, 5000, 1e-12,
-                       5, 4, 0, np.empty(n), np.zeros(m), out, 0)  # fmt: skip
+                       5, 4, 0, np.empty(n), np.zeros(m), out, 0, n)  # fmt: skip
     np.testing.assert_allclose(R, yq - Bk.T @ w, rtol=0, atol=1e-10 * np.abs(yq).max())
     assert 0.0 <= out[0] <= 1e-12
     a, l1r = (l1n + l2n) / n, l1n / (l1n + l2n)
