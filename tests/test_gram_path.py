@@ -94,6 +94,27 @@ def test_gram_stats_matches_numpy(dtype, weighted, fit_intercept):
         assert np.array_equal(st.G, st.G.T)
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 64, 65, 200])
+def test_pick_shift_is_numpys_median(n):
+    """The Gram pass's shift (a partition, not np.median's machinery) is np.median of the
+    first 65 rows, column by column and for y, in float64; zeros when they are not finite."""
+    from fastnorm.linear_model._gram import _pick_shift
+
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 5)).astype(np.float32)
+    y = rng.standard_normal(n)
+    X0 = X.copy()
+    shift, y_shift = _pick_shift(X, y, True)
+    k = min(n, 65)
+    np.testing.assert_array_equal(shift, np.median(X[:k].astype(np.float64), axis=0))
+    assert y_shift == float(np.median(y[:k]))
+    assert shift.dtype == np.float64 and shift.flags.c_contiguous
+    np.testing.assert_array_equal(X, X0)  # X's rows are copied before the partition
+    X[0, 1] = np.nan
+    shift, y_shift = _pick_shift(X, y, True)
+    assert not shift.any() and y_shift == 0.0
+
+
 def test_gram_stats_large_offset_precision():
     # data far from the origin: X^T X - n mu mu^T would lose ~8 digits here
     X, y = _synthetic(n=3000, p=5, offset=1e4)
