@@ -529,3 +529,24 @@ def test_cv_estimator_checks():
 
     for est in (LassoCV(cv=3, alphas=5), ElasticNetCV(cv=3, alphas=5)):
         check_estimator(est)
+
+
+@pytest.mark.parametrize("max_iter", [20, 5000])
+def test_cd_gram_history_chunks_give_the_same_fit(monkeypatch, max_iter):
+    """The Gram solver runs its epochs in chunks as its history arrays grow: the iterates,
+    gap and histories equal those of one chunk, converged or stopped at ``max_iter``."""
+    import fastnorm.linear_model._gram as gm
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 80))
+    y = X[:, :5] @ rng.standard_normal(5) + rng.standard_normal(60)
+    st = gram_stats(X, y)
+    a = 0.001 * np.abs(st.Xty).max() / 60
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        one = cd_gram(st, a, 0.0, np.zeros(80), max_iter, 1e-10, False, gap_history=True)
+        monkeypatch.setattr(gm, "_HIST_START", 7)
+        many = cd_gram(st, a, 0.0, np.zeros(80), max_iter, 1e-10, False, gap_history=True)
+    assert one[2] == many[2] and one[2] > 7 and one[1] == many[1]
+    for u, v in zip(one, many, strict=True):
+        np.testing.assert_array_equal(u, v)
