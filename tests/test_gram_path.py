@@ -94,6 +94,27 @@ def test_gram_stats_matches_numpy(dtype, weighted, fit_intercept):
         assert np.array_equal(st.G, st.G.T)
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 64, 65, 200])
+def test_pick_shift_is_numpys_median(n):
+    """The Gram pass's shift (a partition, not np.median's machinery) is np.median of the
+    first 65 rows, column by column and for y, in float64; zeros when they are not finite."""
+    from fastnorm.linear_model._gram import _pick_shift
+
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 5)).astype(np.float32)
+    y = rng.standard_normal(n)
+    X0 = X.copy()
+    shift, y_shift = _pick_shift(X, y, True)
+    k = min(n, 65)
+    np.testing.assert_array_equal(shift, np.median(X[:k].astype(np.float64), axis=0))
+    assert y_shift == float(np.median(y[:k]))
+    assert shift.dtype == np.float64 and shift.flags.c_contiguous
+    np.testing.assert_array_equal(X, X0)  # X's rows are copied before the partition
+    X[0, 1] = np.nan
+    shift, y_shift = _pick_shift(X, y, True)
+    assert not shift.any() and y_shift == 0.0
+
+
 def test_gram_stats_large_offset_precision():
     # data far from the origin: X^T X - n mu mu^T would lose ~8 digits here
     X, y = _synthetic(n=3000, p=5, offset=1e4)
@@ -508,3 +529,24 @@ def test_cv_estimator_checks():
 
     for est in (LassoCV(cv=3, alphas=5), ElasticNetCV(cv=3, alphas=5)):
         check_estimator(est)
+
+
+@pytest.mark.parametrize("max_iter", [20, 5000])
+def test_cd_gram_history_chunks_give_the_same_fit(monkeypatch, max_iter):
+    """The Gram solver runs its epochs in chunks as its history arrays grow: the iterates,
+    gap and histories equal those of one chunk, converged or stopped at ``max_iter``."""
+    import fastnorm.linear_model._gram as gm
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 80))
+    y = X[:, :5] @ rng.standard_normal(5) + rng.standard_normal(60)
+    st = gram_stats(X, y)
+    a = 0.001 * np.abs(st.Xty).max() / 60
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        one = cd_gram(st, a, 0.0, np.zeros(80), max_iter, 1e-10, False, gap_history=True)
+        monkeypatch.setattr(gm, "_HIST_START", 7)
+        many = cd_gram(st, a, 0.0, np.zeros(80), max_iter, 1e-10, False, gap_history=True)
+    assert one[2] == many[2] and one[2] > 7 and one[1] == many[1]
+    for u, v in zip(one, many, strict=True):
+        np.testing.assert_array_equal(u, v)

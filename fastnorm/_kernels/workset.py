@@ -322,10 +322,19 @@ def _dual_extrap(RH, WH, count, K, l2n, active, U, UW, C, z, r_a, w_a):
     return True
 
 
+@helper
+def _nnz(w):
+    c = 0
+    for k in range(w.shape[0]):
+        if w[k] != 0.0:
+            c += 1
+    return c
+
+
 @kernel
 @uses_helpers
 def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anderson, check,
-             K_dual, theta, w_theta, out):  # fmt: skip
+             K_dual, theta, w_theta, out, lazy, max_nnz_hold):  # fmt: skip
     """Cyclic coordinate descent with Anderson acceleration on the working set, in place on
     ``w`` (m,) and the weighted residual ``R`` (n,); coordinate ``k``'s column is
     ``B[rows[k]]``, its squared norm ``L[rows[k]]``.
@@ -346,6 +355,17 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
     the suboptimality).  When the extrapolated point wins the last check it is left in
     ``theta`` (n,) and its coefficients in ``w_theta`` (m,), for the outer step's gap, and
     ``out[2] = 1``.
+
+    ``lazy > 0``: glmnet's active-set sweeps.  Coordinates at zero are visited only in
+    full epochs: every ``lazy``-th epoch, the epoch before each gap check (so the check
+    follows a full sweep) and any epoch after one that moved a coordinate off zero (the
+    support is still growing).  The other epochs cost the support's columns only (a 600 x
+    500 working set with 377 non-zeros: 30% less time, the same number of epochs).
+
+    An extrapolation whose objective is not lower is retried with the coordinates it would
+    move off zero or across it held at their current values (its residual corrected by one
+    axpy each), while at most ``max_nnz_hold`` coefficients are non-zero: on supports near
+    n (nearly interpolating fits, 100 x 10000) the held coordinates stalled the epochs.
 
     ``out[0]`` receives the last restricted gap (-1 if none was computed), ``out[1]`` the
     number of accepted Anderson extrapolations.  Returns the number of epochs run.
@@ -378,18 +398,25 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
     out[2] = 0.0
     n_acc = 0
     epoch = 0
+    grew = True
     while epoch < max_epochs:
         # a coordinate's residual update is deferred into the next coordinate's dot product:
         # one pass over R per coordinate instead of two (1.25-1.35x faster epochs, n = 500
         # to 1000, bench/README.md)
         pend = -1
         d = 0.0
+        # zeros are skipped while the support settles (see lazy above); the result is the
+        # same optimum, the gap check decides
+        full = lazy <= 0 or grew or epoch % lazy == 0 or (epoch + 1) % check == 0
+        grew = False
         for k in range(m):
             Lk = L[rows[k]]
             if Lk == 0.0 or not active[k]:
                 continue
-            b = B[rows[k]]
             wk = w[k]
+            if wk == 0.0 and not full:
+                continue
+            b = B[rows[k]]
             s = 0.0
             if pend >= 0:
                 bp = B[pend]
@@ -406,6 +433,8 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
                 d = new - wk
                 pend = rows[k]
                 w[k] = new
+                if wk == 0.0:
+                    grew = True
         if pend >= 0:
             bp = B[pend]
             for i in range(n):
@@ -465,6 +494,24 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
                             f_acc += R_acc[i] * R_acc[i]
                         f_cur = 0.5 * f_cur + enet_value(w, l1n, l2n)
                         f_acc = 0.5 * f_acc + enet_value(w_acc, l1n, l2n)
+                        if not f_acc < f_cur and _nnz(w) <= max_nnz_hold:
+                            # extrapolations that move coordinates off zero or across it
+                            # fail while the support still shifts: keep those coordinates
+                            # where they are and try the rest of the step (a 600-column set
+                            # with 377 non-zeros: 60 -> 36 epochs)
+                            for k in range(m):
+                                wa = w_acc[k]
+                                wk = w[k]
+                                if wa != 0.0 and (wk == 0.0 or (wa > 0.0) != (wk > 0.0)):
+                                    d = wk - wa
+                                    w_acc[k] = wk
+                                    b = B[rows[k]]
+                                    for i in range(n):
+                                        R_acc[i] -= d * b[i]
+                            f_acc = 0.0
+                            for i in range(n):
+                                f_acc += R_acc[i] * R_acc[i]
+                            f_acc = 0.5 * f_acc + enet_value(w_acc, l1n, l2n)
                         if f_acc < f_cur:
                             for k in range(m):
                                 w[k] = w_acc[k]
