@@ -121,3 +121,17 @@ def test_path_bench_smoke(capsys):
                             "--tols", "1e-4,1e-8", "--pause", "0", "--no-peers"]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "| 20 x 60, 0.6 | fastnorm |" in out and "| 200 x 10, 0.6 | fastnorm |" in out
+
+
+def test_path_on_tall_ish_x_solves_on_one_gram_matrix(monkeypatch):
+    # a single fit on 300 x 200 takes working sets (n < 10 p), but a path amortises one
+    # Gram matrix over its alphas: from n = p on it runs on the Gram matrix, as scikit-learn's
+    # precompute="auto" does, and reaches the same optimum per alpha
+    from fastnorm.linear_model import _path
+
+    called = []
+    monkeypatch.setattr(_path, "workset_path", lambda *a, **k: called.append(1))
+    X, y, _ = make_correlated_data(300, 200, rho=0.6, random_state=3)
+    _check_same_path(X, y, 1.0)
+    assert not called
+    assert _path._wide(199, 200, 1.0, "auto", "cyclic", None)

@@ -28,7 +28,6 @@ from fastnorm.linear_model._gram import (
 from fastnorm.linear_model._problem import path_progress
 from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_y
 from fastnorm.linear_model._workset import (
-    AUTO_GRAM_MIN_RATIO,
     AUTO_WS_MIN_P,
     path_prepare,
     workset_path,
@@ -203,7 +202,10 @@ def _wide(n: int, p: int, l1_ratio: float, precompute: Any, selection: str, alph
             return False
     if p > 2048:  # _base.AUTO_GRAM_MAX_P (_base needs scikit-learn; the paths do not)
         return True
-    return p > AUTO_WS_MIN_P and n < AUTO_GRAM_MIN_RATIO * p
+    # unlike a single fit (AUTO_GRAM_MIN_RATIO), a path solves its ~100 alphas (and CV its
+    # folds) on one Gram matrix: from n = p on, its n p^2 build costs less than the working
+    # sets' passes over X (bench/README.md, "Paths on tall-ish X")
+    return p > AUTO_WS_MIN_P and n < p
 
 
 def enet_path(
