@@ -161,3 +161,23 @@ def test_strided_zero_weights_tiny_C():
     m = LogisticRegression(solver="workset", C=1e-4, l1_ratio=1.0, **TIGHT).fit(X, y)
     assert not np.any(m.coef_)
     np.testing.assert_allclose(m.intercept_, [np.log(y.mean() / (1 - y.mean()))], rtol=1e-8)
+
+
+def test_auto_takes_lbfgs_on_wide_smooth_problems(monkeypatch):
+    # wide X with an L2 penalty: auto's L-BFGS (no Newton hand-over there: a (p + 1)^2
+    # model per step) reaches scikit-learn's lbfgs optimum on correlated columns, where the
+    # accelerated gradient crawled
+    from fastnorm.linear_model import _logistic
+    from tests.test_logistic import _check_agree, _sk_ref
+
+    def forbidden(*a, **k):
+        raise AssertionError("auto took another solver")
+
+    monkeypatch.setattr(_logistic, "_fista", forbidden)
+    monkeypatch.setattr(_logistic, "_newton_binary", forbidden)
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((60, 240))
+    X[:, 1:] = 0.7 * X[:, :1] + 0.3 * X[:, 1:]  # strongly correlated columns
+    y = (X @ rng.standard_normal(240) + rng.standard_normal(60) > 0).astype(int)
+    ours = LogisticRegression(C=0.5, tol=1e-10, max_iter=10_000).fit(X, y)
+    _check_agree(X, y, ours, _sk_ref(X, y, 0.5, 0.0), 0.5, 0.0)

@@ -236,11 +236,13 @@ def _auto_solver(n: int, p: int, C: float, l1_ratio: float, binary: bool) -> str
     if not binary:
         return _auto_multi(n, p, smooth)
     if p > n:
-        # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step
-        # while the accelerated gradient converges in a few cheap passes; with an L1 part
-        # working sets solve small problems instead, once X is past the compiled one-call
-        # accelerated gradient's sizes
-        return "workset" if binary and not smooth and n * p > _WS_AUTO_MIN else "stream"
+        # wide X: the Newton model costs a (p + 1)^2 Gram matrix and its factor per step.
+        # A smooth penalty takes L-BFGS: as fast as the accelerated gradient on independent
+        # columns, 3-4x faster on correlated ones (bench/README.md, "Wide smooth logistic");
+        # with an L1 part, working sets, or the accelerated gradient below their sizes
+        if smooth:
+            return "lbfgs"
+        return "workset" if n * p > _WS_AUTO_MIN else "stream"
     if smooth and n * p >= _LBFGS_MIN:
         # tall, smooth: a Gram pass per Newton step costs p times a gradient pass,
         # and L-BFGS needs few more steps than Newton (bench/results/logistic-*)
@@ -872,7 +874,8 @@ def _run_solver(solver, auto, X, yi, sw, S, pen, fi, W, B, max_iter, tol, report
     columns it crawls (60000 x 40 with column scales 1..100: 5.6 s to tol 1e-6, Newton
     0.23 s; bench/README.md) where Newton's steps do not care about the scaling."""
     n = X.shape[0]
-    capped = auto and solver == "lbfgs"
+    # not on wide X, where a Newton step's (p + 1)^2 model costs more than L-BFGS's crawl
+    capped = auto and solver == "lbfgs" and X.shape[1] <= n
     cap = min(max_iter, _AUTO_LBFGS_ITERS) if capped else max_iter
 
     def falls_back(it, viol, stopped):
@@ -958,13 +961,14 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         ``"sgd"``: proximal per-sample SGD (softmax gradient for multinomial; approximate).
         ``"workset"``: working sets for wide X (binary, with an L1 part; otherwise the
         ``"auto"`` choice): proximal Newton on the support and the most violating features,
-        one pass over X per outer step.  ``"auto"``, binary: ``"workset"`` when n_features >
-        n_samples for a problem with an L1 part on X of more than 2**17 elements,
-        ``"stream"`` for other wide X; else ``"lbfgs"`` for an L2 (or no)
-        penalty on X of 2**20 elements or more; else ``"newton"``.  Multinomial:
+        one pass over X per outer step.  ``"auto"``, binary, n_features > n_samples:
+        ``"lbfgs"`` for an L2 (or no) penalty; with an L1 part ``"workset"`` on X of more
+        than 2**17 elements, else ``"stream"``.  Binary, other X: ``"lbfgs"`` for an L2 (or
+        no) penalty on X of 2**20 elements or more; else ``"newton"``.  Multinomial:
         ``"lbfgs"`` for an L2 (or no) penalty; with an L1 part ``"newton"`` when
         n_samples * (n_features + 1)**2 <= 2**22, else ``"stream"``.  Auto's L-BFGS hands
-        over to Newton after 50 iterations or when it stalls above ``tol``.
+        over to Newton after 50 iterations or when it stalls above ``tol``, where
+        n_features <= n_samples.
     max_iter : int, default=100
         Outer iterations (Newton steps, gradient steps, or SGD epochs).
     verbose : int, default=0
