@@ -10,7 +10,6 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from fastnorm._kernels import workset as _kw  # noqa: E402
 from fastnorm.linear_model import _workset  # noqa: E402
 from tests.test_workset import check_same, correlated  # noqa: E402
 
@@ -80,30 +79,6 @@ def test_gram_inner_gap_semantics(gram_path):
         yc = y - y.mean()
         assert 0.0 <= est.dual_gap_ <= tol * (yc @ yc) / len(y)
     assert gram_path
-
-
-@pytest.mark.parametrize("layout", ["C", "F"])
-def test_gram_ws_kernel(layout):
-    """The Gram block kernel against numpy, with centring and weights; serial and parallel
-    builds give the same bits (fixed row groups)."""
-    rng = np.random.default_rng(3)
-    n, p = 1000, 12
-    X = rng.standard_normal((n, p)) + 3.0
-    S = np.ascontiguousarray(X.T)
-    off = X.mean(axis=0)
-    q = np.sqrt(rng.uniform(0.5, 2.0, n))
-    yq = rng.standard_normal(n)
-    rc = np.array([5, 2, 9, 9, 0, 11, -1, -1], dtype=np.int64)  # 4 new, 2 old, the target
-    B = (X - off) * q[:, None]
-    cols = np.column_stack([B[:, j] if j >= 0 else yq for j in rc])
-    ref = cols[:, :4].T @ cols
-    out = np.empty((4, 8))
-    _kw.gram_ws.serial(S, rc, 4, off, q, yq, 3, 64, out)
-    t = np.arange(4)[:, None] // 4 <= np.arange(8)[None, :] // 4  # tiles computed
-    np.testing.assert_allclose(out[t], ref[t], rtol=1e-12, atol=1e-10)
-    out2 = np.empty((4, 8))
-    _kw.gram_ws.parallel(S, rc, 4, off, q, yq, 3, 64, out2)
-    np.testing.assert_array_equal(out, out2)
 
 
 def test_auto_rule_tall_and_wide(monkeypatch):

@@ -63,7 +63,7 @@ def gram_rows(pp: int) -> int:
 @helper
 def tile4x4(a, i0, b, k0, m, out, oi, ok):
     """``out[oi + u, ok + v] += sum_{r < m} a[i0 + u, r] * b[k0 + v, r]`` for u, v < 4: the
-    dot-product register tile of ``gram_ws`` and the sampled logistic Hessian (the Gram pass
+    dot-product register tile of the sampled logistic Hessian (the Gram pass
     and ``gram_block`` use :func:`fastnorm._simd.outer_tile`).  Each pair of loaded rows
     feeds 16 independent sums, which LLVM vectorises along ``r`` under ``reassoc``; a fixed
     order of operations, so the bits do not depend on where it is called from."""

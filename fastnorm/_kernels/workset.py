@@ -25,7 +25,6 @@ import numpy as np
 from numba import prange
 
 from fastnorm._config import WS_DUAL_MAX_COEF, helper, kernel
-from fastnorm._kernels.gram import tile4x4
 from fastnorm._kernels.penalty import (
     cd_solve,
     enet_dual_norm,
@@ -35,7 +34,7 @@ from fastnorm._kernels.penalty import (
 )
 
 __all__ = ["gather_ws", "inner_cd", "residual_ws", "ws_scores", "xtv_cols", "xtv_rows"]
-__all__ += ["colstats_xtv_cols", "gram_ws", "residual_src"]  # the Gram inner solver's
+__all__ += ["colstats_xtv_cols", "residual_src"]  # the Gram inner solver's
 
 
 @kernel
@@ -581,66 +580,6 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
                         n_hist = 0  # the kept residuals hold the dropped coordinate
     out[1] = n_acc
     return epoch
-
-
-@kernel
-@uses_helpers
-def gram_ws(S, rc, ma, off, q, yq, n_groups, chunk, out):
-    """``out[i, k] = c_i . c_k`` (``i < ma``) with ``c_k = q * (S[rc[k]] - off[rc[k]])``
-    (``yq`` where ``rc[k] < 0``): the working set's Gram block of its new columns (the first
-    ``ma`` of ``rc``) against every column of the set and the weighted target, for the Gram
-    inner solver.  ``S`` (m, n) holds columns as rows: ``X.T`` of an F-ordered X (read in place,
-    centred and weighted on the fly: nothing gathered) or the gathered block (``off`` zeros,
-    ``q`` empty).  The tiles below the diagonal of the new columns' square are skipped (the
-    driver mirrors them).  ``ma`` and ``rc``'s length are multiples of 4 (the driver pads).
-
-    Each ``chunk`` of rows is loaded (float64, centred, weighted) into a private (|rc|,
-    chunk) buffer that stays in L2, then 4 x 4 register tiles accumulate over it, as in the
-    Gram pass of :mod:`fastnorm._kernels.gram`.  ``n_groups`` (fixed by the driver from n
-    only) row ranges with private partials summed in a fixed order: the result does not
-    depend on the thread count."""
-    n = S.shape[1]
-    mc = rc.shape[0]
-    has_q = q.shape[0] == n
-    n_chunks = (n + chunk - 1) // chunk
-    per = (n_chunks + n_groups - 1) // n_groups
-    acc = np.zeros((n_groups, ma, mc))
-    for g in prange(n_groups):
-        A = acc[g]
-        Cb = np.zeros((mc, chunk))
-        c_lo = g * per
-        c_hi = min(n_chunks, c_lo + per)
-        for c in range(c_lo, c_hi):
-            lo = c * chunk
-            hi = min(n, lo + chunk)
-            m = hi - lo
-            for k in range(mc):
-                ck = Cb[k]
-                j = rc[k]
-                if j < 0:
-                    for r in range(m):
-                        ck[r] = yq[lo + r]
-                else:
-                    src = S[j]
-                    o = off[j]
-                    if has_q:
-                        for r in range(m):
-                            ck[r] = (np.float64(src[lo + r]) - o) * q[lo + r]
-                    else:
-                        for r in range(m):
-                            ck[r] = np.float64(src[lo + r]) - o
-                for r in range(m, chunk):  # last chunk: zeros add nothing
-                    ck[r] = 0.0
-            for i0 in range(0, ma, 4):
-                for k0 in range(i0, mc, 4):
-                    tile4x4(Cb, i0, Cb, k0, chunk, A, i0, k0)
-    for i in range(ma):
-        for k in range(mc):
-            out[i, k] = 0.0
-    for g in range(n_groups):  # fixed order: identical whatever the thread count
-        for i in range(ma):
-            for k in range(mc):
-                out[i, k] += acc[g, i, k]
 
 
 @kernel
