@@ -542,3 +542,26 @@ def test_auto_lbfgs_falls_back_to_newton(classes, monkeypatch):
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-8)
     if classes == 2:
         _check_agree(X, y, a, _sk_ref(X, y, 0.5, 0.0), 0.5, 0.0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nonfinite_X_on_deferred_check(bad):
+    # binary L-BFGS leaves X's NaN/inf check to its passes: scikit-learn's error wherever
+    # the value is (a row of the 1/16 and 1/4 subsamples or not, a zero-weight row), on the
+    # tall route and the plain one, and X unchanged
+    rng = np.random.default_rng(31)
+    X0 = rng.standard_normal((4000, 6))
+    y = (X0 @ rng.standard_normal(6) > 0).astype(int)
+    for rows, row in ((4000, 0), (4000, 4001 // 2), (4000, 3999), (60, 7)):
+        X = X0[:rows].copy()
+        X[row, 2] = bad
+        X_before = X.copy()
+        sw = np.ones(rows)
+        sw[row] = 0.0
+        for solver, C, weights in (("lbfgs", 1.0, None), ("auto", np.inf, sw)):
+            with pytest.raises(ValueError, match="Input X contains") as ours:
+                LogisticRegression(solver=solver, C=C).fit(X, y[:rows], weights)
+            with pytest.raises(ValueError, match="Input X contains") as ref:
+                sk.LogisticRegression(C=C).fit(X, y[:rows], weights)
+            assert str(ours.value).split("\n")[0] == str(ref.value).split("\n")[0]
+        np.testing.assert_array_equal(X, X_before)

@@ -62,6 +62,7 @@ from fastnorm.linear_model._logistic_steps import prox_grad, sgd_epochs, sgd_ste
 from fastnorm.linear_model._logistic_steps import violation as _violation
 from fastnorm.linear_model._logistic_workset import AUTO_MIN_SIZE as _WS_AUTO_MIN
 from fastnorm.linear_model._logistic_workset import workset_binary
+from fastnorm.linear_model._validation import check_all_finite
 from fastnorm.penalties import ElasticNet as _EnetPenalty
 
 try:
@@ -714,6 +715,8 @@ def _lbfgs_warm(fg, x, pairs, max_iter, tol, report, m=10, metric=None):
     f, g = fg(x)
     it = 0
     H0 = None
+    if not np.all(np.isfinite(g)):  # a non-finite X: the caller's check names it
+        return x, g, 0, False
     for it in range(1, max_iter + 1):
         if not float(np.max(np.abs(g))) > tol:
             return x, g, it - 1, True
@@ -838,7 +841,8 @@ def _run_solver(solver, auto, X, yi, sw, S, pen, fi, W, B, max_iter, tol, report
                 X, yi, y01, sw, S, pen, fi, W, B, cap, tol, report
             )
             w, b = Wo[0], Bo[0]
-            if falls_back(it, viol, stopped):
+            # a non-finite violation (X's NaN/inf, found after the fit) goes to fit's check
+            if falls_back(it, viol, stopped) and math.isfinite(viol):
                 w, b, it2, viol, stopped = _newton_binary(X, y01, sw, S, pen, fi, w, b,
                                                           max_iter - it, tol, report)  # fmt: skip
                 it += it2
@@ -1052,7 +1056,11 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             return fit_dask(self, X, y, sample_weight)
         self._validate_params()
         C, l1_ratio = self._resolve_penalty()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order=None)
+        # X's NaN/inf check (one single-threaded read, a tenth of a tall L-BFGS fit's time)
+        # is left to binary L-BFGS's passes: any non-finite X makes the final gradient
+        # non-finite, which sends X through scikit-learn's check (below)
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order=None,
+                             ensure_all_finite=False)  # fmt: skip
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         K = len(self.classes_)
@@ -1084,12 +1092,17 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 if self.fit_intercept:
                     B[:] = self.intercept_
         solver, auto = _resolve_solver(self.solver, n, p, C, l1_ratio, binary)
+        deferred = binary and solver == "lbfgs"
+        if not deferred:
+            check_all_finite(self, X)
         report = _Report(self.verbose, self.callback, solver)
         fi = bool(self.fit_intercept)
         W, B, it, viol, stopped = _run_solver(
             solver, auto, X, yi, sw, S, pen, fi, W, B, self.max_iter, self.tol, report,
             self.random_state,
         )  # fmt: skip
+        if deferred and not math.isfinite(viol):
+            check_all_finite(self, X)
         if not stopped and not viol <= self.tol and solver != "sgd":
             warnings.warn(
                 f"LogisticRegression (solver={solver!r}) did not converge in "
