@@ -565,3 +565,38 @@ def test_nonfinite_X_on_deferred_check(bad):
                 sk.LogisticRegression(C=C).fit(X, y[:rows], weights)
             assert str(ours.value).split("\n")[0] == str(ref.value).split("\n")[0]
         np.testing.assert_array_equal(X, X_before)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_newton_l1_orthant_step(fit_intercept, monkeypatch):
+    # separable data, L1: the solution is large and dense, the Newton model ill-conditioned;
+    # the exact step on the support's orthant (a Cholesky solve) is taken when it keeps the
+    # signs and the zeros' conditions, and the fit is scikit-learn's (liblinear: the same
+    # objective without an intercept; saga with one) and the coordinate-descent steps'
+    calls = []
+    orig = _logistic._orthant_step
+
+    def spy(*args):
+        d = orig(*args)
+        calls.append(d is not None)
+        return d
+
+    monkeypatch.setattr(_logistic, "_orthant_step", spy)
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((300, 6))
+    y = (X @ rng.standard_normal(6) > 0.1).astype(int)
+    kw = dict(C=2.0, l1_ratio=1.0, fit_intercept=fit_intercept)
+    # a callback keeps the Python steps (the compiled small-problem solver has no such step)
+    ours = LogisticRegression(solver="newton", callback=lambda *a: False, **TIGHT, **kw)
+    ours.fit(X, y)
+    assert any(calls)
+    monkeypatch.setattr(_logistic, "_orthant_step", lambda *a: None)
+    cd = LogisticRegression(solver="newton", callback=lambda *a: False, **TIGHT, **kw)
+    cd.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        solver = "saga" if fit_intercept else "liblinear"
+        ref = sk.LogisticRegression(solver=solver, tol=1e-13, max_iter=100_000, **kw)
+        ref.fit(X, y)
+    _check_agree(X, y, ours, ref, 2.0, 1.0, coef_rtol=1e-5)
+    _check_agree(X, y, ours, cd, 2.0, 1.0)

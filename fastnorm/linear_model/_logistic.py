@@ -297,6 +297,44 @@ class _Curvature:
         return d
 
 
+def _orthant_step(H, g, wv, l1, l2, fit_intercept):
+    """The exact minimiser of the proximal Newton model with an L1 part, when it keeps the
+    signs of ``w``: a Cholesky solve on the nonzero coefficients (and the intercept), the
+    zeros kept at zero, checked against the model's optimality conditions (no sign change
+    on the support, ``|g_j + (H d)_j| <= l1`` off it).  ``None`` otherwise (the caller runs
+    coordinate descent).  Coordinate descent converges to the same step but slowly on an
+    ill-conditioned model: on benchopt's separable 100000 x 400 (L1, lmbd 0.01, every
+    coefficient nonzero) its inexact steps took 27 outer steps to a violation of 1e-7,
+    where this one, near the optimum, converges quadratically (bench/README.md)."""
+    p = wv.size - 1
+    w = wv[:p]
+    nz = w != 0.0
+    idx = np.flatnonzero(nz)
+    if idx.size == 0:
+        return None
+    if fit_intercept:
+        idx = np.append(idx, p)
+    A = H[np.ix_(idx, idx)]
+    k = int(nz.sum())
+    A[np.arange(k), np.arange(k)] += l2
+    rhs = -g[idx]
+    rhs[:k] -= l1 * np.sign(w[nz]) + l2 * w[nz]
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+    try:
+        dA = cho_solve(cho_factor(A), rhs)
+    except (LinAlgError, ValueError):
+        return None
+    if not np.all(np.isfinite(dA)) or np.any(np.sign(w[nz] + dA[:k]) != np.sign(w[nz])):
+        return None
+    d = np.zeros(p + 1)
+    d[idx] = dA
+    off = np.flatnonzero(~nz)
+    if off.size and np.any(np.abs(g[off] + H[np.ix_(off, idx)] @ dA) > l1):
+        return None
+    return d
+
+
 def _newton_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report):
     """Proximal Newton for the binary problem.  Returns ``(w, b, n_iter, viol, stopped)``."""
     n, p = X.shape
@@ -335,7 +373,11 @@ def _newton_binary(X, y, sw, S, pen, fit_intercept, w, b, max_iter, tol, report)
         hs = h / S
         if use_gram:
             H = curv.model(X, hs, viol)
-            d = curv.solve(H, g, wv, v, l1, l2, max(1e-3 * viol, 0.1 * tol))
+            d = _orthant_step(H, g, wv, l1, l2, fit_intercept) if l1 > 0.0 else None
+            if d is None:
+                d = curv.solve(H, g, wv, v, l1, l2, max(1e-3 * viol, 0.1 * tol))
+            else:
+                v[:] = wv + d
             xd = _matvec(X, d[:p], d[p])
         else:
             hdiag = np.empty(p)
