@@ -469,6 +469,16 @@ def test_gram_t_blocks_kernel():
         outs.append(G)
     np.testing.assert_array_equal(outs[0], outs[1])
     np.testing.assert_allclose(outs[0], At @ At.T, rtol=1e-12, atol=1e-12)
+    # float32 input: float32 sums (the preconditioner's), the same bits either build
+    A32 = At.astype(np.float32)
+    outs = []
+    for build in (kl.gram_t_blocks.serial, kl.gram_t_blocks.parallel):
+        G = np.empty((12, 12))
+        build(A32, G)
+        outs.append(G)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    A64 = A32.astype(np.float64)
+    np.testing.assert_allclose(outs[0], A64 @ A64.T, rtol=0, atol=1e-5 * 301)
     # the scaled, transposed row gather that feeds it (float32 X read as is)
     X = np.random.default_rng(6).standard_normal((50, 7)).astype(np.float32)
     idx, h = np.array([3, 4, 9, 20, 21, 22, 40, 41, 49], dtype=np.intp), np.arange(1.0, 10.0)
