@@ -19,7 +19,9 @@ Solvers
 ``"newton"`` (proximal Newton, glum's and skglm's scheme): at each outer step the gradient
 and the Hessian weights ``h_i = s_i p_i (1 - p_i)`` come from the margins; the quadratic
 model is minimised by coordinate descent, on the (p + 1)^2 weighted Gram matrix built in
-one parallel pass over X when ``p <= GRAM_MAX_P``, else directly on the columns of X; a
+one parallel pass over X when ``p <= GRAM_MAX_P`` (binary with an L1 part: exactly, by a
+Cholesky solve on the support, when that step keeps the signs), else directly on the
+columns of X; a
 backtracking line search on the exact objective follows (margins are updated, never
 recomputed).  Multinomial: one such step per class in turn (glmnet's partial Newton), each
 with the line search on the full softmax objective.
@@ -653,7 +655,7 @@ def _sampled_hessian(X, z, sw, S, m, l2, fit_intercept):
     ``(D / m) sum_draws x_i x_i^T`` estimates ``sum_i d_i x_i x_i^T`` without bias, with the
     variance of uniform sampling cut to the rows that carry the curvature (on separable data
     most rows have ``d_i ~ 0``).  Plus ``l2`` on the coefficients.  ``None`` if all weights
-    vanish."""
+    vanish or the factorisation fails."""
     n, p = X.shape
     e = np.exp(-np.abs(z))
     d = sw * e / (1.0 + e) ** 2  # p (1 - p) for either sign of z, no overflow
