@@ -469,6 +469,16 @@ def test_gram_t_blocks_kernel():
         outs.append(G)
     np.testing.assert_array_equal(outs[0], outs[1])
     np.testing.assert_allclose(outs[0], At @ At.T, rtol=1e-12, atol=1e-12)
+    # float32 input: float32 sums (the preconditioner's), the same bits either build
+    A32 = At.astype(np.float32)
+    outs = []
+    for build in (kl.gram_t_blocks.serial, kl.gram_t_blocks.parallel):
+        G = np.empty((12, 12))
+        build(A32, G)
+        outs.append(G)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    A64 = A32.astype(np.float64)
+    np.testing.assert_allclose(outs[0], A64 @ A64.T, rtol=0, atol=1e-5 * 301)
     # the scaled, transposed row gather that feeds it (float32 X read as is)
     X = np.random.default_rng(6).standard_normal((50, 7)).astype(np.float32)
     idx, h = np.array([3, 4, 9, 20, 21, 22, 40, 41, 49], dtype=np.intp), np.arange(1.0, 10.0)
@@ -542,3 +552,61 @@ def test_auto_lbfgs_falls_back_to_newton(classes, monkeypatch):
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-8)
     if classes == 2:
         _check_agree(X, y, a, _sk_ref(X, y, 0.5, 0.0), 0.5, 0.0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nonfinite_X_on_deferred_check(bad):
+    # binary L-BFGS leaves X's NaN/inf check to its passes: scikit-learn's error wherever
+    # the value is (a row of the 1/16 and 1/4 subsamples or not, a zero-weight row), on the
+    # tall route and the plain one, and X unchanged
+    rng = np.random.default_rng(31)
+    X0 = rng.standard_normal((4000, 6))
+    y = (X0 @ rng.standard_normal(6) > 0).astype(int)
+    for rows, row in ((4000, 0), (4000, 4001 // 2), (4000, 3999), (60, 7)):
+        X = X0[:rows].copy()
+        X[row, 2] = bad
+        X_before = X.copy()
+        sw = np.ones(rows)
+        sw[row] = 0.0
+        for solver, C, weights in (("lbfgs", 1.0, None), ("auto", np.inf, sw)):
+            with pytest.raises(ValueError, match="Input X contains") as ours:
+                LogisticRegression(solver=solver, C=C).fit(X, y[:rows], weights)
+            with pytest.raises(ValueError, match="Input X contains") as ref:
+                sk.LogisticRegression(C=C).fit(X, y[:rows], weights)
+            assert str(ours.value).split("\n")[0] == str(ref.value).split("\n")[0]
+        np.testing.assert_array_equal(X, X_before)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_newton_l1_orthant_step(fit_intercept, monkeypatch):
+    # separable data, L1: the solution is large and dense, the Newton model ill-conditioned;
+    # the exact step on the support's orthant (a Cholesky solve) is taken when it keeps the
+    # signs and the zeros' conditions, and the fit is scikit-learn's (liblinear: the same
+    # objective without an intercept; saga with one) and the coordinate-descent steps'
+    calls = []
+    orig = _logistic._orthant_step
+
+    def spy(*args):
+        d = orig(*args)
+        calls.append(d is not None)
+        return d
+
+    monkeypatch.setattr(_logistic, "_orthant_step", spy)
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((300, 6))
+    y = (X @ rng.standard_normal(6) > 0.1).astype(int)
+    kw = dict(C=2.0, l1_ratio=1.0, fit_intercept=fit_intercept)
+    # a callback keeps the Python steps (the compiled small-problem solver has no such step)
+    ours = LogisticRegression(solver="newton", callback=lambda *a: False, **TIGHT, **kw)
+    ours.fit(X, y)
+    assert any(calls)
+    monkeypatch.setattr(_logistic, "_orthant_step", lambda *a: None)
+    cd = LogisticRegression(solver="newton", callback=lambda *a: False, **TIGHT, **kw)
+    cd.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        solver = "saga" if fit_intercept else "liblinear"
+        ref = sk.LogisticRegression(solver=solver, tol=1e-13, max_iter=100_000, **kw)
+        ref.fit(X, y)
+    _check_agree(X, y, ours, ref, 2.0, 1.0, coef_rtol=1e-5)
+    _check_agree(X, y, ours, cd, 2.0, 1.0)
