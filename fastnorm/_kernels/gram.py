@@ -60,68 +60,6 @@ def gram_rows(pp: int) -> int:
     return 64
 
 
-@helper
-def tile4x4(a, i0, b, k0, m, out, oi, ok):
-    """``out[oi + u, ok + v] += sum_{r < m} a[i0 + u, r] * b[k0 + v, r]`` for u, v < 4: the
-    dot-product register tile of the sampled logistic Hessian (the Gram pass
-    and ``gram_block`` use :func:`fastnorm._simd.outer_tile`).  Each pair of loaded rows
-    feeds 16 independent sums, which LLVM vectorises along ``r`` under ``reassoc``; a fixed
-    order of operations, so the bits do not depend on where it is called from."""
-    a0 = a[i0]
-    a1 = a[i0 + 1]
-    a2 = a[i0 + 2]
-    a3 = a[i0 + 3]
-    c0 = b[k0]
-    c1 = b[k0 + 1]
-    c2 = b[k0 + 2]
-    c3 = b[k0 + 3]
-    s00 = s01 = s02 = s03 = 0.0
-    s10 = s11 = s12 = s13 = 0.0
-    s20 = s21 = s22 = s23 = 0.0
-    s30 = s31 = s32 = s33 = 0.0
-    for r in range(m):
-        x0 = a0[r]
-        x1 = a1[r]
-        x2 = a2[r]
-        x3 = a3[r]
-        z0 = c0[r]
-        z1 = c1[r]
-        z2 = c2[r]
-        z3 = c3[r]
-        s00 += x0 * z0
-        s01 += x0 * z1
-        s02 += x0 * z2
-        s03 += x0 * z3
-        s10 += x1 * z0
-        s11 += x1 * z1
-        s12 += x1 * z2
-        s13 += x1 * z3
-        s20 += x2 * z0
-        s21 += x2 * z1
-        s22 += x2 * z2
-        s23 += x2 * z3
-        s30 += x3 * z0
-        s31 += x3 * z1
-        s32 += x3 * z2
-        s33 += x3 * z3
-    out[oi, ok] += s00
-    out[oi, ok + 1] += s01
-    out[oi, ok + 2] += s02
-    out[oi, ok + 3] += s03
-    out[oi + 1, ok] += s10
-    out[oi + 1, ok + 1] += s11
-    out[oi + 1, ok + 2] += s12
-    out[oi + 1, ok + 3] += s13
-    out[oi + 2, ok] += s20
-    out[oi + 2, ok + 1] += s21
-    out[oi + 2, ok + 2] += s22
-    out[oi + 2, ok + 3] += s23
-    out[oi + 3, ok] += s30
-    out[oi + 3, ok + 1] += s31
-    out[oi + 3, ok + 2] += s32
-    out[oi + 3, ok + 3] += s33
-
-
 @kernel
 def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out):
     """Accumulate the upper triangle of the augmented weighted Gram matrix into ``out``.

@@ -84,6 +84,23 @@ def log1pexp_sigmoid(z):
 
 
 # ------------------------------------------------------------------------------- X passes
+@helper
+def dot4(x0, x1, x2, x3, w):
+    """``(x0 @ w, x1 @ w, x2 @ w, x3 @ w)`` in float64: four rows' sums sharing each load of
+    ``w`` (four independent chains, each in the row's order: the same bits as one row's)."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for j in range(w.shape[0]):
+        wj = w[j]
+        s0 += x0[j] * wj
+        s1 += x1[j] * wj
+        s2 += x2[j] * wj
+        s3 += x3[j] * wj
+    return s0, s1, s2, s3
+
+
 @kernel
 def matvec_rows(X, w, b, n_groups, out):
     """``out = X @ w + b`` (float64 accumulation, any layout and float dtype of X); four rows
@@ -99,16 +116,7 @@ def matvec_rows(X, w, b, n_groups, out):
             x1 = X[i + 1]
             x2 = X[i + 2]
             x3 = X[i + 3]
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            s3 = 0.0
-            for j in range(p):
-                wj = w[j]
-                s0 += x0[j] * wj
-                s1 += x1[j] * wj
-                s2 += x2[j] * wj
-                s3 += x3[j] * wj
+            s0, s1, s2, s3 = dot4(x0, x1, x2, x3, w)
             out[i] = s0 + b
             out[i + 1] = s1 + b
             out[i + 2] = s2 + b
@@ -201,16 +209,7 @@ def binom_fused_rows(X, w, b, y, sw, n_groups, g_out, z_out):
             x1 = X[i + 1]
             x2 = X[i + 2]
             x3 = X[i + 3]
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            s3 = 0.0
-            for j in range(p):
-                wj = w[j]
-                s0 += x0[j] * wj
-                s1 += x1[j] * wj
-                s2 += x2[j] * wj
-                s3 += x3[j] * wj
+            s0, s1, s2, s3 = dot4(x0, x1, x2, x3, w)
             z0 = s0 + b
             z1 = s1 + b
             z2 = s2 + b
@@ -282,8 +281,9 @@ def gather_rows_t(X, idx, h, intercept, out):
 @helper
 def _tile4x4_in(At, j0, k0, m, out):
     """``out[j0 + u, k0 + v] = sum_{r < m} At[j0 + u, r] At[k0 + v, r]`` for u, v < 4, the
-    sums in ``At``'s own dtype (float32: twice the lanes of the float64 tile of
-    :func:`fastnorm._kernels.gram.tile4x4`, whose order of operations this keeps)."""
+    sums in ``At``'s own dtype (float32: twice the lanes of float64).  Each pair of loaded
+    rows feeds 16 independent sums, which LLVM vectorises along ``r`` under ``reassoc``; a
+    fixed order of operations, so the bits do not depend on where it is called from."""
     a0 = At[j0]
     a1 = At[j0 + 1]
     a2 = At[j0 + 2]

@@ -18,6 +18,8 @@ import numpy as np
 from numba import prange
 
 from fastnorm._config import helper, kernel
+from fastnorm._kernels.logistic import dot4
+from fastnorm._kernels.penalty import uses_helpers
 
 __all__ = ["multi_fused_rows"]
 
@@ -45,6 +47,7 @@ def _softmax_row(z, yk, swi, p_out, r_out):
 
 
 @kernel
+@uses_helpers
 def multi_fused_rows(X, W, B, yi, sw, grad, n_groups, G_out, gB_out, Z_out, P_out):
     """The fused multinomial pass, one read of X.  Per row the margins
     ``Z_i = W x_i + B`` (into ``Z_out``), the softmax (into ``P_out``), ``r_ik = sw_i
@@ -75,17 +78,7 @@ def multi_fused_rows(X, W, B, yi, sw, grad, n_groups, G_out, gB_out, Z_out, P_ou
             x2 = X[i + 2]
             x3 = X[i + 3]
             for k in range(K):
-                wk = W[k]
-                s0 = 0.0
-                s1 = 0.0
-                s2 = 0.0
-                s3 = 0.0
-                for j in range(p):
-                    wj = wk[j]
-                    s0 += x0[j] * wj
-                    s1 += x1[j] * wj
-                    s2 += x2[j] * wj
-                    s3 += x3[j] * wj
+                s0, s1, s2, s3 = dot4(x0, x1, x2, x3, W[k])
                 bk = B[k]
                 zb[0, k] = s0 + bk
                 zb[1, k] = s1 + bk
