@@ -192,8 +192,9 @@ def _path_on_stats(
 
 
 def _wide(n: int, p: int, l1_ratio: float, precompute: Any, selection: str, alphas: Any) -> bool:
-    """Whether a path runs on working sets: the rule of ``solver="auto"`` (no Gram matrix on
-    wide X), with an L1 term, cyclic selection and no Gram matrix asked for."""
+    """Whether a path runs on working sets: X wider than tall (n_samples < n_features, with
+    n_features > 128) or n_features > 2048, with an L1 term, cyclic selection and no Gram
+    matrix asked for."""
     if precompute is True or l1_ratio <= 0 or selection != "cyclic":
         return False
     if not isinstance(alphas, (numbers.Integral, str, type(None))):
@@ -236,9 +237,9 @@ def enet_path(
     multi-task path (the L2,1 penalty ``alpha l1_ratio sum_j ||W_j||_2`` across targets,
     coefs of shape (n_targets, n_features, n_alphas), one gap per alpha; ``precompute``,
     ``Xy``, ``positive`` and ``selection`` do not apply to it), from one Gram pass.  A
-    single target on wide X (the rule of ``solver="auto"``) runs warm-started working sets
-    on X itself, without the O(p^2) Gram matrix; otherwise one Gram pass serves every
-    alpha.
+    single target on wide X (n_samples < n_features, n_features > 128, or n_features >
+    2048) runs warm-started working sets on X itself, without the O(p^2) Gram matrix;
+    otherwise one Gram pass serves every alpha (scikit-learn's ``precompute="auto"``).
 
     Parameters
     ----------
@@ -686,10 +687,11 @@ _CV_DOC = """
     selection rule as scikit-learn's estimator of the same name (``selection="random"`` with
     ``random_state`` as in scikit-learn); ``precompute``, ``copy_X`` and ``n_jobs`` are
     accepted for compatibility (X is never copied, the folds share one pass over X instead
-    of jobs).  On wide X (the rule of ``solver="auto"``: no Gram matrix there, with an L1
-    term and cyclic selection) each fold's path runs warm-started working sets on X itself,
-    the held-out rows at weight zero, and no p x p matrix is formed.  The final refit is
-    :class:`~fastnorm.linear_model.ElasticNet`'s own fit on the statistics of the full data.
+    of jobs).  On wide X (n_samples < n_features, n_features > 128, or n_features > 2048;
+    with an L1 term and cyclic selection) each fold's path runs warm-started working sets
+    on X itself, the held-out rows at weight zero, and no p x p matrix is formed.  The final
+    refit is :class:`~fastnorm.linear_model.ElasticNet`'s own fit on the statistics of the
+    full data.
 
     Attributes
     ----------
