@@ -21,10 +21,10 @@ and the Hessian weights ``h_i = s_i p_i (1 - p_i)`` come from the margins; the q
 model is minimised by coordinate descent, on the (p + 1)^2 weighted Gram matrix built in
 one parallel pass over X when ``p <= GRAM_MAX_P`` (binary with an L1 part: exactly, by a
 Cholesky solve on the support, when that step keeps the signs), else directly on the
-columns of X; a
-backtracking line search on the exact objective follows (margins are updated, never
-recomputed).  Multinomial: one such step per class in turn (glmnet's partial Newton), each
-with the line search on the full softmax objective.
+columns of X; a backtracking line search on the exact objective follows (binary: margins
+updated, never recomputed).  Multinomial: one such step per class in turn (glmnet's partial
+Newton), each with the line search on the full softmax objective, the margins recomputed by
+one fused pass per outer step.
 ``"stream"``: accelerated proximal gradient (FISTA with backtracking and adaptive restart);
 each iteration is one fused pass (margins, loss and gradient) and one loss pass per trial.
 ``"lbfgs"``: scipy's L-BFGS on the fused pass; on tall X it first solves on every 16th row,
