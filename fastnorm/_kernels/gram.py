@@ -83,6 +83,9 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
     n_blocks = (n + R - 1) // R
     per = (n_blocks + n_groups - 1) // n_groups
     acc = np.zeros((n_groups, ppr, ppc))
+    XT = X.T
+    cols = np.arange(p)
+    none = np.empty(0)
     for g in prange(n_groups):
         P = np.zeros((R, ppc))  # columns from p + k + 1 on stay zero
         if weighted:
@@ -97,28 +100,8 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
             hi = min(n, lo + R)
             m = hi - lo
             # load the block's rows as P's rows (shifted, converted to float64)
-            if fortran:
-                j = 0
-                while j + 4 <= p:  # 4 columns at a time: 4 contiguous values per row of P
-                    c0 = X[lo:hi, j]
-                    c1 = X[lo:hi, j + 1]
-                    c2 = X[lo:hi, j + 2]
-                    c3 = X[lo:hi, j + 3]
-                    h0 = shift[j]
-                    h1 = shift[j + 1]
-                    h2 = shift[j + 2]
-                    h3 = shift[j + 3]
-                    for r in range(m):
-                        P[r, j] = c0[r] - h0
-                        P[r, j + 1] = c1[r] - h1
-                        P[r, j + 2] = c2[r] - h2
-                        P[r, j + 3] = c3[r] - h3
-                    j += 4
-                for jj in range(j, p):
-                    col = X[lo:hi, jj]
-                    h = shift[jj]
-                    for r in range(m):
-                        P[r, jj] = col[r] - h
+            if fortran:  # X.T's rows are X's columns: 4 contiguous values per row of P
+                _load_set(XT, cols, shift, none, none, False, lo, m, P)
             else:
                 for r in range(m):
                     row = X[lo + r]
@@ -166,7 +149,8 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
 @helper(inline="never")
 def _load_set(S, rc, off, q, yq, has_q, lo, m, P):
     """``P[r, k] = q * (S[rc[k], lo + r] - off[rc[k]])`` (``yq[lo + r]`` where ``rc[k] < 0``)
-    for ``r < m``: ``gram_block``'s chunk, loaded 4 columns at a time (each row of ``P`` gets
+    for ``r < m``: ``gram_block``'s chunk and the Gram pass's block of F-ordered X (``S =
+    X.T``), loaded 4 columns at a time (each row of ``P`` gets
     4 contiguous values per pass; column by column, every value was a store to another cache
     line).  A separate function: inlined in the ``prange`` body, the parallel build gave wrong
     values in the third of each 4 columns (tests/test_gram_tiles.py), the serial one right."""
