@@ -17,6 +17,7 @@ from fastnorm.linear_model._data import NumpyPass  # noqa: F401  (re-export for 
 from fastnorm.linear_model._datafit import Moments, Quadratic  # noqa: F401
 from fastnorm.linear_model._fit import fit as _fit
 from fastnorm.linear_model._solvers import PUBLIC
+from fastnorm.linear_model._validation import validate_params
 
 _SKLEARN_MSG = (
     "fastnorm.linear_model needs scikit-learn: pip install fastnorm[sklearn] "
@@ -92,6 +93,9 @@ class FusedLinearModel(MultiOutputMixin, RegressorMixin, LinearModel):
     _datafit = Quadratic
     #: ``n_iter_`` after a direct (exact) solve.
     _direct_n_iter: int | None = 1
+
+    def _validate_params(self) -> None:
+        validate_params(self)  # scikit-learn's check, its constraint objects made once
 
     def _lower(self, raw_sum: float, n: int, k: int):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -32,6 +32,7 @@ __all__ = [
     "prepare_y",
     "validate_epoch_input",
     "validate_fit_input",
+    "validate_params",
 ]
 
 
@@ -150,21 +151,29 @@ def validate_fit_input(est: Any, X: Any, y: Any, sample_weight: Any) -> FitInput
     """
     from sklearn.utils.validation import _check_sample_weight, validate_data
 
-    try:
-        X, y = validate_data(
-            est,
-            X,
-            y,
-            accept_sparse=False,
-            dtype=[np.float64, np.float32],
-            copy=False,
-            ensure_all_finite=False,
-            multi_output=True,
-            y_numeric=True,
-        )
-    except ValueError as exc:
-        _name_bad_target(exc, y)
-        raise
+    if _plain_input(X, y):
+        # what validate_data does to a float ndarray X and finite float y, at a tenth of its
+        # ~100 us (half of a 20 x 20 fit): the feature count, no feature names
+        X = np.asarray(X)  # a memmap -> its ndarray view, as check_array returns it
+        est.n_features_in_ = X.shape[1]
+        if hasattr(est, "feature_names_in_"):
+            del est.feature_names_in_
+    else:
+        try:
+            X, y = validate_data(
+                est,
+                X,
+                y,
+                accept_sparse=False,
+                dtype=[np.float64, np.float32],
+                copy=False,
+                ensure_all_finite=False,
+                multi_output=True,
+                y_numeric=True,
+            )
+        except ValueError as exc:
+            _name_bad_target(exc, y)
+            raise
     y = np.asarray(y, dtype=np.float64)
     n = X.shape[0]
     raw_sum = float(n)
@@ -177,6 +186,55 @@ def validate_fit_input(est: Any, X: Any, y: Any, sample_weight: Any) -> FitInput
         sw = sw * (n / raw_sum)
     Y = y.reshape(n, -1)
     return FitInput(X, Y, y.ndim, sw, raw_sum)
+
+
+def _plain_input(X: Any, y: Any) -> bool:
+    """Whether ``validate_data`` would return ``(X, y)`` unchanged: X a float32/float64
+    ndarray (or memmap) of shape at least (1, 1), y a finite float ndarray of shape (n,) or
+    (n, k >= 1).  Anything else (and every error) takes scikit-learn's own path."""
+    if not (type(X) is np.ndarray or type(X) is np.memmap) or type(y) is not np.ndarray:
+        return False
+    if X.ndim != 2 or X.dtype not in (np.float64, np.float32) or min(X.shape) < 1:
+        return False
+    if y.dtype.kind != "f" or y.ndim not in (1, 2) or y.shape[0] != X.shape[0]:
+        return False
+    if y.ndim == 2 and y.shape[1] < 1:
+        return False
+    return bool(np.isfinite(y).all())
+
+
+def validate_params(est: Any) -> None:
+    """``est._validate_params()`` of scikit-learn, with the constraint objects and the
+    parameter names made once per class (scikit-learn remakes them on every call: ~70 us,
+    a fifth of a 20 x 20 fit).  A value that meets no constraint goes to scikit-learn's
+    check, which raises its own error."""
+    cls = type(est)
+    cached = _CONSTRAINTS.get(cls)
+    if cached is None or cached[0] is not cls._parameter_constraints:
+        from sklearn.utils._param_validation import make_constraint
+
+        made = {
+            k: [make_constraint(c) for c in cs]
+            for k, cs in cls._parameter_constraints.items()
+            if not (isinstance(cs, str) and cs == "no_validation")
+        }
+        cached = (cls._parameter_constraints, cls._get_param_names(), made)
+        _CONSTRAINTS[cls] = cached
+    _, names, made = cached
+    for name in names:
+        cs = made.get(name)
+        if cs is None:
+            continue
+        v = getattr(est, name)
+        if not any(c.is_satisfied_by(v) for c in cs):
+            from sklearn.base import BaseEstimator
+
+            BaseEstimator._validate_params(est)
+            return
+
+
+#: Per estimator class: (its constraints dict, its parameter names, the constraint objects).
+_CONSTRAINTS: dict = {}
 
 
 def _name_bad_target(exc: ValueError, y: Any) -> None:
