@@ -2,8 +2,10 @@
 
 For each case (``make_correlated_data(n, p, rho, random_state=0)``, ``alpha = reg *
 ||X^T y||_inf / n``): a warm-up fit of each side, then interleaved fresh fits (one of each
-per round) for about ``--budget`` seconds per case; the median wall times and their ratio
-(> 1: fastnorm faster).  ``python bench/small_shapes.py [--only 50x50]`` from the root.
+per round, ``--pause`` seconds before each) for about ``--budget`` seconds per case; the
+median times (``--clock cpu``: the process's CPU time, steadier on a shared machine where
+these serial fits are descheduled) and their ratio (> 1: fastnorm faster).
+``python bench/small_shapes.py [--only 50x50] [--clock cpu]`` from the root.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def _cases():
     return out
 
 
-def run(case, budget):
+_CLOCK = time.perf_counter
+
+
+def run(case, budget, pause):
     name, n, p, rho, reg, dtype, model, kw = case
     X, y, _ = make_correlated_data(n, p, rho=rho, random_state=0)
     X = np.asarray(X, dtype=dtype)
@@ -57,9 +62,10 @@ def run(case, budget):
     t_end = time.perf_counter() + budget
     while len(t[F]) < 3 or (time.perf_counter() < t_end and len(t[F]) < 200):
         for M, f in sides.items():
-            t0 = time.perf_counter()
+            time.sleep(pause)
+            t0 = _CLOCK()
             f()
-            t[M].append(time.perf_counter() - t0)
+            t[M].append(_CLOCK() - t0)
     mf, ms = (1e3 * float(np.median(t[M])) for M in (F, S))
     c = ests[F].coef_, ests[S].coef_
     solver = getattr(ests[F], "solver_", "")
@@ -71,14 +77,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="comma-separated substrings of case names")
     ap.add_argument("--budget", type=float, default=1.5, help="seconds per case")
+    ap.add_argument("--pause", type=float, default=0.002, help="seconds before each fit")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     a = ap.parse_args()
+    global _CLOCK
+    _CLOCK = time.process_time if a.clock == "cpu" else time.perf_counter
     warnings.simplefilter("ignore")
     keys = [k for k in a.only.split(",") if k]
     print("| case | fastnorm ms | sklearn ms | ratio | solver_ | nnz f/s |")
     print("|---|---|---|---|---|---|")
     for c in _cases():
         if not keys or any(k in c[0] for k in keys):
-            print(run(c, a.budget), flush=True)
+            print(run(c, a.budget, a.pause), flush=True)
 
 
 if __name__ == "__main__":

@@ -218,23 +218,33 @@ def validate_params(est: Any) -> None:
             for k, cs in cls._parameter_constraints.items()
             if not (isinstance(cs, str) and cs == "no_validation")
         }
-        cached = (cls._parameter_constraints, cls._get_param_names(), made)
+        cached = (cls._parameter_constraints, cls._get_param_names(), made, set())
         _CONSTRAINTS[cls] = cached
-    _, names, made = cached
+    _, names, made, passed = cached
     for name in names:
         cs = made.get(name)
         if cs is None:
             continue
         v = getattr(est, name)
+        # a plain scalar that met the constraints once meets them again (the type is in the
+        # key: True is not 1); constraint objects' checks cost ~1 us each
+        key = (name, type(v), v) if type(v) in _SCALARS else None
+        if key is not None and key in passed:
+            continue
         if not any(c.is_satisfied_by(v) for c in cs):
             from sklearn.base import BaseEstimator
 
             BaseEstimator._validate_params(est)
             return
+        if key is not None and len(passed) < _PASSED_MAX:
+            passed.add(key)
 
 
-#: Per estimator class: (its constraints dict, its parameter names, the constraint objects).
+#: Per estimator class: (its constraints dict, its parameter names, the constraint objects,
+#: the (name, type, value) of plain scalars that passed).
 _CONSTRAINTS: dict = {}
+_SCALARS = frozenset((bool, int, float, str, type(None)))
+_PASSED_MAX = 4096
 
 
 def _name_bad_target(exc: ValueError, y: Any) -> None:

@@ -92,11 +92,13 @@ WS_MAX_EPOCHS = 50_000
 WS_PARALLEL_MIN = 1 << 24
 #: Elements (p * n) up to which a single fit's working set is every feature, when p is at
 #: most WS_FULL_P_RATIO * n: on such small problems an outer step's Python (~0.1 ms) costs
-#: more than epochs over all columns, which the inner solver's screening soon narrows
-#: (100 x 128: 0.48 ms against 0.57 from 32 features and scikit-learn's 0.49); from 300 x 300
-#: on, and on wide data (20 x 1500 reg 0.01: 15 ms against 1.3), the growing set wins
-#: (bench/README.md).
-WS_FULL_MAX = 1 << 15
+#: more than epochs over all columns, which the inner solver's lazy sweeps soon narrow
+#: (100 x 128: 0.48 ms against 0.57 from 32 features and scikit-learn's 0.49).  Raised from
+#: 2^15 at stop 21: 300 x 300 to 500 x 500 took 10-40% less CPU time with every feature
+#: (300 x 300 float32 reg 0.01: 3 outer steps fewer), except 500 x 500 rho 0.6 reg 0.1 (6%
+#: more); on wide data (20 x 1500 reg 0.01: 15 ms against 1.3) the growing set wins
+#: (bench/README.md, "Small and mid shapes (stop 21)").
+WS_FULL_MAX = 1 << 18
 WS_FULL_P_RATIO = 1.5
 #: Elements (p * n) up to which the gathered block is allocated for all p columns at once: its
 #: untouched rows cost nothing (no page is faulted in before a gather writes it), and the
