@@ -239,9 +239,12 @@ class ElasticNet(FusedLinearModel):
         if self.selection == "random" and gram_ok:
             return "gram"
         # alpha may hold one value per target: every target needs an L1 term to screen
-        ws_ok = "rows" in backend.provides and bool(
-            np.all(np.asarray(self.alpha, dtype=np.float64) * self.l1_ratio > 0)
-        )
+        a = self.alpha
+        if type(a) in (float, int):  # a plain number: no array (~5 us)
+            l1_pos = a * self.l1_ratio > 0
+        else:
+            l1_pos = bool(np.all(np.asarray(a, dtype=np.float64) * self.l1_ratio > 0))
+        ws_ok = "rows" in backend.provides and l1_pos
         tall_or_small = n >= AUTO_GRAM_MIN_RATIO * p or p <= AUTO_WS_MIN_P
         # tall and wide: the inner solver runs on the set's Gram matrix; very tall: the first
         # set is seeded from a row subsample's fit, then one Gram block of the set and 1-2
@@ -258,7 +261,10 @@ class ElasticNet(FusedLinearModel):
         return "gram" if gram_ok else "stream"
 
     def _lower(self, raw_sum, n, k):
-        alpha = per_target_alpha(self.alpha, k)
+        a = self.alpha
+        if type(a) is float and a > 0:  # the common case, without the array checks (~20 us)
+            return np.full(k, a * self.l1_ratio), np.full(k, a * (1.0 - self.l1_ratio))
+        alpha = per_target_alpha(a, k)
         if np.any(alpha == 0):
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are advised to use "
