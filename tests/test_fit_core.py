@@ -358,3 +358,32 @@ def test_verbose_reports_every_solver(capsys):
         Lasso(alpha=0.1, solver=solver, verbose=1, tol=1e-8).fit(X, y)
         out = capsys.readouterr().out
         assert f"[fastnorm {solver}] epoch" in out and "gap" in out
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fast_validation_paths_match_sklearn():
+    """The fit's fast paths (plain float ndarrays; parameter values checked once) keep
+    scikit-learn's errors and attributes: a bad value after good fits still raises its
+    error, bad targets raise its messages, other dtypes take its own path."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y, _ = _data(30, 4)
+    m = Lasso(alpha=0.1).fit(X, y)
+    assert m.n_features_in_ == 4 and not hasattr(m, "feature_names_in_")
+    for bad in (dict(alpha=-1.0), dict(max_iter=0), dict(positive=1), dict(tol="1")):
+        for M in (Lasso, sk.Lasso):
+            with pytest.raises(InvalidParameterError) as exc:
+                M(**{"alpha": 0.1, **bad}).fit(X, y)
+            assert "must be" in str(exc.value)
+        Lasso(alpha=0.1).fit(X, y)  # good values after the bad one still fit
+    for y_bad in (np.where(np.arange(30) == 3, np.nan, y), np.where(np.arange(30) == 3, np.inf, y)):
+        with pytest.raises(ValueError) as ours:
+            Lasso(alpha=0.1).fit(X, y_bad)
+        with pytest.raises(ValueError) as ref:
+            sk.Lasso(alpha=0.1).fit(X, y_bad)
+        assert str(ours.value) == str(ref.value)
+    yi = np.round(y).astype(np.int64)
+    np.testing.assert_allclose(Lasso(alpha=0.1).fit(X, yi).coef_,
+                               Lasso(alpha=0.1).fit(X, yi.astype(float)).coef_)  # fmt: skip
+    m.fit(X[:, :3], y)
+    assert m.n_features_in_ == 3

@@ -354,3 +354,18 @@ def test_inner_cd_residual_stays_exact(l2n, lazy):
     ref = sk.ElasticNet(alpha=a, l1_ratio=l1r, fit_intercept=False, **TIGHT).fit(Bk.T, yq)
     np.testing.assert_array_equal(w == 0, ref.coef_ == 0)
     np.testing.assert_allclose(w, ref.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_feature_route(dtype):
+    """A single fit of up to WS_FULL_MAX elements (here 250 x 250) solves every feature at
+    once (no growing set): the same optimum and zero pattern as scikit-learn."""
+    from fastnorm.linear_model import _workset
+
+    X, y = correlated(250, 250, 0.6, seed=21, dtype=dtype)
+    assert 250 * 250 <= _workset.WS_FULL_MAX
+    rtol = 1e-8 if dtype == np.float64 else 1e-6  # float32 coef_ rounding
+    for reg in (0.1, 0.01):
+        check_same(X, y, reg, rtol=rtol)
+    check_same(X, y, 0.05, rtol=rtol, positive=True)
+    check_same(X, y, 0.05, rtol=rtol, l1_ratio=0.5)
