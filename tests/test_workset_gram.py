@@ -22,6 +22,7 @@ def gram_path(monkeypatch):
     monkeypatch.setattr(_workset, "WS_GRAM_RATIO", 4)
     monkeypatch.setattr(_workset, "WS_GRAM_START", 8)
     monkeypatch.setattr(_workset, "WS_START", 8)
+    monkeypatch.setattr(_workset, "WS_FULL_MAX", 1 << 15)  # growing sets on 3000 x 40
     calls = []
     step = _workset._gram_step
 

@@ -808,8 +808,10 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0, polis
     # a cold single fit of a small problem (WS_FULL_MAX) works on every feature from the
     # start: that solve needs no gradient, and gap-safe screening at the cold start's gap
     # removes nothing, so it runs before the first pass over X (a pass, a gap and a scoring
-    # fewer: ~10% of a 300 x 300 fit); the pass after it checks the gap as usual
-    if pp.full_ws and max_iter > 1 and cb is None and not polish and not np.any(w):
+    # fewer: ~10% of a 300 x 300 fit); the pass after it checks the gap as usual.  Not where
+    # the set's inner solver is the Gram one (tall data: its own route below)
+    col_inner = pp.n_rows < max(WS_GRAM_MIN_ROWS, WS_GRAM_RATIO * p)
+    if pp.full_ws and col_inner and max_iter > 1 and cb is None and not polish and not np.any(w):
         ws_prev = np.arange(p, dtype=np.int64)
         ws_size = p
         Rq, has_theta = col_solve(ws_prev, gap_tol * n, WS_MAX_EPOCHS)
