@@ -97,7 +97,7 @@ def test_gram_pass_packed(layout):
     of the panel, float32 X; both triangles filled; the same bits for any task count, serial
     or parallel; and ``gram_stats`` through it against numpy's centred sums."""
     from fastnorm._config import GRAM_PACK_P
-    from fastnorm.linear_model._gram import gram_stats
+    from fastnorm.linear_model._gram import gram_stats, gram_stats_many
 
     rng = np.random.default_rng(7)
     n, p, ky = 600, GRAM_PACK_P + 5, 2
@@ -122,3 +122,9 @@ def test_gram_pass_packed(layout):
     Xm = X - X.astype(np.float64).mean(axis=0)
     np.testing.assert_allclose(st.G, Xm.T @ Xm, rtol=1e-10, atol=1e-8)
     np.testing.assert_allclose(st.Xty, Xm.T @ (Y[:, 0] - Y[:, 0].mean()), rtol=1e-10, atol=1e-8)
+    many = gram_stats_many(X, Y)  # each target's statistics: its single pass's bits
+    for t in range(ky):
+        one = gram_stats(X, Y[:, t])
+        np.testing.assert_array_equal(many[t].G, one.G)
+        np.testing.assert_array_equal(many[t].Xty, one.Xty)
+        assert many[t].yty == one.yty

@@ -106,7 +106,11 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
         nj = (y_hi + NR) // NR  # column strips
         tri = NR * NR * (nj * (nj + 1) // 2)  # the packed triangle's size
         n_pan = (n + KC - 1) // KC
-        g_n = max(1, min(32, n // GRAM_PACK_ROWS, GRAM_PACK_ACC_BYTES // (tri * 8)))
+        # row groups from n and p only (the single-target width): every target's sums are
+        # those of its own single-target pass
+        nj1 = (p + 1 + NR) // NR
+        tri1 = NR * NR * (nj1 * (nj1 + 1) // 2)
+        g_n = max(1, min(32, n // GRAM_PACK_ROWS, GRAM_PACK_ACC_BYTES // (tri1 * 8)))
         gper = (n_pan + g_n - 1) // g_n  # panels per row group
         g_n = max(1, (n_pan + gper - 1) // gper)
         n_ch = max(1, min(nj, (n_groups + g_n - 1) // g_n))
