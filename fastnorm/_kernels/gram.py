@@ -24,6 +24,14 @@ vectorised on 256-bit registers only (bench/README.md, "200,000 x 200, continued
 
 Parallelism: ``n_groups`` is fixed by the wrapper from n and p only (never the thread count);
 each group owns a private ``(pp, pp)`` accumulator; groups are summed in a fixed order.
+
+Wide X (``p >= GRAM_PACK_P``) takes BLAS's packed route instead: ``GRAM_PACK_KC`` rows at a
+time are packed (shifted, weighted, converted) into ``SIMD_WIDTH``-column micro-panels, the
+register tile (:func:`fastnorm._simd.packed_tile`) runs on them with its accumulators in a
+packed triangle, and the work is split by column strips, so no thread holds a p x p
+accumulator of its own and every entry's sum does not depend on the split (see
+``_gram_aug_rows``).  Unpacked, a tile's rows were ``pp`` doubles apart and its accumulators
+were re-read every ``GRAM_KC`` rows from a p x p matrix out of cache.
 """
 
 from __future__ import annotations
