@@ -1,6 +1,7 @@
 """GFMA/s of the Gram builds' register tiles, one thread, CPU time (a shared-machine proxy).
 
-``python -m bench.gram_tile [--repeat K]`` (from the checkout root, so its fastnorm is imported)
+``python -m bench.gram_tile [--repeat K] [--pass]`` (from the checkout root, so its fastnorm is
+imported)
 
 * the working set's Gram block of 80 new columns against the 84 of the set and the target,
   X 200,000 x 200 F order (the seeded tall fit's block): ``gram_block``
@@ -9,6 +10,10 @@
   in cache, loads skipped).  The 4 x 4 dot-product tile it replaced (``gram_ws``, removed)
   measured 16.8 GFMA/s there (bench/README.md, "200,000 x 200, continued");
 * the Gram pass (``gram_stats``) of 25,000 x 200 rows (the subsample's statistics).
+
+``--pass``: the whole Gram pass (``gram_stats``: X^T X, X^T y and the sums, 2 threads, wall
+time) against OpenBLAS's ``X.T @ X`` (numpy's syrk, 2 threads) on the shapes of issue 11's
+drop-ins, interleaved with 0.1 s pauses (OpenBLAS threads spin after a call); medians.
 
 GFMA/s count the multiply-adds the result needs (the upper triangle of the square plus the
 rectangle), not those a tile spends below the diagonal.  Minimum over ``--repeat`` calls.
@@ -32,10 +37,60 @@ def _best(f, repeat: int) -> float:
     return min(ts)
 
 
+PASS_SHAPES = [
+    (3000, 300, "F", np.float64),
+    (1500, 1500, "F", np.float64),
+    (5000, 1000, "F", np.float64),
+    (1200, 1000, "F", np.float64),
+    (1500, 1500, "C", np.float64),
+    (3000, 1000, "F", np.float32),
+    (40000, 2000, "F", np.float64),
+    (20000, 200, "F", np.float64),
+    (200000, 200, "F", np.float64),
+]
+
+
+def pass_table(repeat: int, shapes: list | None = None) -> None:
+    """The Gram pass against OpenBLAS's ``X.T @ X``, 2 threads each, interleaved."""
+    import numba
+
+    from fastnorm.linear_model._gram import gram_stats
+
+    numba.set_num_threads(2)
+    rng = np.random.default_rng(0)
+    print("| n x p | order, dtype | gram_stats ms | GFMA/s/thread | X.T @ X ms | GFMA/s/thread "
+          "| ratio |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for n, p, order, dt in shapes or PASS_SHAPES:
+        X = np.asarray(rng.standard_normal((n, p)) + 1.0, dtype=dt, order=order)
+        y = rng.standard_normal(n)
+        gram_stats(X, y)
+        X.T @ X
+        reps = max(3, min(repeat, int(2e9 / (n * p * p))))
+        tf, tb = [], []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            gram_stats(X, y)
+            tf.append(time.perf_counter() - t0)
+            time.sleep(0.1)
+            t0 = time.perf_counter()
+            X.T @ X
+            tb.append(time.perf_counter() - t0)
+            time.sleep(0.1)
+        f, b = float(np.median(tf)), float(np.median(tb))
+        fma = n * p * (p + 1) / 2 / 2e9  # per thread
+        print(f"| {n} x {p} | {order}, {np.dtype(dt).name} | {f * 1e3:.1f} | {fma / f:.1f} | "
+              f"{b * 1e3:.1f} | {fma / b:.1f} | {b / f:.2f} |", flush=True)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--pass", dest="whole", action="store_true")
     a = ap.parse_args(argv)
+    if a.whole:
+        pass_table(a.repeat)
+        return 0
     from threadpoolctl import threadpool_limits
 
     from fastnorm._config import GRAM_KC, SIMD_WIDTH, TILE_MR

@@ -30,6 +30,11 @@ __all__ = [
     "FASTMATH",
     "FLOAT_MAX",
     "GRAM_KC",
+    "GRAM_PACK_ACC_BYTES",
+    "GRAM_PACK_KC",
+    "GRAM_PACK_MC",
+    "GRAM_PACK_P",
+    "GRAM_PACK_ROWS",
     "GRAM_PARALLEL_MIN",
     "MIN_ROWS",
     "PARALLEL_MIN",
@@ -119,6 +124,23 @@ TILE_MR = 8 if SIMD_WIDTH == 8 else 4
 #: Rows of a Gram build's buffer that the register tiles sweep at a time: an L1-sized slice
 #: (32 rows x 96 columns: 24 KiB), the tile's accumulators loaded and stored once per slice.
 GRAM_KC = 32
+
+#: The Gram pass packs X (BLAS's packed panels, ``_gram_aug_rows``) from this many columns
+#: on: ``GRAM_PACK_KC`` rows at a time into ``2 * SIMD_WIDTH``-column micro-panels, so a
+#: tile's rows are consecutive and its accumulators are read and written once per panel, not
+#: once per ``GRAM_KC`` rows from a p x p matrix that has left the cache.  Below it the
+#: unpacked pass (an L2-sized accumulator) is as fast (bench/README.md, "Packed Gram panels").
+GRAM_PACK_P = 240
+#: Rows per packed panel: one micro-panel (``GRAM_PACK_KC x 2 SIMD_WIDTH`` float64, 32 KiB)
+#: stays in L1 while the tiles of its columns sweep the panel's other columns.
+GRAM_PACK_KC = 256
+#: Columns of the packed panel a sweep keeps in L2 (``GRAM_PACK_MC x GRAM_PACK_KC`` float64).
+GRAM_PACK_MC = 384
+#: Rows per row group of the packed pass (each group a private p x p accumulator, summed in
+#: a fixed order; their count depends on n and p only, never on the thread count).
+GRAM_PACK_ROWS = 16384
+#: Cap on the packed pass's private accumulators, in bytes.
+GRAM_PACK_ACC_BYTES = 1 << 28
 
 #: Set FASTNORM_NO_CACHE=1 to disable numba's on-disk cache (e.g. when profiling compiles).
 CACHE = os.environ.get("FASTNORM_NO_CACHE", "") in ("", "0")

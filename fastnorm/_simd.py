@@ -16,6 +16,7 @@ count.  Under ``NUMBA_DISABLE_JIT`` a numpy twin with the same contract replaces
 from __future__ import annotations
 
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -23,7 +24,7 @@ from numba.extending import intrinsic
 
 from fastnorm._config import SIMD_WIDTH, TILE_MR
 
-__all__ = ["outer_tile", "outer_tile1"]
+__all__ = ["outer_tile", "outer_tile1", "packed_tile"]
 
 
 def _rows_ok(t) -> bool:
@@ -119,6 +120,121 @@ def _make_outer(NV: int):
     return tile
 
 
+def _make_packed():
+    """The intrinsic ``tile(Q, jq, P, jp, m, A, i0, k0, init)``:
+    ``A[i0 + u, k0 + h W + v] += sum_{r < m} Q[jq, r, u] * P[jp + h, r, v]`` (``=`` when
+    ``init``: the chain starts from zeros, as if ``A`` held them) for
+    ``u < TILE_MR``, ``h < 2``, ``v < W = SIMD_WIDTH``: :func:`_make_outer`'s tile on packed
+    micro-panels (``Q`` and ``P`` C-ordered (panels, rows, ``W``) float64, ``TILE_MR == W``),
+    so each row's broadcasts and vectors are consecutive in memory (BLAS's packed panels) and
+    the ``A`` tile is read and written once per panel of rows.  ``A`` C-ordered; each entry
+    one chain of fused multiply-adds in the order of the rows."""
+
+    @intrinsic
+    def tile(typingctx, Q, jq, P, jp, m, A, i0, k0, init):
+        ok3 = all(
+            isinstance(t, types.Array) and t.ndim == 3 and t.layout == "C"
+            and t.dtype == types.float64 for t in (Q, P)
+        )  # fmt: skip
+        if not ok3 or not (_rows_ok(A) and A.layout == "C"):
+            return None
+        if not all(
+            isinstance(t, (types.Integer, types.Boolean)) for t in (jq, jp, m, i0, k0, init)
+        ):
+            return None
+        sig = types.none(Q, jq, P, jp, m, A, i0, k0, init)
+        W = SIMD_WIDTH
+        MR = TILE_MR
+        NV = 2
+
+        def codegen(context, builder, sig, args):
+            Qv, jqv, Pv, jpv, mv, Av, i0v, k0v, initv = args
+            i64 = ir.IntType(64)
+            i32 = ir.IntType(32)
+            dbl = ir.DoubleType()
+            vec = ir.VectorType(dbl, W)
+            jqv, jpv, mv, i0v, k0v = (
+                context.cast(builder, v, sig.args[j], types.int64)
+                for v, j in zip((jqv, jpv, mv, i0v, k0v), (1, 3, 4, 6, 7), strict=True)
+            )
+            i8p = ir.IntType(8).as_pointer()
+            Qa = context.make_array(sig.args[0])(context, builder, Qv)
+            Pa = context.make_array(sig.args[2])(context, builder, Pv)
+            Aa = context.make_array(sig.args[5])(context, builder, Av)
+            sQ0, sQ = cgutils.unpack_tuple(builder, Qa.strides, 3)[:2]
+            sP0, sP = cgutils.unpack_tuple(builder, Pa.strides, 3)[:2]
+            sA = cgutils.unpack_tuple(builder, Aa.strides, 2)[0]
+            c8 = ir.Constant(i64, 8)
+            qbase = builder.gep(builder.bitcast(Qa.data, i8p), [builder.mul(jqv, sQ0)])
+            pbase = [
+                builder.gep(
+                    builder.bitcast(Pa.data, i8p),
+                    [builder.mul(builder.add(jpv, ir.Constant(i64, h)), sP0)],
+                )
+                for h in range(NV)
+            ]
+            abase = builder.bitcast(Aa.data, i8p)
+            fma = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(vec, [vec, vec, vec]), f"llvm.fma.v{W}f64"
+            )
+
+            def vptr(base, off):
+                return builder.bitcast(builder.gep(base, [off]), vec.as_pointer())
+
+            aptr = []
+            for u in range(MR):
+                row = builder.mul(builder.add(i0v, ir.Constant(i64, u)), sA)
+                for h in range(NV):
+                    col = builder.mul(builder.add(k0v, ir.Constant(i64, h * W)), c8)
+                    aptr.append(vptr(abase, builder.add(row, col)))
+            accs = []
+            zero = ir.Constant(vec, [0.0] * W)
+            fresh = builder.icmp_unsigned("!=", initv, ir.Constant(initv.type, 0))
+            for p_ in aptr:
+                slot = cgutils.alloca_once(builder, vec)
+                with builder.if_else(fresh) as (then, other):
+                    with then:
+                        builder.store(zero, slot)
+                    with other:
+                        builder.store(builder.load(p_, align=8), slot)
+                accs.append(slot)
+            zmask = ir.Constant(ir.VectorType(i32, W), [0] * W)
+            undef = ir.Constant(vec, ir.Undefined)
+            with cgutils.for_range(builder, mv) as loop:
+                r = loop.index
+                prow = builder.mul(r, sP)
+                qrow = builder.mul(r, sQ)
+                bs = [builder.load(vptr(pbase[h], prow), align=8) for h in range(NV)]
+                for u in range(MR):
+                    xp = builder.bitcast(
+                        builder.gep(qbase, [builder.add(qrow, ir.Constant(i64, 8 * u))]),
+                        dbl.as_pointer(),
+                    )
+                    x = builder.load(xp, align=8)
+                    xv = builder.shuffle_vector(
+                        builder.insert_element(undef, x, ir.Constant(i32, 0)), undef, zmask
+                    )
+                    for h in range(NV):
+                        acc = accs[NV * u + h]
+                        builder.store(builder.call(fma, [xv, bs[h], builder.load(acc)]), acc)
+            for p_, acc in zip(aptr, accs, strict=True):
+                builder.store(builder.load(acc), p_, align=8)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return tile
+
+
+def _packed_py(Q, jq, P, jp, m, A, i0, k0, init):
+    """The numpy twin of :func:`_make_packed`'s tile (``NUMBA_DISABLE_JIT``)."""
+    W = SIMD_WIDTH
+    if init:
+        A[i0 : i0 + TILE_MR, k0 : k0 + 2 * W] = 0.0
+    B = np.concatenate((P[jp, :m], P[jp + 1, :m]), axis=1)
+    A[i0 : i0 + TILE_MR, k0 : k0 + 2 * W] += Q[jq, :m, :TILE_MR].T @ B
+
+
 def _make_outer_py(NV: int):
     """The numpy twin of :func:`_make_outer`'s tile (``NUMBA_DISABLE_JIT``)."""
 
@@ -135,3 +251,5 @@ _make = _make_outer_py if numba.config.DISABLE_JIT else _make_outer
 #: (``TILE_MR x SIMD_WIDTH``) for the last columns and the diagonal's edge.
 outer_tile = _make(2)
 outer_tile1 = _make(1)
+#: ``outer_tile`` on packed micro-panels (the Gram pass for wide X).
+packed_tile = _packed_py if numba.config.DISABLE_JIT else _make_packed()

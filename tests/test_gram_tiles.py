@@ -89,3 +89,42 @@ def test_gram_pass_tiles(layout, weighted):
     out2 = np.zeros((pp, pp))
     _kg._gram_aug_rows.parallel(*args, out2)
     np.testing.assert_array_equal(np.triu(out), np.triu(out2))
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_gram_pass_packed(layout):
+    """The packed pass (``GRAM_PACK_P`` columns on): two targets, weights, rows not a multiple
+    of the panel, float32 X; both triangles filled; the same bits for any task count, serial
+    or parallel; and ``gram_stats`` through it against numpy's centred sums."""
+    from fastnorm._config import GRAM_PACK_P
+    from fastnorm.linear_model._gram import gram_stats, gram_stats_many
+
+    rng = np.random.default_rng(7)
+    n, p, ky = 600, GRAM_PACK_P + 5, 2
+    X = np.asarray(rng.standard_normal((n, p)) + 2.0, order=layout, dtype=np.float32)
+    Y = rng.standard_normal((n, ky))
+    sw = rng.uniform(0.5, 2.0, n)
+    shift = np.median(X[:65], axis=0).astype(np.float64)
+    ysh = np.median(Y[:65], axis=0)
+    B = np.column_stack([X - shift, Y - ysh, np.ones(n)])
+    ref = (B * sw[:, None]).T @ B
+    ref[p, p + 1] = ref[p + 1, p] = 0.0  # off the targets' diagonal: not computed
+    outs = []
+    for build, tasks in [(_kg._gram_aug_rows.serial, 1), (_kg._gram_aug_rows.serial, 5),
+                         (_kg._gram_aug_rows.parallel, 3)]:  # fmt: skip
+        out = np.zeros((p + ky + 1, p + ky + 1))
+        build(X, Y, sw, True, layout == "F", shift, ysh, tasks, 64, out)
+        outs.append(out)
+    np.testing.assert_allclose(outs[0], ref, rtol=1e-12, atol=1e-8)
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+    st = gram_stats(X, Y[:, 0])
+    Xm = X - X.astype(np.float64).mean(axis=0)
+    np.testing.assert_allclose(st.G, Xm.T @ Xm, rtol=1e-10, atol=1e-8)
+    np.testing.assert_allclose(st.Xty, Xm.T @ (Y[:, 0] - Y[:, 0].mean()), rtol=1e-10, atol=1e-8)
+    many = gram_stats_many(X, Y)  # each target's statistics: its single pass's bits
+    for t in range(ky):
+        one = gram_stats(X, Y[:, t])
+        np.testing.assert_array_equal(many[t].G, one.G)
+        np.testing.assert_array_equal(many[t].Xty, one.Xty)
+        assert many[t].yty == one.yty

@@ -24,6 +24,14 @@ vectorised on 256-bit registers only (bench/README.md, "200,000 x 200, continued
 
 Parallelism: ``n_groups`` is fixed by the wrapper from n and p only (never the thread count);
 each group owns a private ``(pp, pp)`` accumulator; groups are summed in a fixed order.
+
+Wide X (``p >= GRAM_PACK_P``) takes BLAS's packed route instead: ``GRAM_PACK_KC`` rows at a
+time are packed (shifted, weighted, converted) into ``SIMD_WIDTH``-column micro-panels, the
+register tile (:func:`fastnorm._simd.packed_tile`) runs on them with its accumulators in a
+packed triangle, and the work is split by column strips, so no thread holds a p x p
+accumulator of its own and every entry's sum does not depend on the split (see
+``_gram_aug_rows``).  Unpacked, a tile's rows were ``pp`` doubles apart and its accumulators
+were re-read every ``GRAM_KC`` rows from a p x p matrix out of cache.
 """
 
 from __future__ import annotations
@@ -31,7 +39,18 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from fastnorm._config import GRAM_KC, SIMD_WIDTH, TILE_MR, helper, kernel
+from fastnorm._config import (
+    GRAM_KC,
+    GRAM_PACK_ACC_BYTES,
+    GRAM_PACK_KC,
+    GRAM_PACK_MC,
+    GRAM_PACK_P,
+    GRAM_PACK_ROWS,
+    SIMD_WIDTH,
+    TILE_MR,
+    helper,
+    kernel,
+)
 from fastnorm._kernels.penalty import (
     block_shrink,
     cd_solve,
@@ -40,7 +59,7 @@ from fastnorm._kernels.penalty import (
     enet_value,
     uses_helpers,
 )
-from fastnorm._simd import outer_tile, outer_tile1
+from fastnorm._simd import outer_tile, outer_tile1, packed_tile
 
 
 def gram_rows(pp: int) -> int:
@@ -72,14 +91,60 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
     ``k^2 / 2``.  Every entry is one chain of fused multiply-adds over its row group's rows
     (:func:`fastnorm._simd.outer_tile`), whichever tile holds it: each target's statistics
     are bit-identical to its single-target pass.  With k = 1 this is the single-target pass.
+
+    From ``GRAM_PACK_P`` columns on, BLAS's way: ``GRAM_PACK_KC`` rows at a time packed into
+    ``W``-column micro-panels (:func:`_pack_panel`, ``W = SIMD_WIDTH``), the register tile
+    (:func:`fastnorm._simd.packed_tile`) on them, its accumulators in a packed upper
+    triangle (strips of ``NR = 2 W`` columns, the ``NR`` values of a row consecutive, so the
+    tiles down a strip are consecutive in memory).  Row groups of ``GRAM_PACK_ROWS`` rows
+    (a count fixed by n and p) own a triangle each, summed in a fixed order; each group's
+    strips are split into about ``n_groups / groups`` chunks of equal work (``n_groups``:
+    the thread count here).  Every entry is one chain of fused multiply-adds over its
+    group's rows whichever chunk or tile holds it, so ``n_groups`` changes the split, never
+    the sums.  This branch fills both triangles of ``out`` (the upper one ``+=``).
     """
     n, p = X.shape
     ky = y.shape[1]
     pp = out.shape[0]
     W = SIMD_WIDTH
+    y_hi = p + ky
+    if p >= GRAM_PACK_P:  # wide X: packed panels (_gram_packed_task; R not used)
+        NR = 2 * W
+        KC = GRAM_PACK_KC
+        nj = (y_hi + NR) // NR  # column strips
+        tri = NR * NR * (nj * (nj + 1) // 2)  # the packed triangle's size
+        n_pan = (n + KC - 1) // KC
+        # row groups from n and p only (the single-target width): every target's sums are
+        # those of its own single-target pass
+        nj1 = (p + 1 + NR) // NR
+        tri1 = NR * NR * (nj1 * (nj1 + 1) // 2)
+        g_n = max(1, min(32, n // GRAM_PACK_ROWS, GRAM_PACK_ACC_BYTES // (tri1 * 8)))
+        gper = (n_pan + g_n - 1) // g_n  # panels per row group
+        g_n = max(1, (n_pan + gper - 1) // gper)
+        n_ch = max(1, min(nj, (n_groups + g_n - 1) // g_n))
+        cb = np.empty(n_ch + 1, dtype=np.int64)
+        for c in range(n_ch):  # strip j costs ~ j + 1: chunk c ends at nj sqrt(c / n_ch)
+            cb[c] = int(nj * np.sqrt(c / n_ch) + 0.5)
+        cb[n_ch] = nj
+        tri_acc = np.empty((g_n, tri))
+        for t in prange(g_n * n_ch):
+            g = t // n_ch
+            ch = t - g * n_ch
+            lo = g * gper * KC
+            hi = min(n, lo + gper * KC)
+            _gram_packed_task(X, y, sw, weighted, fortran, shift, y_shift, lo, hi, cb[ch],
+                              cb[ch + 1], tri_acc[g])  # fmt: skip
+        for t in prange((nj + 1) // 2):  # strips t and nj - 1 - t: balanced pairs
+            _unpack_strip(tri_acc, t, out)
+            if nj - 1 - t != t:
+                _unpack_strip(tri_acc, nj - 1 - t, out)
+        for i in range(p, y_hi):  # the target x target block: its diagonal only
+            for k in range(i + 1, y_hi):
+                out[i, k] = 0.0
+                out[k, i] = 0.0
+        return
     ppc = (pp + W - 1) // W * W  # P's columns
     ppr = (pp + TILE_MR - 1) // TILE_MR * TILE_MR  # accumulator rows (tiles of TILE_MR)
-    y_hi = p + ky
     n_blocks = (n + R - 1) // R
     per = (n_blocks + n_groups - 1) // n_groups
     acc = np.zeros((n_groups, ppr, ppc))
@@ -144,6 +209,129 @@ def _gram_aug_rows(X, y, sw, weighted, fortran, shift, y_shift, n_groups, R, out
     for i in range(p, y_hi):  # the target x target block: its diagonal only
         for k in range(i + 1, y_hi):
             out[i, k] = 0.0
+
+
+@kernel(fastmath=False)
+def centre_gram(S, dx, sw_tot, G):
+    """``G[i, j] = S[i, j] - sw_tot * (dx[i] * dx[j])`` for ``i, j < p`` (``G`` (p, p)): the
+    centring of the Gram statistics in one pass, each entry rounded exactly as numpy's
+    ``S - sw_tot * np.outer(dx, dx)`` (no contraction), which took three passes and two
+    temporaries."""
+    p = G.shape[0]
+    for i in prange(p):
+        a = dx[i]
+        for j in range(p):
+            G[i, j] = S[i, j] - sw_tot * (a * dx[j])
+
+
+@helper(inline="never")
+def _gram_packed_task(X, y, sw, weighted, fortran, shift, y_shift, lo, hi, j0, j1, A):
+    """The packed pass's task: strips ``j0 .. j1`` of the packed triangle ``A`` (strip ``j``
+    at ``NR^2 j (j + 1) / 2``, ``NR (j + 1)`` rows of ``NR``) from the rows ``lo .. hi``:
+    ``GRAM_PACK_KC`` rows at a time packed (the micro-panels of strips ``0 .. j1``), then
+    for each L2-sized block of ``GRAM_PACK_MC`` tile rows, strip ``j``'s two micro-panels
+    (in L1) against the block's.  A separate function, as ``_load_set``: the parallel build
+    of inlined loaders has miscompiled (tests/test_gram_tiles.py)."""
+    p = X.shape[1]
+    ky = y.shape[1]
+    y_hi = p + ky
+    W = SIMD_WIDTH
+    NR = 2 * W
+    KC = GRAM_PACK_KC
+    MC = GRAM_PACK_MC
+    MR = TILE_MR
+    if j1 <= j0:
+        return
+    Pk = np.empty((2 * j1, KC, W))
+    Qk = np.empty((2 * j1, KC, W)) if weighted else Pk
+    for r0 in range(lo, hi, KC):
+        m = min(KC, hi - r0)
+        _pack_panel(X, y, sw, weighted, fortran, shift, y_shift, r0, m, 2 * j1, Pk, Qk)
+        first = r0 == lo
+        for ib0 in range(0, j1 * NR, MC):
+            ib1 = min(ib0 + MC, j1 * NR)
+            for j in range(max(j0, ib0 // NR), j1):
+                k0 = j * NR
+                off = NR * NR * (j * (j + 1) // 2)
+                Aj = A[off : off + (j + 1) * NR * NR].reshape((j + 1) * NR, NR)
+                for i0 in range(ib0, min(ib1, k0 + NR), MR):
+                    # target x target, off the diagonal: not needed (left unset)
+                    if not (k0 >= i0 + MR and i0 >= p and k0 >= p and k0 + NR <= y_hi):
+                        packed_tile(Qk, i0 // W, Pk, 2 * j, m, Aj, i0, 0, first)
+
+
+@helper(inline="never")
+def _unpack_strip(acc, j, out):
+    """Strip ``j`` of the packed triangles ``acc`` (one per row group, summed in order) into
+    both triangles of ``out`` (``out[i, k] += ...`` for ``i <= k``, then mirrored)."""
+    g_n = acc.shape[0]
+    po = out.shape[0]
+    NR = 2 * SIMD_WIDTH
+    k0 = j * NR
+    off = NR * NR * (j * (j + 1) // 2)
+    for i in range(min(po, k0 + NR)):
+        for c in range(max(0, i - k0), min(NR, po - k0)):
+            e = off + i * NR + c
+            s = acc[0, e]
+            for g in range(1, g_n):
+                s += acc[g, e]
+            v = out[i, k0 + c] + s
+            out[i, k0 + c] = v
+            out[k0 + c, i] = v
+
+
+@helper(inline="never")
+def _pack_panel(X, y, sw, weighted, fortran, shift, y_shift, r0, m, nmp, Pk, Qk):
+    """``Pk[j, r, c]`` = column ``j * NR + c`` of the augmented shifted row ``r0 + r``
+    (``X - shift``, then ``y - y_shift``, ones, zeros; float64) for ``r < m``, ``j < nmp``:
+    micro-panels of ``NR = Pk.shape[2]`` columns, each row's ``NR`` values consecutive;
+    ``Qk`` the same times the rows' weights when ``weighted``."""
+    p = X.shape[1]
+    ky = y.shape[1]
+    NR = Pk.shape[2]
+    ncol = nmp * NR
+    pf = min(p, ncol)
+    if fortran:  # one column at a time: contiguous reads
+        for jj in range(pf):
+            j = jj // NR
+            c = jj - j * NR
+            o = shift[jj]
+            Pj = Pk[j]
+            for r in range(m):
+                Pj[r, c] = np.float64(X[r0 + r, jj]) - o
+    else:  # NR consecutive values of each row per micro-panel
+        nf = pf // NR
+        for j in range(nf):
+            Pj = Pk[j]
+            c0 = j * NR
+            for r in range(m):
+                row = X[r0 + r]
+                for c in range(NR):
+                    Pj[r, c] = np.float64(row[c0 + c]) - shift[c0 + c]
+        for jj in range(nf * NR, pf):
+            j = jj // NR
+            c = jj - j * NR
+            o = shift[jj]
+            for r in range(m):
+                Pk[j, r, c] = np.float64(X[r0 + r, jj]) - o
+    for jj in range(pf, ncol):
+        j = jj // NR
+        c = jj - j * NR
+        t = jj - p
+        if t < ky:
+            o = y_shift[t]
+            for r in range(m):
+                Pk[j, r, c] = y[r0 + r, t] - o
+        else:
+            v = 1.0 if t == ky else 0.0
+            for r in range(m):
+                Pk[j, r, c] = v
+    if weighted:
+        for j in range(nmp):
+            for r in range(m):
+                wr = sw[r0 + r]
+                for c in range(NR):
+                    Qk[j, r, c] = Pk[j, r, c] * wr
 
 
 @helper(inline="never")

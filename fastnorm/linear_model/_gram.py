@@ -34,8 +34,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from fastnorm import _config
-from fastnorm._config import run
-from fastnorm._kernels.gram import _gram_aug_rows, cd_gram_epochs, gram_aug_blocks, gram_rows
+from fastnorm._config import GRAM_PACK_P, run
+from fastnorm._kernels.gram import (
+    _gram_aug_rows,
+    cd_gram_epochs,
+    centre_gram,
+    gram_aug_blocks,
+    gram_rows,
+)
 from fastnorm._kernels.gram import cd_gram_many as _cd_gram_many
 from fastnorm._kernels.gram import cd_gram_path as _cd_gram_path
 from fastnorm.linear_model._validation import as_float_2d, check_finite, prepare_sw, prepare_y
@@ -201,17 +207,23 @@ def _aug_gram(
     n_groups = max(1, min(_GROUPS, n_blocks // 4, _ACC_BYTES // (pp1 * pp1 * 8)))
     s0, s1 = X.strides
     fortran = abs(s0) < abs(s1) if n > 1 and p > 1 else bool(X.flags.f_contiguous)
-    S = np.zeros((pp, pp))
+    packed = p >= GRAM_PACK_P  # fills both triangles of an unpadded S
+    S = np.zeros((p + ky + 1, p + ky + 1) if packed else (pp, pp))
     weighted = sw is not None
     wv = sw if sw is not None else Y[:, 0]
-    args = (X, Y, wv, weighted, fortran, shift, y_shifts, n_groups, R, S)
     # serial or parallel from the single-target cost, so every target's statistics come from
     # the same build as its own single-target pass (bit-identical); read at call time so tests
     # can force the parallel build
-    if n * pp1 * pp1 // 2 < _config.GRAM_PARALLEL_MIN:
+    serial = n * pp1 * pp1 // 2 < _config.GRAM_PARALLEL_MIN
+    if packed:  # the packed pass's tasks (any count gives the same sums): one per thread
+        n_groups = 1 if serial else _config.get_num_threads()
+    args = (X, Y, wv, weighted, fortran, shift, y_shifts, n_groups, R, S)
+    if serial:
         _gram_aug_rows.serial(*args)
     else:
         run(_gram_aug_rows, n * (p + ky), *args)
+    if packed:
+        return S
     S = np.triu(S)[: p + ky + 1, : p + ky + 1]
     return S + np.triu(S, 1).T
 
@@ -241,6 +253,8 @@ def gram_stats_blocks(
     pp1 = (p + 2 + 3) // 4 * 4
     R = gram_rows(pp1)
     n_groups = max(1, min(_GROUPS, (b + R - 1) // R // 4, _ACC_BYTES // (pp1 * pp1 * 8)))
+    if p >= GRAM_PACK_P:  # the packed pass: one task per (serial) block
+        n_groups = 1
     s0, s1 = X.strides
     fortran = abs(s0) < abs(s1) if b > 1 and p > 1 else bool(X.flags.f_contiguous)
     S = np.zeros((k, pp1, pp1))
@@ -283,7 +297,8 @@ def _finish_stats(
         sw_tot = S[p + 1, p + 1]
         dx = S[:p, p + 1] / sw_tot
         dy = S[p, p + 1] / sw_tot
-        G = Sxx - sw_tot * np.outer(dx, dx)
+        G = np.empty((p, p))
+        run(centre_gram, p * p, S, np.ascontiguousarray(dx), float(sw_tot), G)
         Xty = Sxy - sw_tot * dx * dy
         yty = float(Syy - sw_tot * dy * dy)
         X_offset = shift + dx
@@ -395,7 +410,8 @@ def _finish_stats_many(
         sw_tot = S[p + k, p + k]
         dx = S[:p, p + k] / sw_tot
         dy = S[p : p + k, p + k] / sw_tot
-        G = Sxx - sw_tot * np.outer(dx, dx)
+        G = np.empty((p, p))
+        run(centre_gram, p * p, S, np.ascontiguousarray(dx), float(sw_tot), G)
         Xty = Sxy - (sw_tot * dx)[None, :] * dy[:, None]
         yty = Syy - (sw_tot * dy) * dy
         X_offset = shift + dx
