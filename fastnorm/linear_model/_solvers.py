@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastnorm.linear_model._datafit import Quadratic
-from fastnorm.linear_model._gram import cd_gram, cd_gram_many, ridge_gram
+from fastnorm.linear_model._gram import cd_gram, cd_gram_many, ridge_gram, solve_pos
 from fastnorm.linear_model._problem import SolveResult, Task
 from fastnorm.linear_model._stream import fista, fista_many, sgd
 
@@ -252,16 +252,33 @@ _RIDGE_MAX_CHOLESKY = 24
 def _ridge_dual(backend, t: int, task: Task) -> SolveResult:
     """The n x n dual system ``(K + a I) c = y_c``, ``w = X_c^T c`` (kernel ridge form, as
     scikit-learn's Cholesky solver does when p > n): exact."""
+    return _ridge_dual_targets(backend, [t], [task])[0]
+
+
+def _ridge_dual_many(backend, tasks: list[Task]) -> list[SolveResult]:
+    """:func:`_ridge_dual` for every target: one Cholesky per distinct alpha (the targets
+    sharing it as a matrix right-hand side) and one ``X^T C`` product for all of them."""
+    return _ridge_dual_targets(backend, list(range(len(tasks))), tasks)
+
+
+def _ridge_dual_targets(backend, ts: list[int], tasks: list[Task]) -> list[SolveResult]:
     ks = backend.kernel()
-    a = task.l2 * ks.n
-    A = ks.K.copy()
-    A.flat[:: A.shape[0] + 1] += a
-    yq = ks.Yq[:, t]
-    c = _solve_pos(A, yq)
-    w = backend.rmatvec(c[:, None])[:, 0]
-    b = float(ks.y_off[t] - ks.X_off @ w) if task.fit_intercept else 0.0
-    r = yq - ks.K @ c  # the weighted residual, from the dual solution: no pass over X
-    return _ridge_result(w, b, float(r @ r), ks.n, task.l2)
+    n = ks.K.shape[0]
+    Yq = ks.Yq[:, ts]
+    C = np.empty_like(Yq)
+    a = np.array([task.l2 * ks.n for task in tasks])
+    uniq, inv = np.unique(a, return_inverse=True)
+    for i, ai in enumerate(uniq):
+        sel = np.flatnonzero(inv == i)
+        C[:, sel] = _solve_shifted(ks.K, ai, Yq[:, sel]).reshape(n, len(sel))
+    W = backend.rmatvec(C)  # (p, k)
+    R = Yq - ks.K @ C  # the weighted residuals, from the dual solution: no pass over X
+    out = []
+    for j, (t, task) in enumerate(zip(ts, tasks, strict=True)):
+        w = np.ascontiguousarray(W[:, j])
+        b = float(ks.y_off[t] - ks.X_off @ w) if task.fit_intercept else 0.0
+        out.append(_ridge_result(w, b, float(R[:, j] @ R[:, j]), ks.n, task.l2))
+    return out
 
 
 def _lstsq_gram_many(backend, tasks: list[Task]) -> list[SolveResult]:
@@ -281,13 +298,17 @@ def _lstsq_gram_many(backend, tasks: list[Task]) -> list[SolveResult]:
     ]
 
 
-def _solve_pos(A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    import scipy.linalg as sla
-
+def _solve_shifted(K: np.ndarray, a: float, B: np.ndarray) -> np.ndarray:
+    """``(K + a I)^-1 B`` by Cholesky; least squares when singular (alpha = 0, rank-deficient
+    X), as scikit-learn falls back from Cholesky."""
+    A = K.copy()
+    A.flat[:: A.shape[0] + 1] += a
     try:
-        return sla.solve(A, b, assume_a="pos", overwrite_a=False)
-    except (np.linalg.LinAlgError, ValueError):  # singular (alpha = 0, rank-deficient)
-        return np.linalg.lstsq(A, b, rcond=None)[0]
+        return solve_pos(A, B, overwrite_a=True)
+    except (np.linalg.LinAlgError, ValueError):
+        A = K.copy()
+        A.flat[:: A.shape[0] + 1] += a
+        return np.linalg.lstsq(A, B, rcond=None)[0]
 
 
 def _lstsq_gram(backend, t: int, task: Task) -> SolveResult:
@@ -311,6 +332,6 @@ register(Solver("sgd", needs="rows", solve=_iterative("sgd")))
 register(Solver("gram", needs="gram", solve=_ridge_gram, l1=False, positive=False, exact=True,
                 solve_many=_ridge_gram_many), key="ridge_gram")  # fmt: skip
 register(Solver("dual", needs="kernel", solve=_ridge_dual, l1=False, positive=False,
-                exact=True), key="ridge_dual")  # fmt: skip
+                exact=True, solve_many=_ridge_dual_many), key="ridge_dual")  # fmt: skip
 register(Solver("gram", needs="gram", solve=_lstsq_gram, l1=False, positive=False, exact=True,
                 solve_many=_lstsq_gram_many), key="lstsq")  # fmt: skip
