@@ -19,28 +19,33 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Any
 
-__all__ = ["ONE_THREAD_MAX", "blas_threads"]
+__all__ = ["ONE_THREAD_MAX", "ONE_THREAD_MIN", "blas_threads"]
 
-#: Largest order of a Cholesky solve (and row count of a kernel matrix) run on one BLAS
-#: thread: a 1024 x 1024 Cholesky is ~0.36 GFLOP, ~10 ms on one core.
-ONE_THREAD_MAX = 1024
+#: Most multiply-adds of a BLAS or LAPACK call run on one thread: ~15 ms on one core (a
+#: 1150 x 1150 Cholesky); larger calls keep BLAS's threads, which then pay.
+ONE_THREAD_MAX = 1 << 29
+
+#: Below this many multiply-adds OpenBLAS stays on one thread by itself (its threading
+#: threshold): no limit to set, which costs ~30 us a call.
+ONE_THREAD_MIN = 1 << 18
 
 _controller: Any = None  # threadpoolctl's controller, built once (it scans the loaded libs)
 
 
-def blas_threads(size: int) -> Any:
-    """A context manager: BLAS on one thread when ``size <= ONE_THREAD_MAX``, else unchanged.
+def blas_threads(work: int) -> Any:
+    """A context manager: BLAS on one thread for a call of ``work`` multiply-adds between
+    ``ONE_THREAD_MIN`` and ``ONE_THREAD_MAX``, else unchanged.
 
     Examples
     --------
     >>> import numpy as np
     >>> from fastnorm.linear_model._blas import blas_threads
-    >>> with blas_threads(3):
+    >>> with blas_threads(1 << 20):
     ...     float(np.ones(3) @ np.ones(3))
     3.0
     """
     global _controller
-    if size > ONE_THREAD_MAX:
+    if not ONE_THREAD_MIN <= work <= ONE_THREAD_MAX:
         return nullcontext()
     if _controller is None:
         try:

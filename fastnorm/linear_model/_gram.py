@@ -809,9 +809,9 @@ def ridge_gram(stats: GramStats, alpha: float) -> np.ndarray:
 def solve_pos(A: np.ndarray, b: np.ndarray, overwrite_a: bool = False) -> np.ndarray:
     """``A^-1 b`` by Cholesky for a symmetric positive definite float64 ``A`` (p, p).
 
-    LAPACK's ``posv`` (scipy if installed, else numpy), on one BLAS thread for
-    ``p <= ONE_THREAD_MAX`` (:mod:`fastnorm.linear_model._blas`): no spinning BLAS threads
-    left behind to slow the next parallel pass.  Raises ``numpy.linalg.LinAlgError`` when
+    LAPACK's ``posv`` (scipy if installed, else numpy), on one BLAS thread up to
+    ``ONE_THREAD_MAX`` multiply-adds (:mod:`fastnorm.linear_model._blas`): no spinning BLAS
+    threads left behind to slow the next parallel pass.  Raises ``numpy.linalg.LinAlgError`` when
     ``A`` is not positive definite.
 
     Examples
@@ -827,7 +827,8 @@ def solve_pos(A: np.ndarray, b: np.ndarray, overwrite_a: bool = False) -> np.nda
         from scipy.linalg import lapack
     except ImportError:  # pragma: no cover - scipy is optional
         lapack = None
-    with blas_threads(A.shape[0]):
+    p, k = A.shape[0], (np.shape(b)[1] if np.ndim(b) > 1 else 1)
+    with blas_threads(p * p * (p + 3 * k) // 3):  # the factorisation, then 2 solves per column
         if lapack is None:  # pragma: no cover
             L = np.linalg.cholesky(A)
             return np.linalg.solve(L.T, np.linalg.solve(L, b))
