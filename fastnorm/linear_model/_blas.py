@@ -26,10 +26,35 @@ __all__ = ["ONE_THREAD_MAX", "ONE_THREAD_MIN", "blas_threads"]
 ONE_THREAD_MAX = 1 << 29
 
 #: Below this many multiply-adds OpenBLAS stays on one thread by itself (its threading
-#: threshold): no limit to set, which costs ~30 us a call.
+#: threshold): no limit to set (setting and restoring it costs ~8 us).
 ONE_THREAD_MIN = 1 << 18
 
-_controller: Any = None  # threadpoolctl's controller, built once (it scans the loaded libs)
+_libs: Any = None  # threadpoolctl's BLAS controllers, found once (a scan of the loaded libs)
+
+
+class _OneThread:
+    """BLAS on one thread inside the block, its thread counts restored after it.
+
+    Calls the libraries' own setters through threadpoolctl's per-library controllers
+    (a few microseconds), not ``threadpool_limits`` (which rescans the loaded libraries,
+    about 1 ms a call)."""
+
+    def __init__(self, libs):
+        self.libs = libs
+        self.prev: list = []
+
+    def __enter__(self):
+        self.prev = [lc.get_num_threads() for lc in self.libs]
+        for lc, n in zip(self.libs, self.prev, strict=True):
+            if n != 1:
+                lc.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        for lc, n in zip(self.libs, self.prev, strict=True):
+            if n != 1:
+                lc.set_num_threads(n)
+        return False
 
 
 def blas_threads(work: int) -> Any:
@@ -44,17 +69,17 @@ def blas_threads(work: int) -> Any:
     ...     float(np.ones(3) @ np.ones(3))
     3.0
     """
-    global _controller
+    global _libs
     if not ONE_THREAD_MIN <= work <= ONE_THREAD_MAX:
         return nullcontext()
-    if _controller is None:
+    if _libs is None:
         try:
             import scipy.linalg  # noqa: F401  (load scipy's BLAS too, so the limit covers it)
             from threadpoolctl import ThreadpoolController
         except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            _controller = False
+            _libs = []
         else:
-            _controller = ThreadpoolController()
-    if _controller is False:  # pragma: no cover
+            _libs = list(ThreadpoolController().select(user_api="blas").lib_controllers)
+    if not _libs:  # pragma: no cover
         return nullcontext()
-    return _controller.limit(limits=1, user_api="blas")
+    return _OneThread(_libs)
