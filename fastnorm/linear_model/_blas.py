@@ -10,7 +10,9 @@ Two measured reasons (bench/README.md, "Ridge drop-in (stop 21)"):
   two-thread SYRK rounds some entries differently), so the small systems give the same
   coefficients under any BLAS or fastnorm thread setting.
 
-fastnorm's thread setting never reaches BLAS, so a result never depends on it.
+fastnorm's thread setting never reaches BLAS, so a result never depends on it; above
+``ONE_THREAD_MAX`` BLAS's threads run, and the last bits of a result may follow BLAS's own
+thread count, as scikit-learn's do.
 threadpoolctl (a scikit-learn dependency) sets the limit; without it BLAS keeps its threads.
 """
 
