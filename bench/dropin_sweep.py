@@ -5,7 +5,9 @@ LogisticRegression (L2, and L1 against saga) at each library's defaults; the lea
 fresh fits each after a warm-up, 0.1 s pauses (OpenBLAS threads spin after a BLAS call).
 Then 100-alpha ``lasso_path`` and ``LassoCV`` at the default tol on tall-ish X (p < n < 10 p),
 where the path's rule chooses the Gram matrix (bench/README.md, "Paths on tall-ish X").  A
-ratio above 1 means fastnorm is faster.  ``python bench/dropin_sweep.py`` from the root.
+ratio above 1 means fastnorm is faster.  ``PYTHONPATH=. python bench/dropin_sweep.py`` from
+the root (without PYTHONPATH a script's own folder comes first on sys.path, and an installed
+fastnorm is timed instead of the checkout's).
 
 ``--ridge [SHAPE ...]``: Ridge at its defaults against scikit-learn's on RIDGE_SHAPES (or the
 shapes given, ``300x1000``), each with the RIDGE_VARIANTS (no intercept, sample weights,
