@@ -86,7 +86,7 @@ def test_blas_threads_restored():
         inside = threadpoolctl.threadpool_info()
     assert all(d["num_threads"] == 1 for d in inside if d["user_api"] == "blas")
     assert [d["num_threads"] for d in threadpoolctl.threadpool_info()] == info
-    Ridge().fit(*_data(SHAPES["dual"])[:2])
+    Ridge().fit(*_data((80, 200))[:2])
     assert [d["num_threads"] for d in threadpoolctl.threadpool_info()] == info
 
 
@@ -114,3 +114,17 @@ def test_dual_nan_message():
     X[3, 7] = np.nan
     with pytest.raises(ValueError, match="Input X contains NaN"):
         Ridge().fit(X, Y)
+
+
+def test_blas_threads_restored_with_concurrent_fits():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from concurrent.futures import ThreadPoolExecutor
+
+    info = [d["num_threads"] for d in threadpoolctl.threadpool_info()]
+    X, Y, _ = _data((80, 200))  # a SYRK of 640,000 multiply-adds: run under the limit
+    ref = Ridge().fit(X, Y).coef_
+    with ThreadPoolExecutor(4) as ex:
+        coefs = list(ex.map(lambda _: Ridge().fit(X, Y).coef_, range(16)))
+    for c in coefs:
+        np.testing.assert_array_equal(c, ref)
+    assert [d["num_threads"] for d in threadpoolctl.threadpool_info()] == info

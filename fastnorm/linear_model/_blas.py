@@ -18,6 +18,7 @@ threadpoolctl (a scikit-learn dependency) sets the limit; without it BLAS keeps 
 
 from __future__ import annotations
 
+import threading
 from contextlib import nullcontext
 from typing import Any
 
@@ -39,23 +40,36 @@ class _OneThread:
 
     Calls the libraries' own setters through threadpoolctl's per-library controllers
     (a few microseconds), not ``threadpool_limits`` (which rescans the loaded libraries,
-    about 1 ms a call)."""
+    about 1 ms a call).  The limit is process-wide: with fits in several Python threads the
+    first to enter saves the counts and the last to leave restores them (a counter under a
+    lock), so no thread restores a count another one set."""
+
+    _lock = threading.Lock()
+    _depth = 0
+    _saved: list = []
 
     def __init__(self, libs):
         self.libs = libs
-        self.prev: list = []
 
     def __enter__(self):
-        self.prev = [lc.get_num_threads() for lc in self.libs]
-        for lc, n in zip(self.libs, self.prev, strict=True):
-            if n != 1:
-                lc.set_num_threads(1)
+        cls = _OneThread
+        with cls._lock:
+            if cls._depth == 0:
+                cls._saved = [lc.get_num_threads() for lc in self.libs]
+                for lc, n in zip(self.libs, cls._saved, strict=True):
+                    if n != 1:
+                        lc.set_num_threads(1)
+            cls._depth += 1
         return self
 
     def __exit__(self, *exc):
-        for lc, n in zip(self.libs, self.prev, strict=True):
-            if n != 1:
-                lc.set_num_threads(n)
+        cls = _OneThread
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0:
+                for lc, n in zip(self.libs, cls._saved, strict=True):
+                    if n != 1:
+                        lc.set_num_threads(n)
         return False
 
 
