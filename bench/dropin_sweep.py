@@ -5,13 +5,22 @@ LogisticRegression (L2, and L1 against saga) at each library's defaults; the lea
 fresh fits each after a warm-up, 0.1 s pauses (OpenBLAS threads spin after a BLAS call).
 Then 100-alpha ``lasso_path`` and ``LassoCV`` at the default tol on tall-ish X (p < n < 10 p),
 where the path's rule chooses the Gram matrix (bench/README.md, "Paths on tall-ish X").  A
-ratio above 1 means fastnorm is faster.  ``python bench/dropin_sweep.py`` from the root.
+ratio above 1 means fastnorm is faster.  ``PYTHONPATH=. python bench/dropin_sweep.py`` from
+the root (without PYTHONPATH a script's own folder comes first on sys.path, and an installed
+fastnorm is timed instead of the checkout's).
+
+``--ridge [SHAPE ...]``: Ridge at its defaults against scikit-learn's on RIDGE_SHAPES (or the
+shapes given, ``300x1000``), each with the RIDGE_VARIANTS (no intercept, sample weights,
+float32, 3 targets, an alpha per target); fits interleaved with scikit-learn's, the median of
+the rounds (a 0.1 s pause after each fit), and the largest relative coef_ difference.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 import sklearn.linear_model as S
@@ -63,6 +72,62 @@ def paths() -> None:
     print(f"LassoCV 2000x500: fastnorm {tf * 1e3:.0f} sklearn {ts * 1e3:.0f} ratio {ts / tf:.2f}")
 
 
+RIDGE_SHAPES = [(300, 1000), (50, 2000), (1000, 5000), (3000, 300), (1500, 1500), (100, 100),
+                (20, 5), (10000, 50), (100000, 100), (20000, 500)]  # fmt: skip
+RIDGE_VARIANTS = ["default", "no-intercept", "sample-weight", "float32", "multi-target",
+                  "alpha-array"]  # fmt: skip
+
+
+def _ridge_case(n: int, p: int, variant: str):
+    X, y, _ = make_correlated_data(n, p, rho=0.5, random_state=1)
+    rng = np.random.default_rng(0)
+    kw: dict = {}
+    fit_kw: dict = {}
+    if variant == "no-intercept":
+        kw["fit_intercept"] = False
+    elif variant == "sample-weight":
+        fit_kw["sample_weight"] = rng.uniform(0.5, 2.0, n)
+    elif variant == "float32":
+        X = X.astype(np.float32)
+    elif variant in ("multi-target", "alpha-array"):
+        y = np.column_stack([y, y + rng.standard_normal(n), X[:, 0] - y])
+        if variant == "alpha-array":
+            kw["alpha"] = np.array([0.5, 1.0, 3.0])
+    return X, y, kw, fit_kw
+
+
+def _interleaved(fa, fb, rounds: int, pause: float = 0.1) -> tuple[float, float]:
+    ta, tb = [], []
+    for i in range(rounds):
+        for f, ts in ((fa, ta), (fb, tb)) if i % 2 == 0 else ((fb, tb), (fa, ta)):
+            t = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t)
+            time.sleep(pause)
+    return float(np.median(ta)), float(np.median(tb))
+
+
+def _ridge_fit(M, X, y, kw, fit_kw):
+    return M.Ridge(**kw).fit(X, y, **fit_kw)
+
+
+def ridge(shapes=None, variants=None) -> None:
+    """Ridge at the defaults against scikit-learn's, interleaved (see the module docstring)."""
+    for n, p in shapes or RIDGE_SHAPES:
+        for variant in variants or RIDGE_VARIANTS:
+            X, y, kw, fit_kw = _ridge_case(n, p, variant)
+            mf = F.Ridge(**kw).fit(X, y, **fit_kw)
+            ms = S.Ridge(**kw).fit(X, y, **fit_kw)
+            err = float(np.max(np.abs(mf.coef_ - ms.coef_)) / np.max(np.abs(ms.coef_)))
+            rounds = 3 if n * p > 5e6 else 5 if n * p > 5e5 else 9
+            fa = partial(_ridge_fit, F, X, y, kw, fit_kw)
+            fb = partial(_ridge_fit, S, X, y, kw, fit_kw)
+            tf, ts = _interleaved(fa, fb, rounds)
+            print(f"ridge {n}x{p} {variant:13s} {mf.solver_:5s}: fastnorm {tf * 1e3:8.2f} ms "
+                  f"sklearn {ts * 1e3:8.2f} ms ratio {ts / tf:5.2f}  coef rel diff {err:.1e}",
+                  flush=True)  # fmt: skip
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     for n, p in SHAPES:
@@ -80,5 +145,12 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
-    paths()
+    if "--ridge" in sys.argv:
+        warnings.simplefilter("ignore")
+        args = [a for a in sys.argv[1:] if a != "--ridge"]
+        shapes = [tuple(int(v) for v in a.split("x")) for a in args if "x" in a and a[0] != "-"]
+        variants = [a[2:] for a in args if a.startswith("--") and a[2:] in RIDGE_VARIANTS]
+        ridge(shapes or None, variants or None)
+    else:
+        main()
+        paths()

@@ -57,6 +57,7 @@ __all__ = [
     "gram_stats",
     "gram_stats_many",
     "ridge_gram",
+    "solve_pos",
 ]
 
 #: Upper bound on the per-group accumulators of the Gram pass (bytes).
@@ -813,19 +814,45 @@ def ridge_gram(stats: GramStats, alpha: float) -> np.ndarray:
     A.flat[:: p + 1] += alpha * stats.sw_scale
     b = stats.Xty
     try:
-        import scipy.linalg as sla
-    except ImportError:  # pragma: no cover - scipy is optional
-        sla = None
-    try:
-        if sla is not None:
-            return sla.solve(A, b, assume_a="pos", overwrite_a=True)
-        L = np.linalg.cholesky(A)
-        return np.linalg.solve(L.T, np.linalg.solve(L, b))
+        return solve_pos(A, b, overwrite_a=True)
     except (np.linalg.LinAlgError, ValueError):
         pass
-    except Exception as exc:  # scipy.linalg.LinAlgError is a numpy LinAlgError subclass
-        if type(exc).__name__ != "LinAlgError":
-            raise
     A = stats.G.copy()
     A.flat[:: p + 1] += alpha * stats.sw_scale
     return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def solve_pos(A: np.ndarray, b: np.ndarray, overwrite_a: bool = False) -> np.ndarray:
+    """``A^-1 b`` by Cholesky for a symmetric positive definite float64 ``A`` (p, p).
+
+    LAPACK's ``posv`` (scipy if installed, else numpy), on one BLAS thread up to
+    ``ONE_THREAD_MAX`` multiply-adds (:mod:`fastnorm.linear_model._blas`): no spinning BLAS
+    threads left behind to slow the next parallel pass.  Raises ``numpy.linalg.LinAlgError`` when
+    ``A`` is not positive definite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnorm.linear_model._gram import solve_pos
+    >>> solve_pos(np.array([[4.0, 2.0], [2.0, 3.0]]), np.array([2.0, 1.0]))
+    array([0.5, 0. ])
+    """
+    from fastnorm.linear_model._blas import blas_threads
+
+    try:
+        from scipy.linalg import lapack
+    except ImportError:  # pragma: no cover - scipy is optional
+        lapack = None
+    p, k = A.shape[0], (np.shape(b)[1] if np.ndim(b) > 1 else 1)
+    with blas_threads(p * p * (p + 3 * k) // 3):  # the factorisation, then 2 solves per column
+        if lapack is None:  # pragma: no cover
+            L = np.linalg.cholesky(A)
+            return np.linalg.solve(L.T, np.linalg.solve(L, b))
+        # A is symmetric: its transpose is the F-ordered array LAPACK wants, never copied
+        At = A.T if A.flags.c_contiguous else A
+        _, x, info = lapack.dposv(At, b, lower=0, overwrite_a=overwrite_a, overwrite_b=False)
+    if info > 0:
+        raise np.linalg.LinAlgError("Matrix is not positive definite")
+    if info < 0:  # pragma: no cover - argument errors
+        raise ValueError(f"illegal value in argument {-info} of dposv")
+    return x
