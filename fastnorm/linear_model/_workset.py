@@ -156,6 +156,14 @@ def _small(pp) -> bool:
     return pp.size <= WS_FULL_MAX and pp.p <= WS_FULL_P_RATIO * pp.n_rows
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``a @ b`` of two long vectors without BLAS: numpy's ``@`` hands them to the threaded
+    BLAS, whose threads wake on every call and, beside the kernels' own threads on a busy
+    machine, wait for a core (200,000 float64 right after a parallel pass: 8-20 ms against
+    0.3 ms here, bench/README.md, "Tall working set (stop 21)")."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def _run(k, size: int, *args):
     if size < WS_PARALLEL_MIN:
         return k.serial(*args)
@@ -806,8 +814,8 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0, polis
                     w[:] = 0.0
                     Rq, G = yq.copy(), G0
         XtR = G[0]
-        R2 = float(Rq @ Rq)
-        gap_n = enet_gap(w, XtR, R2, float(Rq @ yq), l1n, l2n, positive)
+        R2 = _dot(Rq, Rq)
+        gap_n = enet_gap(w, XtR, R2, _dot(Rq, yq), l1n, l2n, positive)
         XtR_d = XtR
         if has_theta:
             gap_a, v_a = _candidate_gap(theta, G[1], w_theta, w, R2, yq, l1n, l2n, positive)
