@@ -530,7 +530,8 @@ def _seed(pp, l1, l2, positive, screened):
     sup = np.flatnonzero(w)
     if sup.shape[0] == 0:
         return None
-    g = sXty - sG @ w - (l2 * ns) * w  # the subsample's gradient: its violators
+    # the subsample's gradient (its violators); einsum, not a threaded BLAS call (see _dot)
+    g = sXty - np.einsum("ij,j->i", sG, w) - (l2 * ns) * w
     v = g if positive else np.abs(g)
     v[sup] = np.inf
     v[screened] = -np.inf  # proved zero on the full data
