@@ -151,6 +151,9 @@ AUTO_WS_MIN_P = 128
 AUTO_WS_GRAM_MIN_P = 1000
 
 
+_ALL_ROWS = np.empty((0, 2), dtype=np.int64)  # gram_block's segments: every row
+
+
 def _small(pp) -> bool:
     """Whether a single fit takes every feature at once (``WS_FULL_MAX``)."""
     return pp.size <= WS_FULL_MAX and pp.p <= WS_FULL_P_RATIO * pp.n_rows
@@ -411,9 +414,11 @@ class _WsGram:
         dk[self.slot[kept]] = d[kept]
         self.G[:u, :u] -= n * np.outer(dk, dk)
 
-    def block(self, S, rows, off, q, ws, yq):
+    def block(self, S, rows, off, q, ws, yq, sub=None):
         """``(Q, qy)``: the working set's Gram matrix (m, m) and its columns' products with
-        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_block``)."""
+        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_block``).
+        ``sub``: ``(segs, Gs, qys)`` on an empty cache, the rows ``segs`` to read and the
+        rest's block and products (a seeded set's subsample, see :func:`_seed`)."""
         m = ws.shape[0]
         s = self.slot[ws]
         new = s < 0
@@ -457,8 +462,12 @@ class _WsGram:
             out = np.empty((ma, rc.shape[0]))
             # the size the parallel threshold reads: multiply-adds per 4 (a pass reads 4
             # bytes of float32 per multiply-add): a compute-bound block of tens of ms
+            segs = _ALL_ROWS if sub is None else sub[0]
             _run(_kg.gram_block, ma * rc.shape[0] * n // 4, S, rc, ma, off, q, yq, n_groups,
-                 chunk, out)  # fmt: skip
+                 chunk, segs, out)  # fmt: skip
+            if sub is not None:  # every column is new: ia is the whole set, oth empty
+                out[:na, :na] += sub[1]
+                out[:na, ma + no] += sub[2]
             sq = out[:na, :na]  # symmetric (gram_block mirrors it)
             si, so = s[ia], s[oth]
             self.G[np.ix_(si, si)] = sq
@@ -471,7 +480,9 @@ class _WsGram:
 
 
 def _sub_stats(X, y, sw, fit_intercept: bool):
-    """The Gram statistics ``(G, Xty, yty, n)`` of a row subsample: WS_SEED_PARTS evenly
+    """The Gram statistics ``(G, Xty, yty, n, (mu, yb, W, los, b))`` of a row subsample (``mu``,
+    ``yb`` its weighted means, ``W`` its raw weight, ``los`` and ``b`` its blocks' first rows
+    and length): WS_SEED_PARTS evenly
     spaced blocks of contiguous rows, ``1 / WS_SEED_STRIDE`` of the rows in all (a strided
     view ``X[::8]`` of F-ordered float64 X reads every cache line: 47 ms against 28 ms for
     the same rows in one block, 200000 x 200, one thread).  The blocks' centred statistics
@@ -503,7 +514,7 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
         yty += st.yty / st.sw_scale + Wk * e * e
     ns = float(b * len(sts))
     c = ns / W.sum()
-    return G * c, Xty * c, yty * c, ns, mu
+    return G * c, Xty * c, yty * c, ns, (mu, yb, float(W.sum()), los, b)
 
 
 def _seeds(n_rows: int, p: int) -> bool:
@@ -522,7 +533,7 @@ def _seed(pp, l1, l2, positive, screened):
     sub = _sub_stats(d.X, d.y, d.sw if d.sw.shape[0] else None, pp.fit_intercept)
     if sub is None:
         return None
-    sG, sXty, syty, ns, mu = sub
+    sG, sXty, syty, ns, (mu, yb, wsum, los, b) = sub
     pp.sub_mean = mu
     w = np.zeros(pp.p)
     _gram_inner(sG, sXty, syty, w, l1 * ns, l2 * ns, positive, WS_SEED_TOL * syty,
@@ -539,6 +550,16 @@ def _seed(pp, l1, l2, positive, screened):
     if m == 0:
         return None
     ws = np.sort(np.argpartition(-v, m - 1)[:m]).astype(np.int64)
+    # the set's Gram block over the subsample's rows, raw weights, about the subsample's
+    # means: the first block (_gram_step) reads the other rows only (1/WS_SEED_STRIDE fewer)
+    c = ns / wsum
+    ends = np.append(los, pp.n_rows)
+    segs = np.array([[lo + b, hi] for lo, hi in zip(ends[:-1], ends[1:], strict=True)]
+                    + [[0, int(los[0])]], dtype=np.int64)  # fmt: skip
+    segs = segs[segs[:, 1] > segs[:, 0]]
+    if segs.shape[0]:  # (an empty list would read every row)
+        pp._sub_block = (ws, segs[np.argsort(segs[:, 0])], sG[np.ix_(ws, ws)] / c,
+                         sXty[ws] / c, mu[ws], yb, wsum)  # fmt: skip
     return ws, w[ws]
 
 
@@ -547,7 +568,16 @@ def _gram_step(pp, ws, w, l1n, l2n, positive, tol_in, d_w_tol):
     descent on the working set's Gram matrix, cheap enough to go to the final tolerance (the
     next pass then only checks the features outside the set)."""
     cache = pp.__dict__.setdefault("_wsgram", _WsGram(pp.p))
-    Q, qy = cache.block(*pp.gram_source(ws), ws, pp.yq)
+    sub = pp.__dict__.pop("_sub_block", None)
+    if sub is not None and (cache.used or not np.array_equal(sub[0], ws)):
+        sub = None
+    if sub is not None:
+        # the subsample's part about the block's centring ``off``: its sums about its own
+        # means ``mu`` plus ``W (mu - off)(mu - off)^T`` (and ``W (mu - off)(yb - y_off)``)
+        _, segs, Gs, qys, mu, yb, wsum = sub
+        dm = mu - pp.xoff[ws]
+        sub = (segs, Gs + wsum * np.outer(dm, dm), qys + (wsum * (yb - pp.y_off)) * dm)
+    Q, qy = cache.block(*pp.gram_source(ws), ws, pp.yq, sub)
     w_ws = w[ws]
     _gram_inner(Q, qy, pp.yty, w_ws, l1n, l2n, positive, tol_in, d_w_tol, pp.n)
     w[:] = 0.0
