@@ -263,3 +263,21 @@ def test_fused_pass_and_residual_kernels(p, weighted, dtype):
     want = v - (q if weighted else 1.0) * ((Xd[:, cols] - off[cols]) @ w)
     np.testing.assert_allclose(R, want, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(X, X0)
+
+
+def test_subsample_stats_raw():
+    """Without intercept nor weights (F-ordered float64) the subsample's statistics are one
+    ``gram_block`` over its rows: the raw sums, as ``gram_stats`` gives them."""
+    from fastnorm.linear_model._gram import gram_stats
+
+    rng = np.random.default_rng(5)
+    X = np.asfortranarray(rng.normal(size=(6400, 7)) + 1.0)
+    y = rng.normal(size=6400)
+    G, Xty, yty, n, (mu, yb, wsum, los, b) = _workset._sub_stats(X, y, None, False)
+    rows = np.concatenate([np.arange(i * 800, i * 800 + 100) for i in range(8)])
+    ref = gram_stats(X[rows], y[rows], None, False)
+    assert n == ref.n == wsum == 800 and b == 100 and not mu.any() and yb == 0.0
+    np.testing.assert_array_equal(los, np.arange(8) * 800)
+    np.testing.assert_allclose(G, ref.G, rtol=1e-12)
+    np.testing.assert_allclose(Xty, ref.Xty, rtol=1e-12, atol=1e-12 * np.abs(ref.G).max())
+    np.testing.assert_allclose(yty, ref.yty, rtol=1e-12)

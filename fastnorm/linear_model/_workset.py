@@ -496,6 +496,8 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
     b = max(1, n // (WS_SEED_STRIDE * parts))
     step = n // parts
     los = np.arange(parts, dtype=np.int64) * step
+    if sw is None and not fit_intercept and X.flags.f_contiguous and X.dtype == np.float64:
+        return _sub_stats_raw(X, y, los, b)
     if sw is not None:  # a block of zero weights holds nothing (gram_stats refuses it)
         los = los[[float(sw[lo : lo + b].sum()) > 0.0 for lo in los]]
     sts = gram_stats_blocks(X, y, sw, fit_intercept, los, b) if los.shape[0] else []
@@ -515,6 +517,28 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
     ns = float(b * len(sts))
     c = ns / W.sum()
     return G * c, Xty * c, yty * c, ns, (mu, yb, float(W.sum()), los, b)
+
+
+def _sub_stats_raw(X, y, los, b):
+    """:func:`_sub_stats` without intercept nor weights on F-ordered float64 X: the raw sums
+    over the blocks' rows, as one ``gram_block`` over them (``X.T`` read in place; no shifts,
+    no per-block accumulators to merge: 200000 x 200, one thread, 19 ms against 27)."""
+    n, p = X.shape
+    yv = np.ascontiguousarray(y, dtype=np.float64)
+    segs = np.column_stack((los, los + b)).astype(np.int64)
+    ra = np.arange(p, dtype=np.int64)
+    ra = np.concatenate((ra, np.full(-p % 4, p - 1, dtype=np.int64)))
+    ma = ra.shape[0]
+    rc = np.concatenate((ra, np.full(1 + (-(ma + 1)) % 4, -1, dtype=np.int64)))
+    ns = float(b * los.shape[0])
+    n_groups = max(1, min(16, int(ns) // (8 * 256)))  # never from the thread count
+    out = np.empty((ma, rc.shape[0]))
+    _run(_kg.gram_block, int(ns) * ma * rc.shape[0] // 4, X.T, rc, ma, np.zeros(p),
+         np.empty(0), yv, n_groups, 256, segs, out)  # fmt: skip
+    if not np.isfinite(out).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    yty = sum(_dot(yv[lo : lo + b], yv[lo : lo + b]) for lo in los)
+    return out[:p, :p].copy(), out[:p, ma].copy(), yty, ns, (np.zeros(p), 0.0, ns, los, b)
 
 
 def _seeds(n_rows: int, p: int) -> bool:
