@@ -124,8 +124,7 @@ WS_GRAM_CACHE = 2048
 #: (bench/README.md, "Seeding tall working sets").  The seed only moves the starting point.
 #: The subsample's support already overshoots the full one (57 for 40 there; 43 for 39 at
 #: rho 0): a margin of 1.25 made the set 79 columns, and the set's Gram block grows as its
-#: square, so 1.0 (65 columns; the same single pass on six tall problems, one more pass on
-#: 100000 x 200 reg 0.001, whose support is two thirds of p; bench/README.md, "Tall
+#: square, so 1.0 (65 columns; the same passes on six tall problems, bench/README.md, "Tall
 #: working set (stop 21)").
 WS_SEED_MIN_ROWS = 50_000
 WS_SEED_RATIO = 500
@@ -134,6 +133,10 @@ WS_SEED_PARTS = 8
 WS_SEED_TOL = 1e-4
 WS_SEED_MARGIN = 1.0
 WS_SEED_EXTRA = 8
+#: ... and every unscreened feature once that set holds WS_SEED_ALL of them: the rest cost
+#: less than the pass a missed feature costs (100000 x 200 reg 0.001, support 134: 187
+#: columns took two passes, 545 ms against 395 for all 200 in one, bench/README.md).
+WS_SEED_ALL = 0.75
 
 
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
@@ -570,7 +573,10 @@ def _seed(pp, l1, l2, positive, screened):
     v = g if positive else np.abs(g)
     v[sup] = np.inf
     v[screened] = -np.inf  # proved zero on the full data
-    m = min(int(WS_SEED_MARGIN * sup.shape[0]) + WS_SEED_EXTRA, int(np.count_nonzero(v > -np.inf)))
+    n_cand = int(np.count_nonzero(v > -np.inf))
+    m = min(int(WS_SEED_MARGIN * sup.shape[0]) + WS_SEED_EXTRA, n_cand)
+    if m >= WS_SEED_ALL * n_cand:
+        m = n_cand
     if m == 0:
         return None
     ws = np.sort(np.argpartition(-v, m - 1)[:m]).astype(np.int64)
