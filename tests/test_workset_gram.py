@@ -265,13 +265,14 @@ def test_fused_pass_and_residual_kernels(p, weighted, dtype):
     np.testing.assert_array_equal(X, X0)
 
 
-def test_subsample_stats_raw():
-    """Without intercept nor weights (F-ordered float64) the subsample's statistics are one
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_subsample_stats_raw(dtype):
+    """Without intercept nor weights (F-ordered X) the subsample's statistics are one
     ``gram_block`` over its rows: the raw sums, as ``gram_stats`` gives them."""
     from fastnorm.linear_model._gram import gram_stats
 
     rng = np.random.default_rng(5)
-    X = np.asfortranarray(rng.normal(size=(6400, 7)) + 1.0)
+    X = np.asfortranarray(rng.normal(size=(6400, 7)) + 1.0, dtype=dtype)
     y = rng.normal(size=6400)
     G, Xty, yty, n, (mu, yb, wsum, los, b) = _workset._sub_stats(X, y, None, False)
     rows = np.concatenate([np.arange(i * 800, i * 800 + 100) for i in range(8)])

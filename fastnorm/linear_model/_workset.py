@@ -499,7 +499,7 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
     b = max(1, n // (WS_SEED_STRIDE * parts))
     step = n // parts
     los = np.arange(parts, dtype=np.int64) * step
-    if sw is None and not fit_intercept and X.flags.f_contiguous and X.dtype == np.float64:
+    if sw is None and not fit_intercept and X.flags.f_contiguous:  # float64 or float32
         return _sub_stats_raw(X, y, los, b)
     if sw is not None:  # a block of zero weights holds nothing (gram_stats refuses it)
         los = los[[float(sw[lo : lo + b].sum()) > 0.0 for lo in los]]
@@ -523,7 +523,7 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
 
 
 def _sub_stats_raw(X, y, los, b):
-    """:func:`_sub_stats` without intercept nor weights on F-ordered float64 X: the raw sums
+    """:func:`_sub_stats` without intercept nor weights on F-ordered X: the raw sums
     over the blocks' rows, as one ``gram_block`` over them (``X.T`` read in place; no shifts,
     no per-block accumulators to merge: 200000 x 200, one thread, 19 ms against 27)."""
     n, p = X.shape
