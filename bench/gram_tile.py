@@ -109,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     out = np.empty((ma, mc))
     B = np.column_stack([X[:, j] if j >= 0 else yq for j in rc])  # the set, gathered
     need = n * (ma * mc - ma * (ma - 1) / 2)
+    every = np.empty((0, 2), dtype=np.int64)  # gram_block's row segments: all rows
     rows = []
     for _ in range(a.repeat):  # interleaved
         with threadpool_limits(1):
             t_ws = _best(lambda: B.T @ B, 1)
-        t_bl = _best(lambda: _kg.gram_block.serial(S, rc, ma, off, q, yq, 16, 512, out), 1)
+        t_bl = _best(lambda: _kg.gram_block.serial(S, rc, ma, off, q, yq, 16, 512, every, out), 1)
         rows.append((t_ws, t_bl))
     t_ws = min(r[0] for r in rows)
     t_bl = min(r[1] for r in rows)
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     reps = 12
 
     def cached(k):
-        return lambda: [k(Sc, rc, ma, off, q, yc, 1, 512, out) for _ in range(reps)]
+        return lambda: [k(Sc, rc, ma, off, q, yc, 1, 512, every, out) for _ in range(reps)]
 
     c_bl = _best(cached(_kg.gram_block.serial), a.repeat) / reps * n / m
     Xs = np.asfortranarray(rng.standard_normal((25_000, p)))

@@ -11,6 +11,8 @@ from fastnorm._config import SIMD_WIDTH, TILE_MR
 from fastnorm._kernels import gram as _kg
 from fastnorm._simd import _make_outer_py
 
+_ALL_ROWS = np.empty((0, 2), dtype=np.int64)  # gram_block over every row
+
 
 def test_outer_tile_matches_numpy_and_its_twin():
     """Rows ``r0 .. r0 + m`` (an odd count, not from 0), weights on the broadcast side, added
@@ -35,7 +37,7 @@ def test_outer_tile_matches_numpy_and_its_twin():
     rc = np.array([4, 7, 1, 20, 9, 0, 13, -1, -1], dtype=np.int64)
     cols = np.column_stack([X[:, j] if j >= 0 else X[:, 2] for j in rc])
     out = np.empty((5, rc.shape[0]))
-    _kg.gram_block.serial(S, rc, 5, np.zeros(p), np.empty(0), X[:, 2].copy(), 3, 64, out)
+    _kg.gram_block.serial(S, rc, 5, np.zeros(p), np.empty(0), X[:, 2].copy(), 3, 64, _ALL_ROWS, out)
     np.testing.assert_allclose(out, cols[:, :5].T @ cols, rtol=1e-12, atol=1e-10)
     assert np.array_equal(out[:, :5], out[:, :5].T)
 
@@ -57,11 +59,18 @@ def test_gram_block_kernel(layout):
     cols = np.column_stack([B[:, j] if j >= 0 else yq for j in rc])
     ref = cols[:, : len(new)].T @ cols
     out = np.empty((len(new), rc.shape[0]))
-    _kg.gram_block.serial(S, rc, len(new), off, q, yq, 3, 128, out)
+    _kg.gram_block.serial(S, rc, len(new), off, q, yq, 3, 128, _ALL_ROWS, out)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     assert np.array_equal(out[:, : len(new)], out[:, : len(new)].T)
     out2 = np.empty_like(out)
-    _kg.gram_block.parallel(S, rc, len(new), off, q, yq, 3, 128, out2)
+    _kg.gram_block.parallel(S, rc, len(new), off, q, yq, 3, 128, _ALL_ROWS, out2)
+    np.testing.assert_array_equal(out, out2)
+    # the sums over row segments only (a seeded set's block leaves the subsample out)
+    segs = np.array([[0, 100], [230, 231], [400, 1390]], dtype=np.int64)
+    keep = np.concatenate([np.arange(a, b) for a, b in segs])
+    _kg.gram_block.serial(S, rc, len(new), off, q, yq, 3, 128, segs, out)
+    np.testing.assert_allclose(out, cols[keep, : len(new)].T @ cols[keep], rtol=1e-12, atol=1e-9)
+    _kg.gram_block.parallel(S, rc, len(new), off, q, yq, 3, 128, segs, out2)
     np.testing.assert_array_equal(out, out2)
 
 

@@ -227,3 +227,59 @@ def test_seeded_nonfinite_input_raises_sklearns_error(seed_path, bad, row, monke
     assert str(ours.value) == str(ref.value)
     assert deferred  # the check ran in the deferred first pass
     np.testing.assert_array_equal(X, before)
+
+
+@pytest.mark.parametrize("p", [3, 8, 21])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_pass_and_residual_kernels(p, weighted, dtype):
+    """The tall solver's fused pass (column sums, squared sums, ``X^T v``: eight columns per
+    task) and its residual from the set's columns (four per sweep) against numpy, the
+    parallel build equal to the serial one; inputs unchanged."""
+    from fastnorm._kernels import workset as kw
+
+    rng = np.random.default_rng(p)
+    X = np.asfortranarray(rng.standard_normal((500, p)), dtype=dtype)
+    X0 = X.copy()
+    v = rng.standard_normal(500)
+    sw = rng.random(500) if weighted else np.empty(0)
+    s = sw if weighted else np.ones(500)
+    Xd = X.astype(np.float64)
+    outs = []
+    for build in (kw.colstats_xtv_cols.serial, kw.colstats_xtv_cols.parallel):
+        o = [np.empty(p) for _ in range(3)]
+        build(X.T, sw, v, *o)
+        outs.append(o)
+    for got, want in zip(outs[0], (s @ Xd, s @ (Xd * Xd), Xd.T @ v), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    for a, b in zip(*outs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    cols = rng.integers(0, p, 7).astype(np.int64)
+    w = rng.standard_normal(7)
+    w[2] = 0.0
+    off = rng.standard_normal(p)
+    q = np.sqrt(sw) if weighted else np.empty(0)
+    R = np.empty(500)
+    kw.residual_src.serial(X.T, cols, w, off, q, v, R)
+    want = v - (q if weighted else 1.0) * ((Xd[:, cols] - off[cols]) @ w)
+    np.testing.assert_allclose(R, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(X, X0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_subsample_stats_raw(dtype):
+    """Without intercept nor weights (F-ordered X) the subsample's statistics are one
+    ``gram_block`` over its rows: the raw sums, as ``gram_stats`` gives them."""
+    from fastnorm.linear_model._gram import gram_stats
+
+    rng = np.random.default_rng(5)
+    X = np.asfortranarray(rng.normal(size=(6400, 7)) + 1.0, dtype=dtype)
+    y = rng.normal(size=6400)
+    G, Xty, yty, n, (mu, yb, wsum, los, b) = _workset._sub_stats(X, y, None, False)
+    rows = np.concatenate([np.arange(i * 800, i * 800 + 100) for i in range(8)])
+    ref = gram_stats(X[rows], y[rows], None, False)
+    assert n == ref.n == wsum == 800 and b == 100 and not mu.any() and yb == 0.0
+    np.testing.assert_array_equal(los, np.arange(8) * 800)
+    np.testing.assert_allclose(G, ref.G, rtol=1e-12)
+    np.testing.assert_allclose(Xty, ref.Xty, rtol=1e-12, atol=1e-12 * np.abs(ref.G).max())
+    np.testing.assert_allclose(yty, ref.yty, rtol=1e-12)

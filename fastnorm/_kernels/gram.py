@@ -393,19 +393,22 @@ def _load_set(S, rc, off, q, yq, has_q, lo, m, P):
 
 
 @kernel
-def gram_block(S, rc, ma, off, q, yq, n_groups, chunk, out):
+def gram_block(S, rc, ma, off, q, yq, n_groups, chunk, segs, out):
     """``out[i, k] = c_i . c_k`` (``i < ma``) with ``c_k = q * (S[rc[k]] - off[rc[k]])`` (``yq``
     where ``rc[k] < 0``): the working set's Gram block of its new columns (the first ``ma`` of
     ``rc``) against every column of the set and the weighted target.  ``S`` (m, n) holds
     columns as rows: ``X.T`` of an F-ordered X (read in place, centred and weighted on the fly)
     or a gathered block (``off`` zeros, ``q`` empty).  The square ``out[:, :ma]`` comes out
-    symmetric (its lower triangle copied from the upper one).
+    symmetric (its lower triangle copied from the upper one).  The sums run over the rows
+    ``segs[s, 0] <= r < segs[s, 1]`` of every segment (sorted, disjoint), or over all n rows
+    when ``segs`` is empty: a seeded set's block leaves out the subsample, whose part its
+    statistics already hold.
 
     Each ``chunk`` of rows is loaded (float64, centred, weighted) into a private buffer of
     rows x columns that stays in L2, then :func:`fastnorm._simd.outer_tile` accumulates the
     upper tiles over ``GRAM_KC`` rows at a time (an L1-sized slice of it): BLAS's outer-product
     form, whose accumulators stay in registers.  ``n_groups`` (fixed by the driver from n
-    only) row ranges with private partials summed in a fixed order: the result does not
+    only) ranges of chunks with private partials summed in a fixed order: the result does not
     depend on the thread count."""
     n = S.shape[1]
     mc = rc.shape[0]
@@ -413,7 +416,25 @@ def gram_block(S, rc, ma, off, q, yq, n_groups, chunk, out):
     mcp = (mc + W - 1) // W * W
     mar = (ma + TILE_MR - 1) // TILE_MR * TILE_MR
     has_q = q.shape[0] == n
-    n_chunks = (n + chunk - 1) // chunk
+    if segs.shape[0]:
+        bounds = segs
+    else:
+        bounds = np.empty((1, 2), dtype=np.int64)
+        bounds[0, 0] = 0
+        bounds[0, 1] = n
+    n_chunks = 0
+    for t in range(bounds.shape[0]):
+        n_chunks += (bounds[t, 1] - bounds[t, 0] + chunk - 1) // chunk
+    c_los = np.empty(n_chunks, dtype=np.int64)
+    c_his = np.empty(n_chunks, dtype=np.int64)
+    c = 0
+    for t in range(bounds.shape[0]):
+        s_lo = bounds[t, 0]
+        s_hi = bounds[t, 1]
+        for lo in range(s_lo, s_hi, chunk):
+            c_los[c] = lo
+            c_his[c] = min(s_hi, lo + chunk)
+            c += 1
     per = (n_chunks + n_groups - 1) // n_groups
     acc = np.zeros((n_groups, mar, mcp))
     for g in prange(n_groups):
@@ -422,9 +443,8 @@ def gram_block(S, rc, ma, off, q, yq, n_groups, chunk, out):
         c_lo = g * per
         c_hi = min(n_chunks, c_lo + per)
         for c in range(c_lo, c_hi):
-            lo = c * chunk
-            hi = min(n, lo + chunk)
-            m = hi - lo
+            lo = c_los[c]
+            m = c_his[c] - lo
             _load_set(S, rc, off, q, yq, has_q, lo, m, P)
             for r0 in range(0, m, GRAM_KC):
                 mr = min(GRAM_KC, m - r0)

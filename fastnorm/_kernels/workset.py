@@ -586,18 +586,49 @@ def inner_cd(B, rows, L, w, R, yq, l1n, l2n, positive, max_epochs, tol, n_anders
 def residual_src(S, cols, w, off, q, yq, R):
     """``R = yq - q * sum_k w[k] (S[cols[k]] - off[cols[k]])`` over the non-zero ``w``: the
     weighted residual from ``S`` (columns as rows: ``X.T`` read in place, or the gathered
-    block with ``off`` zeros and ``q`` empty)."""
+    block with ``off`` zeros and ``q`` empty).  Four columns per sweep of ``R`` (one column
+    per sweep read and wrote ``R`` once per column: 40 columns of 200,000 rows took 1.4x
+    the time); each entry still adds its terms one at a time in the order of ``cols``."""
     n = R.shape[0]
     has_q = q.shape[0] == n
     for i in range(n):
         R[i] = 0.0
-    for k in range(w.shape[0]):
-        wk = w[k]
-        if wk != 0.0:
-            src = S[cols[k]]
-            o = off[cols[k]]
-            for i in range(n):
-                R[i] += wk * (np.float64(src[i]) - o)
+    nz = np.flatnonzero(w != 0.0)
+    nk = nz.shape[0]
+    k = 0
+    while k + 4 <= nk:
+        c0 = cols[nz[k]]
+        c1 = cols[nz[k + 1]]
+        c2 = cols[nz[k + 2]]
+        c3 = cols[nz[k + 3]]
+        s0 = S[c0]
+        s1 = S[c1]
+        s2 = S[c2]
+        s3 = S[c3]
+        w0 = w[nz[k]]
+        w1 = w[nz[k + 1]]
+        w2 = w[nz[k + 2]]
+        w3 = w[nz[k + 3]]
+        o0 = off[c0]
+        o1 = off[c1]
+        o2 = off[c2]
+        o3 = off[c3]
+        for i in range(n):
+            R[i] = (
+                R[i]
+                + w0 * (np.float64(s0[i]) - o0)
+                + w1 * (np.float64(s1[i]) - o1)
+                + w2 * (np.float64(s2[i]) - o2)
+                + w3 * (np.float64(s3[i]) - o3)
+            )
+        k += 4
+    while k < nk:
+        wk = w[nz[k]]
+        src = S[cols[nz[k]]]
+        o = off[cols[nz[k]]]
+        for i in range(n):
+            R[i] += wk * (np.float64(src[i]) - o)
+        k += 1
     if has_q:
         for i in range(n):
             R[i] = yq[i] - q[i] * R[i]
@@ -610,10 +641,68 @@ def residual_src(S, cols, w, off, q, yq, R):
 def colstats_xtv_cols(XT, sw, v, sum_out, sq_out, xtv_out):
     """The column moments of ``colstats_cols`` (:mod:`fastnorm._kernels.epoch`) and
     ``X.T @ v`` in the same read of each column (``XT = X.T``, F-ordered X): the tall solver's
-    preparation and first outer step in one pass instead of two."""
+    preparation and first outer step in one pass instead of two.  Without weights, eight
+    columns per task share each read of ``v`` (one column per task read ``v`` once per
+    column: 1.5x the time on 200,000 x 200); each column's sums run in the order of its rows
+    whatever the task."""
     p, n = XT.shape
     has_sw = sw.shape[0] == n
-    for j in prange(p):
+    n_eight = 0 if has_sw else p // 8
+    for g in prange(n_eight):
+        j = 8 * g
+        x0 = XT[j]
+        x1 = XT[j + 1]
+        x2 = XT[j + 2]
+        x3 = XT[j + 3]
+        x4 = XT[j + 4]
+        x5 = XT[j + 5]
+        x6 = XT[j + 6]
+        x7 = XT[j + 7]
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        q0 = q1 = q2 = q3 = q4 = q5 = q6 = q7 = 0.0
+        d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = 0.0
+        for i in range(n):
+            vi = v[i]
+            e0 = np.float64(x0[i])
+            e1 = np.float64(x1[i])
+            e2 = np.float64(x2[i])
+            e3 = np.float64(x3[i])
+            e4 = np.float64(x4[i])
+            e5 = np.float64(x5[i])
+            e6 = np.float64(x6[i])
+            e7 = np.float64(x7[i])
+            a0 += e0
+            a1 += e1
+            a2 += e2
+            a3 += e3
+            a4 += e4
+            a5 += e5
+            a6 += e6
+            a7 += e7
+            q0 += e0 * e0
+            q1 += e1 * e1
+            q2 += e2 * e2
+            q3 += e3 * e3
+            q4 += e4 * e4
+            q5 += e5 * e5
+            q6 += e6 * e6
+            q7 += e7 * e7
+            d0 += e0 * vi
+            d1 += e1 * vi
+            d2 += e2 * vi
+            d3 += e3 * vi
+            d4 += e4 * vi
+            d5 += e5 * vi
+            d6 += e6 * vi
+            d7 += e7 * vi
+        for t, (a, q, d) in enumerate(
+            ((a0, q0, d0), (a1, q1, d1), (a2, q2, d2), (a3, q3, d3),
+             (a4, q4, d4), (a5, q5, d5), (a6, q6, d6), (a7, q7, d7))
+        ):  # fmt: skip
+            sum_out[j + t] = a
+            sq_out[j + t] = q
+            xtv_out[j + t] = d
+    for j in prange(8 * n_eight, p):
         xj = XT[j]
         a = 0.0
         q = 0.0

@@ -392,6 +392,9 @@ def run_problem(
                     _rest(pause)
                 coef, b = _coef(est)
                 obj = objective(prob, X, y, coef, b, alpha=lam)
+                # the objective's X @ w is a threaded BLAS call: rest again, or its spinning
+                # threads share the next fit's cores (fastnorm's 200,000 x 200 fit: 2x)
+                _rest(pause)
             except Exception as exc:
                 desc["skipped"][spec.name] = f"at tol {tol:g}: {_err(exc)}"
                 active.remove(spec)

@@ -77,11 +77,15 @@ class NumpyPass:
         """``(sum(sw), sw @ y, sw @ y**2)``: cheap, no pass over X."""
         if self._y_moments is None:
             y = self.y
+            # einsum, not ``@``: a threaded BLAS call leaves its threads spinning beside the
+            # fit's first parallel passes (200,000 x 200 Lasso: ~25% slower on 2 cores)
             if self.sw.shape[0]:
                 sw_y = self.sw * y
-                self._y_moments = (float(self.sw.sum()), float(sw_y.sum()), float(sw_y @ y))
+                yy = float(np.einsum("i,i->", sw_y, y))
+                self._y_moments = (float(self.sw.sum()), float(sw_y.sum()), yy)
             else:
-                self._y_moments = (float(self.n_samples), float(y.sum()), float(y @ y))
+                yy = float(np.einsum("i,i->", y, y))
+                self._y_moments = (float(self.n_samples), float(y.sum()), yy)
         return self._y_moments
 
     def moments(self) -> Moments:

@@ -124,13 +124,21 @@ WS_GRAM_CACHE = 2048
 #: coefficients.  On 200000 x 200 rho 0.6 reg 0.01 the 64 columns of largest |x_j^T y| missed
 #: 12 of the 40 support members (three inner solves, four passes), the seed misses none
 #: (bench/README.md, "Seeding tall working sets").  The seed only moves the starting point.
+#: The subsample's support already overshoots the full one (57 for 40 there; 43 for 39 at
+#: rho 0): a margin of 1.25 made the set 79 columns, and the set's Gram block grows as its
+#: square, so 1.0 (65 columns; the same passes on six tall problems, bench/README.md, "Tall
+#: working set (stop 21)").
 WS_SEED_MIN_ROWS = 50_000
 WS_SEED_RATIO = 500
 WS_SEED_STRIDE = 8
 WS_SEED_PARTS = 8
 WS_SEED_TOL = 1e-4
-WS_SEED_MARGIN = 1.25
+WS_SEED_MARGIN = 1.0
 WS_SEED_EXTRA = 8
+#: ... and every unscreened feature once that set holds WS_SEED_ALL of them: the rest cost
+#: less than the pass a missed feature costs (100000 x 200 reg 0.001, support 134: 187
+#: columns took two passes, 545 ms against 395 for all 200 in one, bench/README.md).
+WS_SEED_ALL = 0.75
 
 
 #: ``solver="auto"`` takes the Gram solver when ``n >= AUTO_GRAM_MIN_RATIO * p`` (and p is
@@ -148,9 +156,20 @@ AUTO_WS_MIN_P = 128
 AUTO_WS_GRAM_MIN_P = 1000
 
 
+_ALL_ROWS = np.empty((0, 2), dtype=np.int64)  # gram_block's segments: every row
+
+
 def _small(pp) -> bool:
     """Whether a single fit takes every feature at once (``WS_FULL_MAX``)."""
     return pp.size <= WS_FULL_MAX and pp.p <= WS_FULL_P_RATIO * pp.n_rows
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``a @ b`` of two long vectors without BLAS: numpy's ``@`` hands them to the threaded
+    BLAS, whose threads wake on every call and, beside the kernels' own threads on a busy
+    machine, wait for a core (200,000 float64 right after a parallel pass: 8-20 ms against
+    0.3 ms here, bench/README.md, "Tall working set (stop 21)")."""
+    return float(np.einsum("i,i->", a, b))
 
 
 def _run(k, size: int, *args):
@@ -400,9 +419,11 @@ class _WsGram:
         dk[self.slot[kept]] = d[kept]
         self.G[:u, :u] -= n * np.outer(dk, dk)
 
-    def block(self, S, rows, off, q, ws, yq):
+    def block(self, S, rows, off, q, ws, yq, sub=None):
         """``(Q, qy)``: the working set's Gram matrix (m, m) and its columns' products with
-        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_block``)."""
+        ``yq``; column ``ws[k]`` is ``q * (S[rows[k]] - off[rows[k]])`` (see ``gram_block``).
+        ``sub``: ``(segs, Gs, qys)`` on an empty cache, the rows ``segs`` to read and the
+        rest's block and products (a seeded set's subsample, see :func:`_seed`)."""
         m = ws.shape[0]
         s = self.slot[ws]
         new = s < 0
@@ -446,8 +467,12 @@ class _WsGram:
             out = np.empty((ma, rc.shape[0]))
             # the size the parallel threshold reads: multiply-adds per 4 (a pass reads 4
             # bytes of float32 per multiply-add): a compute-bound block of tens of ms
+            segs = _ALL_ROWS if sub is None else sub[0]
             _run(_kg.gram_block, ma * rc.shape[0] * n // 4, S, rc, ma, off, q, yq, n_groups,
-                 chunk, out)  # fmt: skip
+                 chunk, segs, out)  # fmt: skip
+            if sub is not None:  # every column is new: ia is the whole set, oth empty
+                out[:na, :na] += sub[1]
+                out[:na, ma + no] += sub[2]
             sq = out[:na, :na]  # symmetric (gram_block mirrors it)
             si, so = s[ia], s[oth]
             self.G[np.ix_(si, si)] = sq
@@ -460,7 +485,9 @@ class _WsGram:
 
 
 def _sub_stats(X, y, sw, fit_intercept: bool):
-    """The Gram statistics ``(G, Xty, yty, n)`` of a row subsample: WS_SEED_PARTS evenly
+    """The Gram statistics ``(G, Xty, yty, n, (mu, yb, W, los, b))`` of a row subsample (``mu``,
+    ``yb`` its weighted means, ``W`` its raw weight, ``los`` and ``b`` its blocks' first rows
+    and length): WS_SEED_PARTS evenly
     spaced blocks of contiguous rows, ``1 / WS_SEED_STRIDE`` of the rows in all (a strided
     view ``X[::8]`` of F-ordered float64 X reads every cache line: 47 ms against 28 ms for
     the same rows in one block, 200000 x 200, one thread).  The blocks' centred statistics
@@ -474,6 +501,8 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
     b = max(1, n // (WS_SEED_STRIDE * parts))
     step = n // parts
     los = np.arange(parts, dtype=np.int64) * step
+    if sw is None and not fit_intercept and X.flags.f_contiguous:  # float64 or float32
+        return _sub_stats_raw(X, y, los, b)
     if sw is not None:  # a block of zero weights holds nothing (gram_stats refuses it)
         los = los[[float(sw[lo : lo + b].sum()) > 0.0 for lo in los]]
     sts = gram_stats_blocks(X, y, sw, fit_intercept, los, b) if los.shape[0] else []
@@ -492,7 +521,29 @@ def _sub_stats(X, y, sw, fit_intercept: bool):
         yty += st.yty / st.sw_scale + Wk * e * e
     ns = float(b * len(sts))
     c = ns / W.sum()
-    return G * c, Xty * c, yty * c, ns, mu
+    return G * c, Xty * c, yty * c, ns, (mu, yb, float(W.sum()), los, b)
+
+
+def _sub_stats_raw(X, y, los, b):
+    """:func:`_sub_stats` without intercept nor weights on F-ordered X: the raw sums
+    over the blocks' rows, as one ``gram_block`` over them (``X.T`` read in place; no shifts,
+    no per-block accumulators to merge: 200000 x 200, one thread, 19 ms against 27)."""
+    n, p = X.shape
+    yv = np.ascontiguousarray(y, dtype=np.float64)
+    segs = np.column_stack((los, los + b)).astype(np.int64)
+    ra = np.arange(p, dtype=np.int64)
+    ra = np.concatenate((ra, np.full(-p % 4, p - 1, dtype=np.int64)))
+    ma = ra.shape[0]
+    rc = np.concatenate((ra, np.full(1 + (-(ma + 1)) % 4, -1, dtype=np.int64)))
+    ns = float(b * los.shape[0])
+    n_groups = max(1, min(16, int(ns) // (8 * 256)))  # never from the thread count
+    out = np.empty((ma, rc.shape[0]))
+    _run(_kg.gram_block, int(ns) * ma * rc.shape[0] // 4, X.T, rc, ma, np.zeros(p),
+         np.empty(0), yv, n_groups, 256, segs, out)  # fmt: skip
+    if not np.isfinite(out).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    yty = sum(_dot(yv[lo : lo + b], yv[lo : lo + b]) for lo in los)
+    return out[:p, :p].copy(), out[:p, ma].copy(), yty, ns, (np.zeros(p), 0.0, ns, los, b)
 
 
 def _seeds(n_rows: int, p: int) -> bool:
@@ -511,7 +562,7 @@ def _seed(pp, l1, l2, positive, screened):
     sub = _sub_stats(d.X, d.y, d.sw if d.sw.shape[0] else None, pp.fit_intercept)
     if sub is None:
         return None
-    sG, sXty, syty, ns, mu = sub
+    sG, sXty, syty, ns, (mu, yb, wsum, los, b) = sub
     pp.sub_mean = mu
     w = np.zeros(pp.p)
     _gram_inner(sG, sXty, syty, w, l1 * ns, l2 * ns, positive, WS_SEED_TOL * syty,
@@ -519,14 +570,28 @@ def _seed(pp, l1, l2, positive, screened):
     sup = np.flatnonzero(w)
     if sup.shape[0] == 0:
         return None
-    g = sXty - sG @ w - (l2 * ns) * w  # the subsample's gradient: its violators
+    # the subsample's gradient (its violators); einsum, not a threaded BLAS call (see _dot)
+    g = sXty - np.einsum("ij,j->i", sG, w) - (l2 * ns) * w
     v = g if positive else np.abs(g)
     v[sup] = np.inf
     v[screened] = -np.inf  # proved zero on the full data
-    m = min(int(WS_SEED_MARGIN * sup.shape[0]) + WS_SEED_EXTRA, int(np.count_nonzero(v > -np.inf)))
+    n_cand = int(np.count_nonzero(v > -np.inf))
+    m = min(int(WS_SEED_MARGIN * sup.shape[0]) + WS_SEED_EXTRA, n_cand)
+    if m >= WS_SEED_ALL * n_cand:
+        m = n_cand
     if m == 0:
         return None
     ws = np.sort(np.argpartition(-v, m - 1)[:m]).astype(np.int64)
+    # the set's Gram block over the subsample's rows, raw weights, about the subsample's
+    # means: the first block (_gram_step) reads the other rows only (1/WS_SEED_STRIDE fewer)
+    c = ns / wsum
+    ends = np.append(los, pp.n_rows)
+    segs = np.array([[lo + b, hi] for lo, hi in zip(ends[:-1], ends[1:], strict=True)]
+                    + [[0, int(los[0])]], dtype=np.int64)  # fmt: skip
+    segs = segs[segs[:, 1] > segs[:, 0]]
+    if segs.shape[0]:  # (an empty list would read every row)
+        pp._sub_block = (ws, segs[np.argsort(segs[:, 0])], sG[np.ix_(ws, ws)] / c,
+                         sXty[ws] / c, mu[ws], yb, wsum)  # fmt: skip
     return ws, w[ws]
 
 
@@ -535,7 +600,16 @@ def _gram_step(pp, ws, w, l1n, l2n, positive, tol_in, d_w_tol):
     descent on the working set's Gram matrix, cheap enough to go to the final tolerance (the
     next pass then only checks the features outside the set)."""
     cache = pp.__dict__.setdefault("_wsgram", _WsGram(pp.p))
-    Q, qy = cache.block(*pp.gram_source(ws), ws, pp.yq)
+    sub = pp.__dict__.pop("_sub_block", None)
+    if sub is not None and (cache.used or not np.array_equal(sub[0], ws)):
+        sub = None
+    if sub is not None:
+        # the subsample's part about the block's centring ``off``: its sums about its own
+        # means ``mu`` plus ``W (mu - off)(mu - off)^T`` (and ``W (mu - off)(yb - y_off)``)
+        _, segs, Gs, qys, mu, yb, wsum = sub
+        dm = mu - pp.xoff[ws]
+        sub = (segs, Gs + wsum * np.outer(dm, dm), qys + (wsum * (yb - pp.y_off)) * dm)
+    Q, qy = cache.block(*pp.gram_source(ws), ws, pp.yq, sub)
     w_ws = w[ws]
     _gram_inner(Q, qy, pp.yty, w_ws, l1n, l2n, positive, tol_in, d_w_tol, pp.n)
     w[:] = 0.0
@@ -835,8 +909,8 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0, polis
                     w[:] = 0.0
                     Rq, G = yq.copy(), G0
         XtR = G[0]
-        R2 = float(Rq @ Rq)
-        gap_n = enet_gap(w, XtR, R2, float(Rq @ yq), l1n, l2n, positive)
+        R2 = _dot(Rq, Rq)
+        gap_n = enet_gap(w, XtR, R2, _dot(Rq, yq), l1n, l2n, positive)
         XtR_d = XtR
         if has_theta:
             gap_a, v_a = _candidate_gap(theta, G[1], w_theta, w, R2, yq, l1n, l2n, positive)
