@@ -369,3 +369,20 @@ def test_every_feature_route(dtype):
         check_same(X, y, reg, rtol=rtol)
     check_same(X, y, 0.05, rtol=rtol, positive=True)
     check_same(X, y, 0.05, rtol=rtol, l1_ratio=0.5)
+
+
+def test_every_feature_after_first_pass(monkeypatch):
+    """A cold fit past WS_FULL_MAX whose features mostly violate their KKT condition at
+    w = 0 (WS_VIOL_ALL) takes every feature after its first pass: the same optimum and zero
+    pattern as scikit-learn, with the rule on and off."""
+    from fastnorm.linear_model import _workset
+
+    X, y = correlated(560, 500, 0.6, seed=22)
+    assert 560 * 500 > _workset.WS_FULL_MAX
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    n_viol = np.count_nonzero(np.abs(Xc.T @ yc) / 560 > 0.01 * alpha_max(X, y, True))
+    assert n_viol >= _workset.WS_VIOL_ALL * 500  # the rule's case
+    on = check_same(X, y, 0.01)
+    monkeypatch.setattr(_workset, "WS_VIOL_ALL", 2.0)
+    off = check_same(X, y, 0.01)
+    assert on.n_iter_ <= off.n_iter_  # one inner solve instead of a growing set's several

@@ -100,6 +100,13 @@ WS_PARALLEL_MIN = 1 << 24
 #: (bench/README.md, "Small and mid shapes (stop 21)").
 WS_FULL_MAX = 1 << 18
 WS_FULL_P_RATIO = 1.5
+#: A larger cold fit (p at most WS_FULL_P_RATIO * n) takes every feature after its first
+#: pass when at least WS_VIOL_ALL * p of them violate their KKT condition at w = 0: the
+#: support is then a large share of p (1500 x 1500 alpha 0.1: 86% violate, 610 non-zeros),
+#: and growing a set towards it cost three inner restarts (0.92x scikit-learn against 1.19x
+#: with every feature); with fewer violators the growing set wins (2000 x 2000 rho 0.9,
+#: 74%: 2.14x against 1.84x; bench/README.md, "Mid shapes with a large support (stop 21)").
+WS_VIOL_ALL = 0.75
 #: Elements (p * n) up to which the gathered block is allocated for all p columns at once: its
 #: untouched rows cost nothing (no page is faulted in before a gather writes it), and the
 #: doubling growth's row copies were ~10% of a 500 x 600 fit.
@@ -885,7 +892,8 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0, polis
     # fewer: ~10% of a 300 x 300 fit); the pass after it checks the gap as usual.  Not where
     # the set's inner solver is the Gram one (tall data: its own route below)
     col_inner = pp.n_rows < max(WS_GRAM_MIN_ROWS, WS_GRAM_RATIO * p)
-    if pp.full_ws and col_inner and max_iter > 1 and cb is None and not polish and not np.any(w):
+    cold = not np.any(w)
+    if pp.full_ws and col_inner and max_iter > 1 and cb is None and not polish and cold:
         ws_prev = np.arange(p, dtype=np.int64)
         ws_size = p
         Rq, has_theta = col_solve(ws_prev, gap_tol * n, WS_MAX_EPOCHS)
@@ -963,6 +971,10 @@ def _steps(pp, l1, l2, positive, w, Rq, max_iter, tol, cb=None, verbose=0, polis
             # (200000 x 200: 189 columns seeded; 10000 x 1000 reg 0.01: 928 seeded, 1.2x)
             if pp.n_rows < max(WS_GRAM_MIN_ROWS, AUTO_GRAM_MIN_RATIO * p):
                 size_ws = max(size_ws, min(n_viol, pp.n_rows // 2))
+                # ... and from a cold start, WS_VIOL_ALL * p of them announce a support of a
+                # large share of p (WS_FULL_P_RATIO): every feature, solved to the end
+                if cold and n_viol >= WS_VIOL_ALL * p and p <= WS_FULL_P_RATIO * pp.n_rows:
+                    size_ws = p
         if gap_n > 0.5 * prev_gap_n and size_ws <= ws_size:
             size_ws = 2 * ws_size  # stalled: grow the set geometrically
         prev_gap_n = gap_n
