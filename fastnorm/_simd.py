@@ -31,6 +31,49 @@ def _rows_ok(t) -> bool:
     return isinstance(t, types.Array) and t.ndim == 2 and t.dtype == types.float64
 
 
+def _vptr(builder, vec, base, off):
+    """A ``vec`` pointer at byte ``off`` of ``base`` (an ``i8*``)."""
+    return builder.bitcast(builder.gep(base, [off]), vec.as_pointer())
+
+
+def _fma(builder, vec, W):
+    return cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vec, [vec, vec, vec]), f"llvm.fma.v{W}f64"
+    )
+
+
+def _tile_ptrs(builder, vec, abase, sA, i0v, k0v, MR, NV, W):
+    """The ``MR x NV`` vector pointers of ``A``'s tile: row ``i0 + u``, columns
+    ``k0 + h W``."""
+    i64 = ir.IntType(64)
+    c8 = ir.Constant(i64, 8)
+    out = []
+    for u in range(MR):
+        row = builder.mul(builder.add(i0v, ir.Constant(i64, u)), sA)
+        for h in range(NV):
+            col = builder.mul(builder.add(k0v, ir.Constant(i64, h * W)), c8)
+            out.append(_vptr(builder, vec, abase, builder.add(row, col)))
+    return out
+
+
+def _fma_row(builder, fma, vec, W, qbase, qoffs, bs, accs):
+    """One row of the outer product: ``accs[NV u + h] += Q[u] * bs[h]``, ``Q[u]`` the double
+    at byte ``qoffs[u]`` of ``qbase`` broadcast to a vector (``NV = len(bs)``)."""
+    i32 = ir.IntType(32)
+    dbl = ir.DoubleType()
+    zmask = ir.Constant(ir.VectorType(i32, W), [0] * W)
+    undef = ir.Constant(vec, ir.Undefined)
+    NV = len(bs)
+    for u, off in enumerate(qoffs):
+        x = builder.load(builder.bitcast(builder.gep(qbase, [off]), dbl.as_pointer()), align=8)
+        xv = builder.shuffle_vector(
+            builder.insert_element(undef, x, ir.Constant(i32, 0)), undef, zmask
+        )
+        for h in range(NV):
+            acc = accs[NV * u + h]
+            builder.store(builder.call(fma, [xv, bs[h], builder.load(acc)]), acc)
+
+
 def _make_outer(NV: int):
     """The intrinsic ``tile(Q, P, r0, m, i0, k0, A)``:
     ``A[i0 + u, k0 + v] += sum_{r0 <= r < r0 + m} Q[r, i0 + u] * P[r, k0 + v]`` for
@@ -54,7 +97,6 @@ def _make_outer(NV: int):
         def codegen(context, builder, sig, args):
             Qv, Pv, r0v, mv, i0v, k0v, Av = args
             i64 = ir.IntType(64)
-            i32 = ir.IntType(32)
             dbl = ir.DoubleType()
             vec = ir.VectorType(dbl, W)
             r0v, mv, i0v, k0v = (
@@ -72,20 +114,9 @@ def _make_outer(NV: int):
             pbase = builder.bitcast(Pa.data, i8p)
             abase = builder.bitcast(Aa.data, i8p)
             c8 = ir.Constant(i64, 8)
-            fma = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(vec, [vec, vec, vec]), f"llvm.fma.v{W}f64"
-            )
-
-            def vptr(base, off):
-                return builder.bitcast(builder.gep(base, [off]), vec.as_pointer())
-
+            fma = _fma(builder, vec, W)
             # the tile of A: row i0 + u, vectors at columns k0 and k0 + W
-            aptr = []
-            for u in range(MR):
-                row = builder.mul(builder.add(i0v, ir.Constant(i64, u)), sA)
-                for h in range(NV):
-                    col = builder.mul(builder.add(k0v, ir.Constant(i64, h * W)), c8)
-                    aptr.append(vptr(abase, builder.add(row, col)))
+            aptr = _tile_ptrs(builder, vec, abase, sA, i0v, k0v, MR, NV, W)
             accs = []
             for p_ in aptr:
                 slot = cgutils.alloca_once(builder, vec)
@@ -93,24 +124,16 @@ def _make_outer(NV: int):
                 accs.append(slot)
             boff = [builder.mul(builder.add(k0v, ir.Constant(i64, h * W)), c8) for h in range(NV)]
             xoff = [builder.mul(builder.add(i0v, ir.Constant(i64, u)), c8) for u in range(MR)]
-            zmask = ir.Constant(ir.VectorType(i32, W), [0] * W)
-            undef = ir.Constant(vec, ir.Undefined)
             with cgutils.for_range(builder, mv) as loop:
                 r = builder.add(r0v, loop.index)
                 row = builder.mul(r, sP)
                 qrow = builder.mul(r, sQ)
-                bs = [builder.load(vptr(pbase, builder.add(row, o)), align=8) for o in boff]
-                for u in range(MR):
-                    xp = builder.bitcast(
-                        builder.gep(qbase, [builder.add(qrow, xoff[u])]), dbl.as_pointer()
-                    )
-                    x = builder.load(xp, align=8)
-                    xv = builder.shuffle_vector(
-                        builder.insert_element(undef, x, ir.Constant(i32, 0)), undef, zmask
-                    )
-                    for h in range(NV):
-                        acc = accs[NV * u + h]
-                        builder.store(builder.call(fma, [xv, bs[h], builder.load(acc)]), acc)
+                bs = [
+                    builder.load(_vptr(builder, vec, pbase, builder.add(row, o)), align=8)
+                    for o in boff
+                ]
+                _fma_row(builder, fma, vec, W, qbase, [builder.add(qrow, o) for o in xoff], bs,
+                         accs)  # fmt: skip
             for p_, acc in zip(aptr, accs, strict=True):
                 builder.store(builder.load(acc), p_, align=8)
             return context.get_dummy_value()
@@ -150,7 +173,6 @@ def _make_packed():
         def codegen(context, builder, sig, args):
             Qv, jqv, Pv, jpv, mv, Av, i0v, k0v, initv = args
             i64 = ir.IntType(64)
-            i32 = ir.IntType(32)
             dbl = ir.DoubleType()
             vec = ir.VectorType(dbl, W)
             jqv, jpv, mv, i0v, k0v = (
@@ -164,7 +186,6 @@ def _make_packed():
             sQ0, sQ = cgutils.unpack_tuple(builder, Qa.strides, 3)[:2]
             sP0, sP = cgutils.unpack_tuple(builder, Pa.strides, 3)[:2]
             sA = cgutils.unpack_tuple(builder, Aa.strides, 2)[0]
-            c8 = ir.Constant(i64, 8)
             qbase = builder.gep(builder.bitcast(Qa.data, i8p), [builder.mul(jqv, sQ0)])
             pbase = [
                 builder.gep(
@@ -174,19 +195,8 @@ def _make_packed():
                 for h in range(NV)
             ]
             abase = builder.bitcast(Aa.data, i8p)
-            fma = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(vec, [vec, vec, vec]), f"llvm.fma.v{W}f64"
-            )
-
-            def vptr(base, off):
-                return builder.bitcast(builder.gep(base, [off]), vec.as_pointer())
-
-            aptr = []
-            for u in range(MR):
-                row = builder.mul(builder.add(i0v, ir.Constant(i64, u)), sA)
-                for h in range(NV):
-                    col = builder.mul(builder.add(k0v, ir.Constant(i64, h * W)), c8)
-                    aptr.append(vptr(abase, builder.add(row, col)))
+            fma = _fma(builder, vec, W)
+            aptr = _tile_ptrs(builder, vec, abase, sA, i0v, k0v, MR, NV, W)
             accs = []
             zero = ir.Constant(vec, [0.0] * W)
             fresh = builder.icmp_unsigned("!=", initv, ir.Constant(initv.type, 0))
@@ -198,25 +208,13 @@ def _make_packed():
                     with other:
                         builder.store(builder.load(p_, align=8), slot)
                 accs.append(slot)
-            zmask = ir.Constant(ir.VectorType(i32, W), [0] * W)
-            undef = ir.Constant(vec, ir.Undefined)
             with cgutils.for_range(builder, mv) as loop:
                 r = loop.index
                 prow = builder.mul(r, sP)
                 qrow = builder.mul(r, sQ)
-                bs = [builder.load(vptr(pbase[h], prow), align=8) for h in range(NV)]
-                for u in range(MR):
-                    xp = builder.bitcast(
-                        builder.gep(qbase, [builder.add(qrow, ir.Constant(i64, 8 * u))]),
-                        dbl.as_pointer(),
-                    )
-                    x = builder.load(xp, align=8)
-                    xv = builder.shuffle_vector(
-                        builder.insert_element(undef, x, ir.Constant(i32, 0)), undef, zmask
-                    )
-                    for h in range(NV):
-                        acc = accs[NV * u + h]
-                        builder.store(builder.call(fma, [xv, bs[h], builder.load(acc)]), acc)
+                bs = [builder.load(_vptr(builder, vec, pbase[h], prow), align=8) for h in range(NV)]
+                qoffs = [builder.add(qrow, ir.Constant(i64, 8 * u)) for u in range(MR)]
+                _fma_row(builder, fma, vec, W, qbase, qoffs, bs, accs)
             for p_, acc in zip(aptr, accs, strict=True):
                 builder.store(builder.load(acc), p_, align=8)
             return context.get_dummy_value()
