@@ -291,29 +291,22 @@ def _pack_panel(X, y, sw, weighted, fortran, shift, y_shift, r0, m, nmp, Pk, Qk)
     NR = Pk.shape[2]
     ncol = nmp * NR
     pf = min(p, ncol)
-    if fortran:  # one column at a time: contiguous reads
-        for jj in range(pf):
-            j = jj // NR
-            c = jj - j * NR
-            o = shift[jj]
-            Pj = Pk[j]
-            for r in range(m):
-                Pj[r, c] = np.float64(X[r0 + r, jj]) - o
-    else:  # NR consecutive values of each row per micro-panel
-        nf = pf // NR
-        for j in range(nf):
-            Pj = Pk[j]
-            c0 = j * NR
-            for r in range(m):
-                row = X[r0 + r]
-                for c in range(NR):
-                    Pj[r, c] = np.float64(row[c0 + c]) - shift[c0 + c]
-        for jj in range(nf * NR, pf):
-            j = jj // NR
-            c = jj - j * NR
-            o = shift[jj]
-            for r in range(m):
-                Pk[j, r, c] = np.float64(X[r0 + r, jj]) - o
+    # C order: NR consecutive values of each row per micro-panel, for the whole panels;
+    # F order (and C order's last columns): one column at a time, contiguous reads in F order
+    nf = 0 if fortran else pf // NR
+    for j in range(nf):
+        Pj = Pk[j]
+        c0 = j * NR
+        for r in range(m):
+            row = X[r0 + r]
+            for c in range(NR):
+                Pj[r, c] = np.float64(row[c0 + c]) - shift[c0 + c]
+    for jj in range(nf * NR, pf):
+        j = jj // NR
+        c = jj - j * NR
+        o = shift[jj]
+        for r in range(m):
+            Pk[j, r, c] = np.float64(X[r0 + r, jj]) - o
     for jj in range(pf, ncol):
         j = jj // NR
         c = jj - j * NR
